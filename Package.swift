@@ -1,0 +1,22 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "Nabla",
+  platforms: [.macOS(.v13)],
+  products: [
+    .library(name: "Nabla", targets: ["Nabla"]),
+    .library(name: "NablaNN", targets: ["NablaNN"]),
+    .library(name: "NablaOptimizers", targets: ["NablaOptimizers"]),
+    .library(name: "CNablaKernels", targets: ["CNablaKernels"]),
+  ],
+  targets: [
+    .target(name: "CNablaKernels"),
+    .target(name: "Nabla", dependencies: ["CNablaKernels"]),
+    .target(name: "NablaNN", dependencies: ["Nabla"]),
+    .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
+    .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
+    .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

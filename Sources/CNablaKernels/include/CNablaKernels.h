@@ -1,0 +1,144 @@
+// CNablaKernels: the hot loops of Nabla.
+//
+// Every function here works on raw pointers, sizes and strides (in elements, not bytes). Nothing
+// allocates Swift objects and nothing decides policy: shapes are checked by the Swift caller.
+// Tensors are row-major. "Strided" operands describe a view: element (i0, ..., ir-1) lives at
+// ptr[i0 * strides[0] + ... + ir-1 * strides[r-1]]; a stride of 0 broadcasts.
+
+#ifndef CNABLA_KERNELS_H
+#define CNABLA_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// The largest rank the strided kernels accept.
+#define NABLA_MAX_RANK 16
+
+// MARK: - Matrix multiply
+
+/// C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or its transpose.
+/// op(A) is m x k, op(B) is k x n, C is m x n; lda, ldb, ldc are the row strides of A, B, C as stored.
+/// With beta == 0, C is not read (NaNs in it do not propagate).
+void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                 const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
+                 ptrdiff_t ldc);
+/// Double-precision form of nabla_sgemm.
+void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                 const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
+                 double *c, ptrdiff_t ldc);
+
+// MARK: - Copies
+
+/// Copies a strided view of elements of elementSize bytes (1, 2, 4 or 8) into another strided view.
+void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape, const void *src,
+                        const ptrdiff_t *srcStrides, void *dst, const ptrdiff_t *dstStrides);
+
+/// Converts n elements between float32, float64 and int64 (codes 0, 1, 2).
+void nabla_convert(ptrdiff_t n, int fromType, const void *src, int toType, void *dst);
+
+// MARK: - Elementwise
+
+/// Binary elementwise operations. Comparisons write 1 for true and 0 for false.
+typedef enum {
+  NABLA_ADD, NABLA_SUB, NABLA_MUL, NABLA_DIV, NABLA_MAXIMUM, NABLA_MINIMUM, NABLA_POW,
+  NABLA_EQ, NABLA_NE, NABLA_LT, NABLA_LE, NABLA_GT, NABLA_GE
+} NablaBinaryOp;
+
+/// out (contiguous) = a op b over a broadcast shape; a and b are strided views of that shape.
+void nabla_binary_f32(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape, const float *a,
+                      const ptrdiff_t *aStrides, const float *b, const ptrdiff_t *bStrides,
+                      float *out);
+/// Double-precision form of nabla_binary_f32.
+void nabla_binary_f64(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape, const double *a,
+                      const ptrdiff_t *aStrides, const double *b, const ptrdiff_t *bStrides,
+                      double *out);
+
+/// out (contiguous) = mask != 0 ? a : b over a broadcast shape of strided views.
+void nabla_where_f32(ptrdiff_t rank, const ptrdiff_t *shape, const float *mask,
+                     const ptrdiff_t *maskStrides, const float *a, const ptrdiff_t *aStrides,
+                     const float *b, const ptrdiff_t *bStrides, float *out);
+/// Double-precision form of nabla_where_f32.
+void nabla_where_f64(ptrdiff_t rank, const ptrdiff_t *shape, const double *mask,
+                     const ptrdiff_t *maskStrides, const double *a, const ptrdiff_t *aStrides,
+                     const double *b, const ptrdiff_t *bStrides, double *out);
+
+/// Unary elementwise operations; p1 and p2 are the parameters noted beside each.
+typedef enum {
+  NABLA_NEG, NABLA_EXP, NABLA_LOG, NABLA_SQRT, NABLA_RSQRT, NABLA_ABS, NABLA_SIGN,
+  NABLA_RELU, NABLA_LEAKY_RELU /* p1 = negative slope */, NABLA_ELU /* p1 = alpha */,
+  NABLA_GELU, NABLA_GELU_TANH, NABLA_SIGMOID, NABLA_TANH,
+  NABLA_SOFTPLUS /* p1 = beta, p2 = threshold */, NABLA_POW_SCALAR /* p1 = exponent */,
+  NABLA_CLAMP /* p1 = low, p2 = high */
+} NablaUnaryOp;
+
+/// y = op(x) for n contiguous elements.
+void nabla_unary_f32(NablaUnaryOp op, ptrdiff_t n, const float *x, float *y, double p1, double p2);
+/// Double-precision form of nabla_unary_f32.
+void nabla_unary_f64(NablaUnaryOp op, ptrdiff_t n, const double *x, double *y, double p1,
+                     double p2);
+
+/// gx = gy * op'(x), given the input x and the forward output y of the same op.
+void nabla_unary_backward_f32(NablaUnaryOp op, ptrdiff_t n, const float *x, const float *y,
+                              const float *gy, float *gx, double p1, double p2);
+/// Double-precision form of nabla_unary_backward_f32.
+void nabla_unary_backward_f64(NablaUnaryOp op, ptrdiff_t n, const double *x, const double *y,
+                              const double *gy, double *gx, double p1, double p2);
+
+// MARK: - Reductions over the middle axis of [outer, n, inner]
+
+typedef enum { NABLA_REDUCE_SUM, NABLA_REDUCE_MAX, NABLA_REDUCE_MIN } NablaReduceOp;
+
+/// y[o, i] = reduce over j of x[o, j, i]; y is [outer, inner]. Max and min propagate NaN.
+void nabla_reduce_f32(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const float *x,
+                      float *y);
+/// Double-precision form of nabla_reduce_f32.
+void nabla_reduce_f64(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                      const double *x, double *y);
+
+/// index[o, i] = the first j of the max (isMin = 0) or min (isMin = 1) of x[o, j, i].
+void nabla_argreduce_f32(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const float *x,
+                         int64_t *index);
+/// Double-precision form of nabla_argreduce_f32.
+void nabla_argreduce_f64(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const double *x,
+                         int64_t *index);
+
+/// Softmax (isLog = 0) or log-softmax (isLog = 1) along the middle axis, stable for large logits.
+void nabla_softmax_f32(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const float *x,
+                       float *y);
+/// Double-precision form of nabla_softmax_f32.
+void nabla_softmax_f64(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const double *x,
+                       double *y);
+
+/// Input gradient of softmax or log-softmax from its output y and output gradient gy.
+void nabla_softmax_backward_f32(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                                const float *y, const float *gy, float *gx);
+/// Double-precision form of nabla_softmax_backward_f32.
+void nabla_softmax_backward_f64(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                                const double *y, const double *gy, double *gx);
+
+// MARK: - Indexing along the middle axis of [outer, n, inner]
+
+/// out[o, j, i] = x[o, index[o, j, i], i] where x is [outer, n, inner] and index/out are
+/// [outer, m, inner]. Indices are checked by the caller.
+void nabla_gather(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
+                  const void *x, const int64_t *index, void *out);
+
+/// gx[o, index[o, j, i], i] += g[o, j, i]: the adjoint of nabla_gather.
+void nabla_scatter_add_f32(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const float *g,
+                           const int64_t *index, float *gx);
+/// Double-precision form of nabla_scatter_add_f32.
+void nabla_scatter_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const double *g,
+                           const int64_t *index, double *gx);
+
+/// out[o, j, :] = x[o, index[j], :] with x [outer, n, inner] and out [outer, m, inner].
+void nabla_index_select(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
+                        const void *x, const int64_t *index, void *out);
+
+/// gx[o, index[j], :] += g[o, j, :]: the adjoint of nabla_index_select.
+void nabla_index_add_f32(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const float *g,
+                         const int64_t *index, float *gx);
+/// Double-precision form of nabla_index_add_f32.
+void nabla_index_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const double *g,
+                         const int64_t *index, double *gx);
+
+#endif

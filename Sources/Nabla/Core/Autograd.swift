@@ -1,0 +1,220 @@
+/// One recorded operation, or a leaf the user asked gradients for.
+///
+/// An op's result holds the nodes of its inputs (`parents`) and a closure that maps the gradient
+/// of the result to the gradients of the inputs. Leaves collect their gradient in `grad`.
+final class GradNode {
+  let op: String
+  let isLeaf: Bool
+  let shape: [Int]
+  var parents: [GradNode?]
+  var backward: ((Tensor) -> [Tensor?])?
+  var grad: Tensor?
+  var isReleased = false
+
+  init(op: String, shape: [Int], parents: [GradNode?], backward: ((Tensor) -> [Tensor?])?) {
+    self.op = op
+    self.isLeaf = backward == nil
+    self.shape = shape
+    self.parents = parents
+    self.backward = backward
+  }
+
+  /// Drops the links to the inputs so their memory can go.
+  func release() {
+    parents = []
+    backward = nil
+    isReleased = true
+  }
+
+  deinit {
+    // Tear a long chain down with a loop: letting each node free its parents from its own
+    // deinit would recurse once per node and overflow the stack on deep graphs.
+    var pending = parents.compactMap { $0 }
+    parents = []
+    backward = nil
+    while var next = pending.popLast() {
+      if isKnownUniquelyReferenced(&next) {
+        pending.append(contentsOf: next.parents.compactMap { $0 })
+        next.parents = []
+        next.backward = nil
+      }
+    }
+  }
+}
+
+/// Whether operations are being recorded for autograd on the current task or thread.
+enum GradMode {
+  @TaskLocal static var isEnabled = true
+}
+
+/// Runs `body` without recording operations for autograd, as PyTorch's `torch.no_grad()`.
+///
+/// Results computed inside do not require gradients. Use it for evaluation and for updating
+/// parameters by hand.
+///
+/// ```swift
+/// let prediction = withoutGradients { model(x) }
+/// ```
+public func withoutGradients<Result>(_ body: () throws -> Result) rethrows -> Result {
+  try GradMode.$isEnabled.withValue(false) { try body() }
+}
+
+/// Whether operations are recorded for autograd here (false inside `withoutGradients`).
+public var isRecordingGradients: Bool { GradMode.isEnabled }
+
+extension Tensor {
+  /// Attaches a backward rule to an op's `result` when recording is on and an input requires
+  /// gradients; otherwise returns `result` as it is.
+  ///
+  /// `backward` receives the gradient of the result and returns one gradient per input, in the
+  /// order of `inputs` (nil where an input needs none). It runs with recording off.
+  func record(
+    _ op: String, _ result: Tensor, _ inputs: [Tensor],
+    backward: @escaping (Tensor) -> [Tensor?]
+  ) -> Tensor {
+    guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return result }
+    var output = result
+    output.node = GradNode(
+      op: op, shape: result.shape, parents: inputs.map(\.node), backward: backward)
+    return output
+  }
+
+  /// Whether autograd tracks this tensor: it is a leaf asked for gradients, or the result of an
+  /// op on such tensors.
+  ///
+  /// Setting it to true on a floating-point tensor makes it a leaf whose `grad` is filled by
+  /// `backward()`; setting it to false detaches the tensor.
+  public var requiresGrad: Bool {
+    get { node != nil }
+    set {
+      if !newValue {
+        node = nil
+      } else if node == nil {
+        require(
+          dtype.isFloatingPoint,
+          "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
+        node = GradNode(op: "leaf", shape: shape, parents: [], backward: nil)
+      }
+    }
+  }
+
+  /// Returns the tensor as a leaf that requires gradients.
+  ///
+  /// ```swift
+  /// let w = Tensor.randomNormal([3, 3]).requiringGrad()
+  /// ```
+  public func requiringGrad() -> Tensor {
+    var result = detached()
+    result.requiresGrad = true
+    return result
+  }
+
+  /// Whether the tensor is a leaf of the graph: not the result of a recorded op.
+  public var isLeaf: Bool { node?.isLeaf ?? true }
+
+  /// The gradient accumulated by `backward()` for a leaf that requires gradients, or nil.
+  ///
+  /// Gradients add up over backward calls until reset with `zeroGradient()` or by assigning nil.
+  public var grad: Tensor? {
+    get { node?.grad }
+    nonmutating set {
+      if let newValue, let node {
+        require(
+          newValue.shape == shape && newValue.dtype == dtype,
+          "grad: a gradient of shape \(describe(newValue.shape)) (\(newValue.dtype)) does not "
+            + "fit a \(dtype) tensor of shape \(describe(shape))")
+        node.grad = newValue.detached()
+      } else {
+        node?.grad = nil
+      }
+    }
+  }
+
+  /// Clears the accumulated gradient.
+  public func zeroGradient() { node?.grad = nil }
+
+  /// The same values, cut off from the graph: the result does not require gradients and no
+  /// gradient flows back through it. Shares memory with the original.
+  public func detached() -> Tensor { Tensor(storage: storage, shape: shape) }
+
+  /// Computes the gradient of this one-element tensor (usually a loss) with respect to every
+  /// leaf that requires gradients, adding it into their `grad`.
+  ///
+  /// - Parameter retainingGraph: Keep the graph so that backward can run through it again;
+  ///   by default the graph is freed as backward walks it.
+  public func backward(retainingGraph: Bool = false) {
+    require(
+      scalarCount == 1,
+      "backward: the tensor has shape \(describe(shape)); backward() without a gradient needs "
+        + "a one-element tensor (pass backward(gradient:) for other shapes)")
+    backward(gradient: Tensor.ones(shape, dtype: dtype), retainingGraph: retainingGraph)
+  }
+
+  /// Back-propagates `gradient`, the gradient of some scalar with respect to this tensor, to
+  /// every leaf that requires gradients.
+  ///
+  /// - Parameters:
+  ///   - gradient: A tensor of the same shape and dtype as this one.
+  ///   - retainingGraph: Keep the graph so that backward can run through it again.
+  public func backward(gradient: Tensor, retainingGraph: Bool = false) {
+    guard let root = node else {
+      fatalError(
+        "backward: this tensor does not require gradients (no input of the ops that made it "
+          + "requires them, or it was made inside withoutGradients)")
+    }
+    require(
+      gradient.shape == shape && gradient.dtype == dtype,
+      "backward: the gradient has shape \(describe(gradient.shape)) (\(gradient.dtype)) but the "
+        + "tensor has shape \(describe(shape)) (\(dtype))")
+    let order = Tensor.topologicalOrder(from: root)
+    var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): gradient.detached()]
+    withoutGradients {
+      for current in order.reversed() {
+        guard let incoming = pending.removeValue(forKey: ObjectIdentifier(current)) else {
+          continue
+        }
+        if current.isLeaf {
+          current.grad = current.grad.map { $0 + incoming } ?? incoming
+          continue
+        }
+        guard let rule = current.backward else {
+          fatalError(
+            "backward: the graph through '\(current.op)' was already freed by an earlier "
+              + "backward(); pass retainingGraph: true to the first call to go through it twice")
+        }
+        let inputGradients = rule(incoming)
+        for (parent, parentGradient) in zip(current.parents, inputGradients) {
+          guard let parent, let parentGradient else { continue }
+          require(
+            parentGradient.shape == parent.shape,
+            "backward: '\(current.op)' produced a gradient of shape "
+              + "\(describe(parentGradient.shape)) for an input of shape \(describe(parent.shape))")
+          let key = ObjectIdentifier(parent)
+          pending[key] = pending[key].map { $0 + parentGradient } ?? parentGradient
+        }
+        if !retainingGraph { current.release() }
+      }
+    }
+  }
+
+  /// The nodes reachable from `root`, each after all of its inputs (depth first, no recursion).
+  private static func topologicalOrder(from root: GradNode) -> [GradNode] {
+    var order: [GradNode] = []
+    var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+    var stack: [(node: GradNode, nextParent: Int)] = [(root, 0)]
+    while let (current, nextParent) = stack.last {
+      if nextParent < current.parents.count {
+        stack[stack.count - 1].nextParent += 1
+        if let parent = current.parents[nextParent],
+          visited.insert(ObjectIdentifier(parent)).inserted
+        {
+          stack.append((parent, 0))
+        }
+      } else {
+        stack.removeLast()
+        order.append(current)
+      }
+    }
+    return order
+  }
+}

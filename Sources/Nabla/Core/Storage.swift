@@ -1,0 +1,27 @@
+/// A reference-counted, contiguous, 64-byte-aligned buffer of elements of one `DType`.
+///
+/// Tensors share a storage until one of them is written to (copy-on-write). Storages never change
+/// size or type.
+final class TensorStorage {
+  let data: UnsafeMutableRawPointer
+  let count: Int
+  let dtype: DType
+
+  /// Allocates room for `count` elements; the memory is zeroed when `zeroed` is true.
+  init(count: Int, dtype: DType, zeroed: Bool = false) {
+    self.count = count
+    self.dtype = dtype
+    let bytes = max(count * dtype.byteCount, 1)
+    data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    if zeroed { data.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+  }
+
+  deinit { data.deallocate() }
+
+  /// A new storage holding the same elements.
+  func copy() -> TensorStorage {
+    let result = TensorStorage(count: count, dtype: dtype)
+    result.data.copyMemory(from: data, byteCount: count * dtype.byteCount)
+    return result
+  }
+}

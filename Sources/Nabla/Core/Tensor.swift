@@ -1,0 +1,197 @@
+import CNablaKernels
+
+/// An n-dimensional array of numbers that records the operations applied to it, so that
+/// gradients can be computed by reverse-mode automatic differentiation.
+///
+/// `Tensor` is a value type: copies share one contiguous buffer until one of them is written to.
+/// Layout is row-major (C order). Elements are `float32` by default.
+///
+/// ```swift
+/// let x = Tensor([1, 2, 3, 4], shape: [2, 2])
+/// let w = Tensor.randomNormal([2, 3]).requiringGrad()
+/// let loss = x.matmul(w).relu().sum()
+/// loss.backward()
+/// print(w.grad!)  // d loss / d w, shape [2, 3]
+/// ```
+public struct Tensor {
+  var storage: TensorStorage
+  /// The size of each dimension, outermost first.
+  public private(set) var shape: [Int]
+  /// Autograd bookkeeping; nil for a tensor that does not require gradients.
+  var node: GradNode?
+
+  init(storage: TensorStorage, shape: [Int], node: GradNode? = nil) {
+    self.storage = storage
+    self.shape = shape
+    self.node = node
+  }
+
+  /// A tensor of `shape` whose elements are not initialized (zeroed when `zeroed` is true).
+  init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
+    for size in shape {
+      require(size >= 0, "Tensor: shape \(describe(shape)) has a negative dimension")
+    }
+    self.init(
+      storage: TensorStorage(count: shape.reduce(1, *), dtype: dtype, zeroed: zeroed),
+      shape: shape)
+  }
+
+  /// Creates a float32 tensor from row-major values.
+  ///
+  /// - Parameters:
+  ///   - values: The elements in row-major order; their count must equal the product of `shape`.
+  ///   - shape: The dimensions; defaults to a vector of `values.count` elements.
+  public init(_ values: [Float], shape: [Int]? = nil) {
+    self.init(copying: values, shape: shape ?? [values.count], dtype: .float32)
+  }
+
+  /// Creates a tensor of the given floating-point `dtype` from row-major `Double` values.
+  ///
+  /// ```swift
+  /// let x = Tensor([1.5, -2.0], shape: [2], dtype: .float64)
+  /// ```
+  public init(_ values: [Double], shape: [Int]? = nil, dtype: DType) {
+    let shape = shape ?? [values.count]
+    switch dtype {
+    case .float32: self.init(copying: values.map { Float($0) }, shape: shape, dtype: .float32)
+    case .float64: self.init(copying: values, shape: shape, dtype: .float64)
+    case .int64: self.init(copying: values.map { Int64($0) }, shape: shape, dtype: .int64)
+    }
+  }
+
+  /// Creates an `int64` tensor of indices or labels.
+  ///
+  /// ```swift
+  /// let labels = Tensor(indices: [2, 0, 1])
+  /// ```
+  public init(indices: [Int], shape: [Int]? = nil) {
+    self.init(copying: indices.map { Int64($0) }, shape: shape ?? [indices.count], dtype: .int64)
+  }
+
+  /// Creates a rank-0 tensor holding one number.
+  public init(scalar: Double, dtype: DType = .float32) {
+    self.init([scalar], shape: [], dtype: dtype)
+  }
+
+  private init<Element>(copying values: [Element], shape: [Int], dtype: DType) {
+    let count = shape.reduce(1, *)
+    require(
+      values.count == count,
+      "Tensor: \(values.count) values cannot fill shape \(describe(shape)) (\(count) elements)")
+    self.init(empty: shape, dtype: dtype)
+    values.withUnsafeBytes { storage.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+  }
+
+  /// The element type.
+  public var dtype: DType { storage.dtype }
+
+  /// The number of dimensions.
+  public var rank: Int { shape.count }
+
+  /// The number of elements: the product of the shape.
+  public var scalarCount: Int { storage.count }
+
+  /// The single element of a one-element tensor, as a `Double`.
+  public var item: Double {
+    require(
+      scalarCount == 1,
+      "item: the tensor has shape \(describe(shape)) (\(scalarCount) elements), not one element")
+    return element(at: 0)
+  }
+
+  /// The element at a flat row-major position, as a `Double`.
+  func element(at index: Int) -> Double {
+    switch dtype {
+    case .float32: Double(storage.data.assumingMemoryBound(to: Float.self)[index])
+    case .float64: storage.data.assumingMemoryBound(to: Double.self)[index]
+    case .int64: Double(storage.data.assumingMemoryBound(to: Int64.self)[index])
+    }
+  }
+
+  /// The elements converted to `Double`, in row-major order.
+  public var scalars: [Double] { (0..<scalarCount).map(element(at:)) }
+
+  /// Returns the tensor converted to another element type (a copy, or the tensor itself when the
+  /// type already matches). Gradients flow through conversions between floating-point types.
+  public func converted(to type: DType) -> Tensor {
+    if type == dtype { return self }
+    let result = Tensor(empty: shape, dtype: type)
+    nabla_convert(scalarCount, dtype.kernelCode, storage.data, type.kernelCode, result.storage.data)
+    guard type.isFloatingPoint && dtype.isFloatingPoint else { return result }
+    let original = dtype
+    return record("converted", result, [self]) { g in [g.converted(to: original)] }
+  }
+
+  /// Gives mutable access to the elements as `Element` (which must match `dtype`), copying the
+  /// buffer first if another tensor shares it.
+  public mutating func withUnsafeMutableBufferPointer<Element, Result>(
+    as type: Element.Type, _ body: (UnsafeMutableBufferPointer<Element>) throws -> Result
+  ) rethrows -> Result {
+    checkElementType(type)
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    let pointer = storage.data.assumingMemoryBound(to: Element.self)
+    return try body(UnsafeMutableBufferPointer(start: pointer, count: scalarCount))
+  }
+
+  /// Gives read access to the elements as `Element` (which must match `dtype`).
+  public func withUnsafeBufferPointer<Element, Result>(
+    as type: Element.Type, _ body: (UnsafeBufferPointer<Element>) throws -> Result
+  ) rethrows -> Result {
+    checkElementType(type)
+    let pointer = UnsafePointer(storage.data.assumingMemoryBound(to: Element.self))
+    return try withExtendedLifetime(storage) {
+      try body(UnsafeBufferPointer(start: pointer, count: scalarCount))
+    }
+  }
+
+  private func checkElementType<Element>(_ type: Element.Type) {
+    let matches =
+      switch dtype {
+      case .float32: type == Float.self
+      case .float64: type == Double.self
+      case .int64: type == Int64.self
+      }
+    require(matches, "Tensor: a \(dtype) tensor cannot be accessed as \(type)")
+  }
+
+  /// Replaces the tensor's elements with those of `newValue`, keeping its identity for autograd
+  /// (its `grad` and `requiresGrad`). This is how optimizers update parameters.
+  ///
+  /// - Parameter newValue: A tensor of the same shape and dtype; its graph is not recorded.
+  public mutating func assign(_ newValue: Tensor) {
+    require(
+      newValue.shape == shape && newValue.dtype == dtype,
+      "assign: cannot assign a \(newValue.dtype) tensor of shape \(describe(newValue.shape)) "
+        + "to a \(dtype) tensor of shape \(describe(shape))")
+    storage = newValue.storage
+  }
+
+  // Typed pointers for the kernel calls. Callers keep the tensor alive while they use them.
+  var f32: UnsafeMutablePointer<Float> { storage.data.assumingMemoryBound(to: Float.self) }
+  var f64: UnsafeMutablePointer<Double> { storage.data.assumingMemoryBound(to: Double.self) }
+  var i64: UnsafeMutablePointer<Int64> { storage.data.assumingMemoryBound(to: Int64.self) }
+}
+
+extension Array where Element == Float {
+  /// The elements of a tensor in row-major order, converted to `Float`.
+  public init(_ tensor: Tensor) {
+    let converted = tensor.detached().converted(to: .float32)
+    self = converted.withUnsafeBufferPointer(as: Float.self) { Array($0) }
+  }
+}
+
+extension Array where Element == Double {
+  /// The elements of a tensor in row-major order, converted to `Double`.
+  public init(_ tensor: Tensor) {
+    let converted = tensor.detached().converted(to: .float64)
+    self = converted.withUnsafeBufferPointer(as: Double.self) { Array($0) }
+  }
+}
+
+extension Array where Element == Int {
+  /// The elements of a tensor in row-major order, converted to `Int` (truncating fractions).
+  public init(_ tensor: Tensor) {
+    let converted = tensor.detached().converted(to: .int64)
+    self = converted.withUnsafeBufferPointer(as: Int64.self) { $0.map { Int($0) } }
+  }
+}
