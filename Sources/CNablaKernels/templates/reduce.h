@@ -71,8 +71,8 @@ void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inne
         if (!isLog) yc[j * inner] = e;
       }
       if (isLog) {
-        T shift = m + log(sum);
-        for (ptrdiff_t j = 0; j < n; j++) yc[j * inner] = xc[j * inner] - shift;
+        T logSum = log(sum);  // (x - m) - log(sum) loses less than x - (m + log(sum))
+        for (ptrdiff_t j = 0; j < n; j++) yc[j * inner] = (xc[j * inner] - m) - logSum;
       } else {
         T scale = (T)1 / sum;
         for (ptrdiff_t j = 0; j < n; j++) yc[j * inner] *= scale;

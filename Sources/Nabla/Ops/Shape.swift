@@ -80,7 +80,7 @@ extension Tensor {
 
   /// Inserts an axis of size 1 at `axis` (which may equal the rank, or be negative).
   public func unsqueezed(at axis: Int) -> Tensor {
-    let position = normalizeAxis(axis < 0 ? axis + 1 : axis, rank: rank + 1, op: "unsqueezed")
+    let position = normalizeAxis(axis, rank: rank + 1, op: "unsqueezed")
     var newShape = shape
     newShape.insert(1, at: position)
     return reshaped(newShape)

@@ -1,0 +1,93 @@
+import Testing
+
+@testable import Nabla
+
+/// Programmer errors stop the process with a message naming the op and the shapes. Each test
+/// runs the failing call in a child process and reads what it printed.
+@Suite struct ErrorMessageTests {
+  private func expectMessage(
+    _ result: ExitTest.Result?, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    let printed = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+    #expect(printed.contains(message), "stderr was: \(printed)", sourceLocation: sourceLocation)
+  }
+
+  @Test func matmulNamesBothShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([4, 10]).matmul(Tensor.zeros([8, 5]))
+    }
+    expectMessage(result, "matmul: shapes [4, 10] and [8, 5] cannot be multiplied (10 != 8)")
+  }
+
+  @Test func broadcastingNamesBothShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]) + Tensor.zeros([4])
+    }
+    expectMessage(result, "add: shapes [2, 3] and [4] cannot be broadcast together")
+  }
+
+  @Test func axisOutOfRangeNamesTheRank() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).sum(alongAxis: 2)
+    }
+    expectMessage(result, "sum: axis 2 is out of range for a tensor of rank 2")
+  }
+
+  @Test func dtypeMismatchNamesBothTypes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2]) * Tensor.zeros([2], dtype: .float64)
+    }
+    expectMessage(result, "multiply: dtypes float32 and float64 do not match")
+  }
+
+  @Test func integerTensorsRefuseArithmetic() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor(indices: [1, 2]).exp()
+    }
+    expectMessage(result, "exp: expected a floating-point tensor, got int64 of shape [2]")
+  }
+
+  @Test func reshapeNamesBothShapes() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).reshaped([4, -1])
+    }
+    expectMessage(result, "reshaped: shape [2, 3] cannot be reshaped to [4, -1]")
+  }
+
+  @Test func gatherNamesTheBadIndex() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([2, 3]).gather(alongAxis: 1, indices: Tensor(indices: [0, 3], shape: [2, 1]))
+    }
+    expectMessage(result, "gather: index 3 is out of range for axis 1 of size 3")
+  }
+
+  @Test func backwardOnANonScalarNeedsAGradient() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      (Tensor.ones([3]).requiringGrad() * 2).backward()
+    }
+    expectMessage(result, "backward: the tensor has shape [3]; backward() without a gradient")
+  }
+
+  @Test func backwardWithoutGradientsSaysSo() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      Tensor.ones([1]).sum().backward()
+    }
+    expectMessage(result, "backward: this tensor does not require gradients")
+  }
+
+  @Test func backwardTwiceThroughAFreedGraphSaysSo() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let loss = (Tensor.ones([2]).requiringGrad() * 3).sum()
+      loss.backward()
+      loss.backward()
+    }
+    expectMessage(result, "was already freed by an earlier backward(); pass retainingGraph: true")
+  }
+
+  @Test func backwardGradientShapeMustMatch() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      (Tensor.ones([3]).requiringGrad() * 2).backward(gradient: Tensor.ones([2]))
+    }
+    expectMessage(result, "backward: the gradient has shape [2] (float32) but the tensor has shape [3]")
+  }
+}
