@@ -40,10 +40,12 @@ import Testing
     #expect([Float](a) != [Float](Tensor.randomUniform([4], generator: RandomGenerator(seed: 10))))
 
     let generator = RandomGenerator(seed: 1)
-    let normal = Tensor.randomNormal([20_000], mean: 2, standardDeviation: 3, dtype: .float64, generator: generator)
+    let normal = Tensor.randomNormal(
+      [20_000], mean: 2, standardDeviation: 3, dtype: .float64, generator: generator)
     #expect(Swift.abs(normal.mean().item - 2) < 0.1)
     #expect(Swift.abs(normal.variance().item.squareRoot() - 3) < 0.1)
-    let uniform = Tensor.randomUniform([20_000], low: -1, high: 3, dtype: .float64, generator: generator)
+    let uniform = Tensor.randomUniform(
+      [20_000], low: -1, high: 3, dtype: .float64, generator: generator)
     #expect(uniform.min().item >= -1 && uniform.max().item < 3)
     #expect(Swift.abs(uniform.mean().item - 1) < 0.05)
     let coin = Tensor.randomBernoulli([20_000], probability: 0.3, generator: generator)
@@ -55,7 +57,8 @@ import Testing
     let x = Tensor([1, 2.5, -3, 4], shape: [2, 2])
     #expect(
       x.description
-        == "tensor([[ 1.0000,  2.5000],\n        [-3.0000,  4.0000]], shape: [2, 2], dtype: float32)")
+        == "tensor([[ 1.0000,  2.5000],\n        [-3.0000,  4.0000]], shape: [2, 2], dtype: float32)"
+    )
     #expect(Tensor(indices: [3, 10]).description == "tensor([ 3, 10], shape: [2], dtype: int64)")
     #expect(Tensor(scalar: 2).description == "tensor(2.0000, shape: [], dtype: float32)")
     let big = Tensor.arange(0, 2000).reshaped([2, 1000])

@@ -63,16 +63,20 @@ import Testing
     expectClose([Double](x.leakyRelu(negativeSlope: 0.1)), [-0.2, -0.05, 0, 1.5])
     expectClose([Double](x.elu()), [Foundation.exp(-2) - 1, Foundation.exp(-0.5) - 1, 0, 1.5])
     // 0.5·x·(1 + erf(x/√2)), evaluated with Python's math.erf
-    expectClose([Double](x.gelu()), [-0.04550026389635842, -0.15426876936299344, 0, 1.399789198096713])
+    expectClose(
+      [Double](x.gelu()), [-0.04550026389635842, -0.15426876936299344, 0, 1.399789198096713])
     // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), evaluated in Python
     expectClose(
       [Double](x.gelu(approximation: .tanh)),
       [-0.04540230591222494, -0.15428599017485606, 0, 1.3995715769802328])
     expectClose([Double](x.sigmoid()), [-2, -0.5, 0, 1.5].map { 1 / (1 + Foundation.exp(-$0)) })
     expectClose([Double](x.tanh()), [-2, -0.5, 0, 1.5].map { Foundation.tanh($0) })
-    expectClose([Double](x.softplus()), [-2, -0.5, 0, 1.5].map { Foundation.log(1 + Foundation.exp($0)) })
+    expectClose(
+      [Double](x.softplus()), [-2, -0.5, 0, 1.5].map { Foundation.log(1 + Foundation.exp($0)) })
     expectClose([Double](Tensor([30], dtype: .float64).softplus()), [30])
-    expectClose([Double](x.softplus(beta: 2)), [-2, -0.5, 0, 1.5].map { Foundation.log(1 + Foundation.exp(2 * $0)) / 2 })
+    expectClose(
+      [Double](x.softplus(beta: 2)),
+      [-2, -0.5, 0, 1.5].map { Foundation.log(1 + Foundation.exp(2 * $0)) / 2 })
   }
 
   @Test func softmaxIsStableForHugeLogits() {

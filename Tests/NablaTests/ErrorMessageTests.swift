@@ -5,7 +5,7 @@ import Testing
 /// Programmer errors stop the process with a message naming the op and the shapes. Each test
 /// runs the failing call in a child process and reads what it printed.
 @Suite struct ErrorMessageTests {
-  private func expectMessage(
+  func expectMessage(
     _ result: ExitTest.Result?, _ message: String, sourceLocation: SourceLocation = #_sourceLocation
   ) {
     let printed = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
@@ -56,7 +56,8 @@ import Testing
 
   @Test func gatherNamesTheBadIndex() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-      _ = Tensor.zeros([2, 3]).gather(alongAxis: 1, indices: Tensor(indices: [0, 3], shape: [2, 1]))
+      _ = Tensor.zeros([2, 3]).gather(
+        alongAxis: 1, indices: Tensor(indices: [0, 3], shape: [2, 1]))
     }
     expectMessage(result, "gather: index 3 is out of range for axis 1 of size 3")
   }
@@ -88,6 +89,30 @@ import Testing
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       (Tensor.ones([3]).requiringGrad() * 2).backward(gradient: Tensor.ones([2]))
     }
-    expectMessage(result, "backward: the gradient has shape [2] (float32) but the tensor has shape [3]")
+    expectMessage(
+      result, "backward: the gradient has shape [2] (float32) but the tensor has shape [3]")
+  }
+}
+
+extension ErrorMessageTests {
+  @Test func expandedRejectsANewMinusOneDimension() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([3]).expanded(to: [-1, 3])
+    }
+    expectMessage(result, "expanded: -1 in [-1, 3] can only keep an existing dimension of [3]")
+  }
+
+  @Test func concatenatingScalarsPointsToStacking() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor(concatenating: [Tensor(scalar: 1), Tensor(scalar: 2)])
+    }
+    expectMessage(result, "concatenating: rank-0 tensors have no axis to join along")
+  }
+
+  @Test func tensorRangeNeedsAPositiveStep() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor.zeros([4])[TensorRange(0, 4, step: 0)]
+    }
+    expectMessage(result, "TensorRange: step 0 must be positive")
   }
 }

@@ -44,7 +44,9 @@ import Testing
     let big = Tensor([1e4, 1e4], dtype: .float64)
     expectClose([big.logSumExp().item], [1e4 + Foundation.log(2)])
     let small = Tensor([1, 2, 3], dtype: .float64)
-    expectClose([small.logSumExp().item], [Foundation.log(Foundation.exp(1) + Foundation.exp(2) + Foundation.exp(3))])
+    expectClose(
+      [small.logSumExp().item],
+      [Foundation.log(Foundation.exp(1) + Foundation.exp(2) + Foundation.exp(3))])
     #expect(Tensor([-Double.infinity, -.infinity], dtype: .float64).logSumExp().item == -.infinity)
   }
 

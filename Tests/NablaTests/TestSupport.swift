@@ -21,10 +21,12 @@ func expectClose(
   _ actual: [Double], _ expected: [Double], tolerance: Double = 1e-6,
   sourceLocation: SourceLocation = #_sourceLocation
 ) {
-  #expect(actual.count == expected.count, "counts \(actual.count) != \(expected.count)",
+  #expect(
+    actual.count == expected.count, "counts \(actual.count) != \(expected.count)",
     sourceLocation: sourceLocation)
   for (index, (a, e)) in zip(actual, expected).enumerated() {
-    let ok = (a.isNaN && e.isNaN) || a == e || Swift.abs(a - e) <= tolerance * Swift.max(1, Swift.abs(e))
+    let ok =
+      (a.isNaN && e.isNaN) || a == e || Swift.abs(a - e) <= tolerance * Swift.max(1, Swift.abs(e))
     #expect(ok, "element \(index): \(a) != \(e)", sourceLocation: sourceLocation)
   }
 }

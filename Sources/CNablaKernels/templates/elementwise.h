@@ -1,4 +1,4 @@
-// Elementwise kernels for one element type (see prelude.h). Included by elementwise.c.
+// Elementwise kernels for one element type (see prelude.h). Included by instances.c.
 
 static inline T NAME(apply_binary)(NablaBinaryOp op, T x, T y) {
   switch (op) {

@@ -74,7 +74,9 @@ func coalesce(_ shape: [Int], _ strides: [[Int]]) -> ([Int], [[Int]]) {
     let mergeable = strides.allSatisfy { $0[axis - 1] == $0[axis] * shape[axis] }
     if mergeable {
       newShape[newShape.count - 1] *= shape[axis]
-      for operand in strides.indices { newStrides[operand][newStrides[operand].count - 1] = strides[operand][axis] }
+      for operand in strides.indices {
+        newStrides[operand][newStrides[operand].count - 1] = strides[operand][axis]
+      }
     } else {
       newShape.append(shape[axis])
       for operand in strides.indices { newStrides[operand].append(strides[operand][axis]) }

@@ -44,7 +44,9 @@ extension Tensor: CustomStringConvertible {
       let depth = rank - axis - 1
       let separator =
         depth == 0
-        ? ", " : "," + String(repeating: "\n", count: depth) + indent + String(repeating: " ", count: axis + 1)
+        ? ", "
+        : "," + String(repeating: "\n", count: depth) + indent
+          + String(repeating: " ", count: axis + 1)
       return "[" + parts.joined(separator: separator) + "]"
     }
     var text = "tensor(" + render(0, 0) + ", shape: \(describe(shape)), dtype: \(dtype)"

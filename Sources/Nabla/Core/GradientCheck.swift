@@ -52,7 +52,7 @@ public func gradientCheck(
   let points = inputs.map { $0.detached().converted(to: .float64) }
   let weights = withoutGradients {
     Tensor.randomNormal(
-      function(points).shape, dtype: .float64, generator: RandomGenerator(seed: 0x6e61626c61))
+      function(points).shape, dtype: .float64, generator: RandomGenerator(seed: 0x6e_6162_6c61))
   }
   func objective(_ values: [Tensor]) -> Tensor {
     let output = function(values)
@@ -70,7 +70,8 @@ public func gradientCheck(
     analytic: 0, numeric: 0)
   var worstExcess = -Double.infinity
   for (inputIndex, point) in points.enumerated() {
-    let analytic = leaves[inputIndex].grad.map { [Double]($0) }
+    let analytic =
+      leaves[inputIndex].grad.map { [Double]($0) }
       ?? [Double](repeating: 0, count: point.scalarCount)
     var values = [Double](point)
     for element in values.indices {

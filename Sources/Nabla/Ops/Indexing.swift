@@ -27,6 +27,7 @@ public struct TensorRange: TensorIndex, Sendable {
     self.start = start
     self.end = end
     self.step = step
+    require(step > 0, "TensorRange: step \(step) must be positive")
   }
 
   /// Every element of the axis.
@@ -34,7 +35,9 @@ public struct TensorRange: TensorIndex, Sendable {
 
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     guard step > 0 else { return nil }
-    func clamp(_ value: Int) -> Int { Swift.min(Swift.max(value < 0 ? value + size : value, 0), size) }
+    func clamp(_ value: Int) -> Int {
+      Swift.min(Swift.max(value < 0 ? value + size : value, 0), size)
+    }
     let first = clamp(start ?? 0)
     let last = clamp(end ?? size)
     let count = last > first ? (last - first + step - 1) / step : 0
@@ -146,6 +149,9 @@ extension Tensor {
   public init(concatenating tensors: [Tensor], alongAxis axis: Int = 0) {
     require(!tensors.isEmpty, "concatenating: needs at least one tensor")
     let first = tensors[0]
+    require(
+      first.rank > 0,
+      "concatenating: rank-0 tensors have no axis to join along; use Tensor(stacking:)")
     let axis = normalizeAxis(axis, rank: first.rank, op: "concatenating")
     for tensor in tensors {
       let matches =
@@ -201,20 +207,23 @@ extension Tensor {
     }
   }
 
-  /// Splits along `axis` into pieces of `size` elements (the last may be smaller).
+  /// Splits along `axis` into pieces of `size` elements (the last may be smaller); an empty
+  /// axis gives one empty piece, as `torch.split`.
   public func split(size: Int, alongAxis axis: Int = 0) -> [Tensor] {
     require(size > 0, "split: piece size \(size) must be positive")
     let length = shape[normalizeAxis(axis, rank: rank, op: "split")]
-    let sizes = stride(from: 0, to: length, by: size).map { Swift.min(size, length - $0) }
+    let sizes =
+      length == 0 ? [0] : stride(from: 0, to: length, by: size).map { Swift.min(size, length - $0) }
     return split(sizes: sizes, alongAxis: axis)
   }
 
   /// Splits along `axis` into at most `count` pieces of equal size (the last may be smaller),
-  /// as `torch.chunk`.
+  /// as `torch.chunk`; an empty axis gives `count` empty pieces.
   public func chunked(_ count: Int, alongAxis axis: Int = 0) -> [Tensor] {
     require(count > 0, "chunked: count \(count) must be positive")
     let length = shape[normalizeAxis(axis, rank: rank, op: "chunked")]
-    return split(size: Swift.max((length + count - 1) / count, 1), alongAxis: axis)
+    if length == 0 { return split(sizes: [Int](repeating: 0, count: count), alongAxis: axis) }
+    return split(size: (length + count - 1) / count, alongAxis: axis)
   }
 
   /// Pads the trailing axes with a constant: `padding[i]` gives the elements added before and
@@ -281,7 +290,8 @@ extension Tensor {
     let (outer, size, inner) = outerAxisInner(shape, axis: axis)
     let count = indices.shape[axis]
     let result = Tensor(empty: indices.shape, dtype: dtype)
-    nabla_gather(dtype.byteCount, outer, size, count, inner, storage.data, indices.i64, result.storage.data)
+    nabla_gather(
+      dtype.byteCount, outer, size, count, inner, storage.data, indices.i64, result.storage.data)
     let (inputShape, inputType) = (shape, dtype)
     return record("gather", result, [self]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: inputType)
@@ -311,7 +321,8 @@ extension Tensor {
     var newShape = shape
     newShape[axis] = count
     let result = Tensor(empty: newShape, dtype: dtype)
-    nabla_index_select(dtype.byteCount, outer, size, count, inner, storage.data, indices.i64, result.storage.data)
+    nabla_index_select(
+      dtype.byteCount, outer, size, count, inner, storage.data, indices.i64, result.storage.data)
     let (inputShape, inputType) = (shape, dtype)
     return record("indexSelect", result, [self]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: inputType)

@@ -17,9 +17,11 @@ extension Tensor {
     return record(name, result, [self]) { g in
       let gradient = Tensor(empty: input.shape, dtype: input.dtype)
       if input.dtype == .float32 {
-        nabla_unary_backward_f32(op, input.scalarCount, input.f32, result.f32, g.f32, gradient.f32, p1, p2)
+        nabla_unary_backward_f32(
+          op, input.scalarCount, input.f32, result.f32, g.f32, gradient.f32, p1, p2)
       } else {
-        nabla_unary_backward_f64(op, input.scalarCount, input.f64, result.f64, g.f64, gradient.f64, p1, p2)
+        nabla_unary_backward_f64(
+          op, input.scalarCount, input.f64, result.f64, g.f64, gradient.f64, p1, p2)
       }
       return [gradient]
     }

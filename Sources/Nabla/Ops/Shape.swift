@@ -125,6 +125,10 @@ extension Tensor {
     let resolved = target.indices.map { axis in
       target[axis] == -1 && axis >= offset ? shape[axis - offset] : target[axis]
     }
+    require(
+      resolved.allSatisfy { $0 >= 0 },
+      "expanded: -1 in \(describe(target)) can only keep an existing dimension of "
+        + "\(describe(shape))")
     for axis in 0..<rank {
       require(
         shape[axis] == resolved[axis + offset] || shape[axis] == 1,
