@@ -17,6 +17,7 @@ let package = Package(
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+    .testTarget(name: "NablaNNTests", dependencies: ["NablaNN"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,151 @@
+/// The base class of layers and models.
+///
+/// A subclass stores its parameters (`Parameter`), buffers (`Buffer`) and submodules (`Module`,
+/// optional or in arrays) as properties and overrides `callAsFunction(_:)`. Everything else is
+/// found by reflection, in declaration order, with dotted names like PyTorch's
+/// (`encoder.layers.0.weight`): no registration code is needed.
+///
+/// ```swift
+/// final class TwoLayer: Module {
+///   let hidden = Linear(4, 8)
+///   let output = Linear(8, 2)
+///   override func callAsFunction(_ x: Tensor) -> Tensor { output(hidden(x).relu()) }
+/// }
+/// let model = TwoLayer()
+/// model.namedParameters().map(\.name)  // ["hidden.weight", "hidden.bias", "output.weight", ...]
+/// ```
+open class Module {
+  /// Whether the module is in training mode (dropout active, batch statistics used).
+  public private(set) var isTraining = true
+
+  /// Creates a module in training mode.
+  public init() {}
+
+  /// Applies the module to `input`. Subclasses override this.
+  open func callAsFunction(_ input: Tensor) -> Tensor {
+    fatalError("\(type(of: self)) must override callAsFunction(_:)")
+  }
+
+  /// The stored properties of the subclasses, base class first, with property-wrapper
+  /// underscores removed and compiler-made storage skipped.
+  private var reflectedProperties: [(name: String, value: Any)] {
+    var mirrors: [Mirror] = []
+    var mirror: Mirror? = Mirror(reflecting: self)
+    while let current = mirror, current.subjectType != Module.self {
+      mirrors.append(current)
+      mirror = current.superclassMirror
+    }
+    return mirrors.reversed().flatMap { mirror in
+      mirror.children.compactMap { child -> (String, Any)? in
+        guard let label = child.label, !label.hasPrefix("$") else { return nil }
+        return (
+          label.hasPrefix("_") ? String(label.dropFirst()) : label, unwrapOptional(child.value)
+        )
+      }
+    }
+  }
+
+  private func unwrapOptional(_ value: Any) -> Any {
+    let mirror = Mirror(reflecting: value)
+    guard mirror.displayStyle == .optional else { return value }
+    return mirror.children.first.map { unwrapOptional($0.value) } ?? Optional<Any>.none as Any
+  }
+
+  /// The direct submodules with their names; arrays of modules are named `name.0`, `name.1`, ...
+  open func namedChildren() -> [(name: String, module: Module)] {
+    reflectedProperties.flatMap { name, value -> [(name: String, module: Module)] in
+      if let module = value as? Module { return [(name, module)] }
+      if let modules = value as? [Module] {
+        return modules.enumerated().map { ("\(name).\($0.offset)", $0.element) }
+      }
+      return []
+    }
+  }
+
+  /// The parameters this module holds directly (not those of its submodules).
+  private func directParameters() -> [(name: String, parameter: Parameter)] {
+    reflectedProperties.flatMap { name, value -> [(name: String, parameter: Parameter)] in
+      if let parameter = value as? Parameter { return [(name, parameter)] }
+      if let parameters = value as? [Parameter] {
+        return parameters.enumerated().map { ("\(name).\($0.offset)", $0.element) }
+      }
+      return []
+    }
+  }
+
+  /// The buffers this module holds directly.
+  private func directBuffers() -> [(name: String, buffer: Buffer)] {
+    reflectedProperties.compactMap { name, value in (value as? Buffer).map { (name, $0) } }
+  }
+
+  /// The direct submodules.
+  public func children() -> [Module] { namedChildren().map(\.module) }
+
+  /// This module and every module below it, each once, with dotted names ("" for this one).
+  public func namedModules() -> [(name: String, module: Module)] {
+    var seen: Set<ObjectIdentifier> = []
+    var result: [(name: String, module: Module)] = []
+    func visit(_ module: Module, _ name: String) {
+      guard seen.insert(ObjectIdentifier(module)).inserted else { return }
+      result.append((name, module))
+      for child in module.namedChildren() {
+        visit(child.module, name.isEmpty ? child.name : "\(name).\(child.name)")
+      }
+    }
+    visit(self, "")
+    return result
+  }
+
+  /// Every parameter of this module and its submodules, each once, with dotted names, in
+  /// declaration order.
+  public func namedParameters() -> [(name: String, parameter: Parameter)] {
+    var seen: Set<ObjectIdentifier> = []
+    return namedModules().flatMap { prefix, module in
+      module.directParameters().compactMap { name, parameter in
+        guard seen.insert(ObjectIdentifier(parameter)).inserted else { return nil }
+        return (prefix.isEmpty ? name : "\(prefix).\(name)", parameter)
+      }
+    }
+  }
+
+  /// Every buffer of this module and its submodules, with dotted names.
+  public func namedBuffers() -> [(name: String, buffer: Buffer)] {
+    namedModules().flatMap { prefix, module in
+      module.directBuffers().map { (prefix.isEmpty ? $0.name : "\(prefix).\($0.name)", $0.buffer) }
+    }
+  }
+
+  /// Every parameter, in the order of `namedParameters()`.
+  public func parameters() -> [Parameter] { namedParameters().map(\.parameter) }
+
+  /// The number of learnable numbers (elements of all parameters).
+  public var parameterCount: Int { parameters().reduce(0) { $0 + $1.value.scalarCount } }
+
+  /// Puts this module and all below it in training mode (or evaluation mode when false).
+  public func train(_ isTraining: Bool = true) {
+    for (_, module) in namedModules() { module.isTraining = isTraining }
+  }
+
+  /// Puts this module and all below it in evaluation mode.
+  public func eval() { train(false) }
+
+  /// Clears the gradients of every parameter.
+  public func zeroGradients() {
+    for parameter in parameters() { parameter.grad = nil }
+  }
+
+  /// Freezes (or unfreezes) every parameter: frozen ones get no gradient and are not updated.
+  public func freeze(_ isFrozen: Bool = true) {
+    for parameter in parameters() { parameter.isFrozen = isFrozen }
+  }
+
+  /// Converts every parameter and floating-point buffer to `dtype` (float64 for gradient
+  /// checks), like PyTorch's `module.double()`.
+  public func convert(to dtype: DType) {
+    require(dtype.isFloatingPoint, "convert: modules hold floating-point values, not \(dtype)")
+    for parameter in parameters() { parameter.convert(to: dtype) }
+    for (_, buffer) in namedBuffers() where buffer.value.dtype.isFloatingPoint {
+      buffer.value = buffer.value.converted(to: dtype)
+    }
+  }
+}
