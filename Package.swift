@@ -18,6 +18,7 @@ let package = Package(
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
     .testTarget(name: "NablaNNTests", dependencies: ["NablaNN"]),
+    .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
   ],
   swiftLanguageModes: [.v6]
 )
