@@ -17,7 +17,8 @@ let package = Package(
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
-    .testTarget(name: "NablaNNTests", dependencies: ["NablaNN"]),
+    .testTarget(
+      name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
   ],
   swiftLanguageModes: [.v6]
 )
