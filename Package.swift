@@ -17,8 +17,11 @@ let package = Package(
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
-    .testTarget(name: "NablaNNTests", dependencies: ["NablaNN"]),
+    .testTarget(
+      name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
+    .executableTarget(
+      name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers"], path: "Examples/mnist1d"),
   ],
   swiftLanguageModes: [.v6]
 )

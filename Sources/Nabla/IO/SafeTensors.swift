@@ -1,0 +1,313 @@
+import Foundation
+
+/// Reads and writes the safetensors format of Hugging Face: an 8-byte little-endian header
+/// length, a JSON header mapping each tensor's name to its dtype, shape and byte range, an
+/// optional `__metadata__` object of strings, then the raw little-endian data.
+///
+/// Files are checked completely before any tensor is allocated: a truncated, malformed or
+/// hostile file throws a `TensorFileError` naming the file and the problem, never traps.
+///
+/// ```swift
+/// let url = URL(fileURLWithPath: "model.safetensors")
+/// try SafeTensors.write(["weight": Tensor.ones([2, 3])], metadata: ["epoch": "3"], to: url)
+/// let (tensors, metadata) = try SafeTensors.read(from: url)
+/// ```
+public enum SafeTensors {
+  /// The largest header the reference implementation accepts.
+  static let maximumHeaderLength = 100_000_000
+  /// The key of the header entry holding the metadata.
+  static let metadataKey = "__metadata__"
+
+  /// The format's name for each supported element type.
+  static func name(of dtype: DType) -> String {
+    switch dtype {
+    case .float32: "F32"
+    case .float64: "F64"
+    case .int64: "I64"
+    }
+  }
+
+  /// The element type named `name` in a header, if it is supported.
+  static func dtype(named name: String) -> DType? {
+    switch name {
+    case "F32": .float32
+    case "F64": .float64
+    case "I64": .int64
+    default: nil
+    }
+  }
+
+  /// Where the reference implementation places a dtype: wider and later types first.
+  static func writingRank(of dtype: DType) -> Int {
+    switch dtype {
+    case .float32: 0
+    case .float64: 1
+    case .int64: 2
+    }
+  }
+
+  /// Reads every tensor and the metadata of a safetensors file.
+  ///
+  /// Supported dtypes are `F32`, `F64` and `I64`; a file holding any other type throws. As the
+  /// reference implementation does, the tensors' byte ranges must exactly tile the data: no
+  /// overlaps, no gaps, nothing after the last tensor.
+  ///
+  /// - Parameter url: The file to read.
+  /// - Returns: The tensors by name, and the `__metadata__` strings (empty when absent).
+  /// - Throws: `TensorFileError` naming the file and what is wrong.
+  public static func read(from url: URL) throws -> (
+    tensors: [String: Tensor], metadata: [String: String]
+  ) {
+    let reader = try FileReader(url: url)
+    let layout = try SafeTensorsLayout(reading: reader)
+    var tensors: [String: Tensor] = [:]
+    for entry in layout.entries {
+      tensors[entry.name] = try Tensor(
+        reading: reader, at: layout.dataStart + entry.begin, shape: entry.shape,
+        dtype: entry.dtype, for: "the data of tensor '\(entry.name)'")
+    }
+    return (tensors, layout.metadata)
+  }
+
+  /// Writes tensors and metadata to a safetensors file that the Python `safetensors` library
+  /// reads.
+  ///
+  /// Tensors are laid out as the reference implementation lays them out: by dtype (`I64`, then
+  /// `F64`, then `F32`), then by name (in UTF-8 byte order); the header is compact JSON padded
+  /// with spaces to a multiple of 8 bytes. The bytes are those Python writes for the same
+  /// tensors, except that metadata entries are sorted by key (Python's order is arbitrary).
+  /// The file is replaced atomically: if saving fails, a previous file at `url` is left intact.
+  ///
+  /// - Parameters:
+  ///   - tensors: The tensors by name; `__metadata__` is reserved and cannot be a name.
+  ///   - metadata: Free-form strings stored in the header's `__metadata__` (omitted when empty).
+  ///   - url: The file to write.
+  /// - Throws: `TensorFileError` when a name is reserved or the file cannot be written.
+  public static func write(
+    _ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL
+  ) throws {
+    guard tensors[metadataKey] == nil else {
+      throw TensorFileError(
+        url: url, problem: "cannot be saved: '\(metadataKey)' is reserved and cannot name a tensor")
+    }
+    let ordered = tensors.sorted { left, right in
+      let (leftRank, rightRank) = (
+        writingRank(of: left.value.dtype), writingRank(of: right.value.dtype)
+      )
+      return leftRank != rightRank
+        ? leftRank > rightRank : left.key.utf8.lexicographicallyPrecedes(right.key.utf8)
+    }
+    var fields: [String] = []
+    if !metadata.isEmpty {
+      let pairs = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map {
+        jsonQuoted($0.key) + ":" + jsonQuoted($0.value)
+      }
+      fields.append(jsonQuoted(metadataKey) + ":{" + pairs.joined(separator: ",") + "}")
+    }
+    var offset = 0
+    for (name, tensor) in ordered {
+      let byteCount = tensor.scalarCount * tensor.dtype.byteCount
+      let shape = tensor.shape.map(String.init).joined(separator: ",")
+      fields.append(
+        jsonQuoted(name) + ":{\"dtype\":\"\(Self.name(of: tensor.dtype))\",\"shape\":[\(shape)],"
+          + "\"data_offsets\":[\(offset),\(offset + byteCount)]}")
+      offset += byteCount
+    }
+    var header = Array(("{" + fields.joined(separator: ",") + "}").utf8)
+    header += [UInt8](repeating: 0x20, count: (8 - header.count % 8) % 8)
+    var prefix: [UInt8] = []
+    appendLittleEndian(UInt64(header.count), to: &prefix)
+    try AtomicFileWriter.write(to: url) { writer in
+      try writer.write(prefix + header)
+      for (_, tensor) in ordered { try tensor.writeLittleEndian(to: writer) }
+    }
+  }
+
+  /// `text` as a JSON string, escaped as serde_json (which the reference implementation uses)
+  /// escapes it.
+  static func jsonQuoted(_ text: String) -> String {
+    var result = "\""
+    let hexDigits = Array("0123456789abcdef".unicodeScalars)
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": result += "\\\""
+      case "\\": result += "\\\\"
+      case "\n": result += "\\n"
+      case "\r": result += "\\r"
+      case "\t": result += "\\t"
+      case "\u{08}": result += "\\b"
+      case "\u{0C}": result += "\\f"
+      case _ where scalar.value < 0x20:
+        result += "\\u00"
+        result.unicodeScalars.append(hexDigits[Int(scalar.value >> 4)])
+        result.unicodeScalars.append(hexDigits[Int(scalar.value & 0xF)])
+      default: result.unicodeScalars.append(scalar)
+      }
+    }
+    return result + "\""
+  }
+}
+
+/// The checked header of a safetensors file: where each tensor's bytes are.
+struct SafeTensorsLayout {
+  /// One tensor's entry in the header.
+  struct Entry {
+    var name: String
+    var dtype: DType
+    var shape: [Int]
+    /// The byte range within the data, relative to `dataStart`.
+    var begin: Int
+    var end: Int
+  }
+
+  var entries: [Entry] = []
+  var metadata: [String: String] = [:]
+  /// The position of the data in the file.
+  var dataStart: Int
+
+  /// Reads and checks the header of the file `reader` reads.
+  init(reading reader: FileReader) throws {
+    guard reader.byteCount >= 8 else {
+      throw reader.error(
+        "truncated: the file has \(reader.byteCount) bytes, fewer than the 8 of the header "
+          + "length")
+    }
+    let declaredLength = littleEndianValue(try reader.bytes(8, at: 0, for: "the header length"))
+    guard declaredLength <= UInt64(reader.byteCount - 8),
+      let headerLength = Int(exactly: declaredLength)
+    else {
+      throw reader.error(
+        "header length \(declaredLength) (at byte 0) goes beyond the end of the file "
+          + "(\(reader.byteCount) bytes)")
+    }
+    guard headerLength <= SafeTensors.maximumHeaderLength else {
+      throw reader.error(
+        "header length \(headerLength) exceeds the format's limit of "
+          + "\(SafeTensors.maximumHeaderLength) bytes")
+    }
+    dataStart = 8 + headerLength
+    let headerBytes = try reader.bytes(headerLength, at: 8, for: "the header")
+    guard headerBytes.first == UInt8(ascii: "{") else {
+      throw reader.error("header at byte 8: the JSON header does not start with '{'")
+    }
+    let json: Any
+    do {
+      json = try JSONSerialization.jsonObject(with: Data(headerBytes))
+    } catch {
+      let detail =
+        (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        ?? "\(error)"
+      throw reader.error(
+        "header (bytes 8 to \(dataStart)) is not valid JSON: \(detail)")
+    }
+    guard let header = json as? [String: Any] else {
+      throw reader.error("header at byte 8: the JSON header is not an object")
+    }
+    let dataLength = reader.byteCount - dataStart
+
+    for name in header.keys.sorted() {
+      let value = header[name]
+      if name == SafeTensors.metadataKey {
+        guard let object = value as? [String: Any] else {
+          throw reader.error("header: '\(SafeTensors.metadataKey)' is not an object")
+        }
+        for key in object.keys.sorted() {
+          guard let text = object[key] as? String else {
+            throw reader.error(
+              "header: '\(SafeTensors.metadataKey)' entry '\(key)' is not a string")
+          }
+          metadata[key] = text
+        }
+        continue
+      }
+      entries.append(try Self.entry(named: name, value, dataLength: dataLength, reader: reader))
+    }
+    try checkTiling(dataLength: dataLength, reader: reader)
+  }
+
+  /// Checks one tensor's header entry.
+  private static func entry(
+    named name: String, _ value: Any?, dataLength: Int, reader: FileReader
+  ) throws -> Entry {
+    func failure(_ problem: String) -> TensorFileError {
+      reader.error("header: tensor '\(name)': \(problem)")
+    }
+    guard let object = value as? [String: Any] else {
+      throw failure("the entry is not an object")
+    }
+    guard let dtypeName = object["dtype"] as? String else {
+      throw failure("'dtype' is missing or not a string")
+    }
+    guard let dtype = SafeTensors.dtype(named: dtypeName) else {
+      throw failure("unsupported dtype '\(dtypeName.prefix(40))' (supported: F32, F64, I64)")
+    }
+    guard let shapeArray = object["shape"] as? [Any] else {
+      throw failure("'shape' is missing or not an array")
+    }
+    var shape: [Int] = []
+    for size in shapeArray {
+      guard let size = jsonInteger(size), size >= 0 else {
+        throw failure("'shape' must hold non-negative integers")
+      }
+      shape.append(size)
+    }
+    guard let offsets = object["data_offsets"] as? [Any], offsets.count == 2,
+      let begin = jsonInteger(offsets[0]), let end = jsonInteger(offsets[1]), begin >= 0
+    else {
+      throw failure("'data_offsets' must be two non-negative integers [begin, end]")
+    }
+    guard begin <= end else {
+      throw failure("data_offsets [\(begin), \(end)] end before they begin")
+    }
+    guard end <= dataLength else {
+      throw failure(
+        "data_offsets [\(begin), \(end)] go beyond the \(dataLength) bytes of data "
+          + "(the file may be truncated)")
+    }
+    guard let byteCount = checkedByteCount(shape, dtype: dtype) else {
+      throw failure("shape \(describe(shape)) is too large")
+    }
+    guard end - begin == byteCount else {
+      throw failure(
+        "data_offsets [\(begin), \(end)] hold \(end - begin) bytes, but shape "
+          + "\(describe(shape)) of \(dtypeName) needs \(byteCount)")
+    }
+    return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
+  }
+
+  /// Checks that the tensors' byte ranges cover the data exactly once, as the reference
+  /// implementation requires.
+  private func checkTiling(dataLength: Int, reader: FileReader) throws {
+    let sorted = entries.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
+    var position = 0
+    var previous: Entry?
+    for entry in sorted {
+      if entry.begin < position, let previous {
+        throw reader.error(
+          "header: tensors '\(previous.name)' (data_offsets [\(previous.begin), "
+            + "\(previous.end)]) and '\(entry.name)' ([\(entry.begin), \(entry.end)]) overlap")
+      }
+      guard entry.begin == position else {
+        throw reader.error(
+          "header: data bytes \(position) to \(entry.begin) belong to no tensor (a gap before "
+            + "'\(entry.name)')")
+      }
+      position = entry.end
+      previous = entry
+    }
+    guard position == dataLength else {
+      throw reader.error(
+        "the last \(dataLength - position) bytes of data (from data byte \(position)) belong "
+          + "to no tensor")
+    }
+  }
+}
+
+/// The integer a JSON number holds, or nil for booleans, fractions and out-of-range numbers
+/// (`JSONSerialization` represents all of them as `NSNumber`).
+func jsonInteger(_ value: Any) -> Int? {
+  guard let number = value as? NSNumber else { return nil }
+  let type = String(cString: number.objCType)
+  guard !["c", "C", "B", "f", "d"].contains(type) else { return nil }
+  return number as? Int
+}

@@ -1,0 +1,268 @@
+import Foundation
+import Testing
+
+@testable import Nabla
+
+/// Thousands of random and mutated files through every reader: each must either read or throw a
+/// `TensorFileError`, never trap, hang or allocate what the file does not hold.
+@Suite struct IOFuzzTests {
+  /// A small deterministic generator (SplitMix64), so a failure can be reproduced.
+  struct Generator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+
+    /// A number in `0..<bound` (`bound` > 0).
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+
+    mutating func pick<Element>(_ options: [Element]) -> Element { options[below(options.count)] }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+      (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+    }
+  }
+
+  static let interestingBytes: [UInt8] =
+    Array("{}[](),:\"' -0123456789eE.LTrueFalse".utf8) + [0, 0x80, 0xFF, 0x0A]
+
+  /// Integers that break careless arithmetic.
+  static let interestingIntegers: [String] = [
+    "0", "1", "-1", "2", "7", "8", "16", "255", "65535", "4294967295", "4294967296",
+    "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+    "18446744073709551615", "18446744073709551616", "1e3", "2.5", "true", "null", "\"4\"",
+  ]
+
+  /// `seed` changed in one to three random ways.
+  static func mutate(_ seed: [UInt8], _ random: inout Generator, lengthField: Range<Int>) -> [UInt8]
+  {
+    var bytes = seed
+    for _ in 0...random.below(3) {
+      switch random.below(9) {
+      case 0:  // flip bits
+        guard !bytes.isEmpty else { continue }
+        for _ in 0...random.below(8) {
+          bytes[random.below(bytes.count)] ^= 1 << UInt8(random.below(8))
+        }
+      case 1:  // an interesting byte
+        guard !bytes.isEmpty else { continue }
+        bytes[random.below(bytes.count)] = random.pick(interestingBytes)
+      case 2:  // truncate
+        bytes = Array(bytes.prefix(random.below(bytes.count + 1)))
+      case 3:  // append
+        bytes += random.bytes(random.below(64))
+      case 4:  // a lying length field
+        guard bytes.count >= lengthField.upperBound else { continue }
+        let value: UInt64 = random.pick([
+          0, 1, 2, 7, UInt64(bytes.count), UInt64(max(0, bytes.count - lengthField.upperBound)),
+          UInt64(max(0, bytes.count - lengthField.upperBound - 1)), UInt64.max, 1 << 32, 1 << 63,
+          random.next(), UInt64(random.below(1 << 16)),
+        ])
+        for (offset, index) in lengthField.enumerated() {
+          bytes[index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(offset)))
+        }
+      case 5:  // delete a range
+        guard !bytes.isEmpty else { continue }
+        let start = random.below(bytes.count)
+        bytes.removeSubrange(start..<min(bytes.count, start + 1 + random.below(16)))
+      case 6:  // duplicate a range
+        guard !bytes.isEmpty else { continue }
+        let start = random.below(bytes.count)
+        let range = start..<min(bytes.count, start + 1 + random.below(16))
+        bytes.insert(contentsOf: bytes[range], at: random.below(bytes.count + 1))
+      case 7:  // change a digit (shapes, offsets, lengths)
+        let digits = bytes.indices.filter { (0x30...0x39).contains(bytes[$0]) }
+        guard !digits.isEmpty else { continue }
+        bytes[random.pick(digits)] = UInt8(0x30 + random.below(10))
+      default:  // replace a number by an interesting one
+        let digits = bytes.indices.filter { (0x30...0x39).contains(bytes[$0]) }
+        guard let start = digits.isEmpty ? nil : random.pick(digits) else { continue }
+        var end = start
+        while end < bytes.count, (0x30...0x39).contains(bytes[end]) { end += 1 }
+        bytes.replaceSubrange(start..<end, with: Array(random.pick(interestingIntegers).utf8))
+      }
+    }
+    return bytes
+  }
+
+  /// A random JSON value, nested at most `depth` deep.
+  static func randomJSON(_ random: inout Generator, depth: Int = 3) -> String {
+    switch random.below(depth > 0 ? 7 : 4) {
+    case 0: return random.pick(interestingIntegers)
+    case 1:
+      return random.pick([
+        "\"F32\"", "\"F64\"", "\"I64\"", "\"BF16\"", "\"\"", "\"__metadata__\"", "\"x\"",
+      ])
+    case 2: return random.pick(["true", "false", "null", "-0.0", "1e400", "\"\\u0000\""])
+    case 3: return "\"\(random.below(100))\""
+    case 4, 5:
+      return "["
+        + (0..<random.below(4)).map { _ in randomJSON(&random, depth: depth - 1) }.joined(
+          separator: ",") + "]"
+    default:
+      let keys = ["dtype", "shape", "data_offsets", "__metadata__", "t", "u"]
+      return "{"
+        + (0..<random.below(4)).map { _ in
+          "\"\(random.pick(keys))\":" + randomJSON(&random, depth: depth - 1)
+        }.joined(separator: ",") + "}"
+    }
+  }
+
+  /// A random safetensors header that looks nearly right, with random data after it.
+  static func randomSafeTensors(_ random: inout Generator) -> [UInt8] {
+    var entries: [String] = []
+    for index in 0..<random.below(4) {
+      let shape =
+        "["
+        + (0..<random.below(3)).map { _ in
+          random.below(4) == 0 ? random.pick(interestingIntegers) : String(random.below(5))
+        }.joined(separator: ",") + "]"
+      let begin = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(40))
+      let end = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(60))
+      let dtype = random.pick(["\"F32\"", "\"F64\"", "\"I64\"", "\"U8\"", "1"])
+      entries.append(
+        random.below(8) == 0
+          ? "\"t\(index)\":\(randomJSON(&random))"
+          : "\"t\(index)\":{\"dtype\":\(dtype),\"shape\":\(shape),\"data_offsets\":[\(begin),\(end)]}"
+      )
+    }
+    if random.below(3) == 0 { entries.append("\"__metadata__\":\(randomJSON(&random))") }
+    let header =
+      random.below(10) == 0 ? randomJSON(&random) : "{" + entries.joined(separator: ",") + "}"
+    return safeTensorsBytes(header: header, data: random.bytes(random.below(64)))
+  }
+
+  /// A random `.npy` header that looks nearly right, with random data after it.
+  static func randomNumPy(_ random: inout Generator) -> [UInt8] {
+    let values = [
+      "'<f4'", "'<f8'", "'<i8'", "'>f4'", "True", "False", "None", "()", "(2,)", "(1, 2)",
+      "(0, 3)", "[1]", "{}", "(-1,)", "(3)", "(99999999999999999999,)", "(4294967296, 4294967296)",
+      "'", "((((((", "2L",
+    ]
+    let keys = ["'descr'", "'fortran_order'", "'shape'", "'other'", "1"]
+    let header =
+      "{"
+      + (0..<random.below(5)).map { _ in "\(random.pick(keys)): \(random.pick(values))" }.joined(
+        separator: random.pick([", ", ",", " "]))
+      + random.pick(["}", ", }", "", "}}"]) + String(repeating: " ", count: random.below(8))
+    return numpyBytes(
+      header: header, data: random.bytes(random.below(48)), major: UInt8(1 + random.below(3)))
+  }
+
+  /// Runs `read` on `bytes` written to `url`; anything but success or a `TensorFileError` fails.
+  static func expectReadsOrThrows(_ bytes: [UInt8], at url: URL, _ read: (URL) throws -> Void)
+    throws
+  {
+    try Data(bytes).write(to: url)
+    do {
+      try read(url)
+    } catch let error as TensorFileError {
+      #expect(error.url == url && !error.problem.isEmpty)
+    } catch {
+      Issue.record("unexpected error \(error) for bytes \(bytes.prefix(200))")
+    }
+  }
+
+  @Test func numpyReaderSurvivesHostileFiles() throws {
+    let directory = try TemporaryDirectory()
+    let url = directory.file("fuzz.npy")
+    var seeds: [[UInt8]] = []
+    for (index, shape) in [[], [3], [2, 3], [0, 2]].enumerated() {
+      let seedURL = directory.file("seed\(index).npy")
+      try sampleTensor(shape, dtype: DType.allCases[index % 3]).writeNumPy(to: seedURL)
+      seeds.append([UInt8](try Data(contentsOf: seedURL)))
+    }
+    seeds.append(
+      numpyBytes(
+        header: "{'descr': '<f8', 'fortran_order': False, 'shape': (1,)}",
+        data: [UInt8](repeating: 0, count: 8), major: 2))
+    var random = Generator(state: 1)
+    for round in 0..<3000 {
+      let bytes =
+        round % 4 == 3
+        ? Self.randomNumPy(&random)
+        : Self.mutate(random.pick(seeds), &random, lengthField: 8..<(round % 2 == 0 ? 10 : 12))
+      try Self.expectReadsOrThrows(bytes, at: url) { url in
+        let tensor = try Tensor(numpyFile: url)
+        #expect(tensor.scalarCount * tensor.dtype.byteCount <= bytes.count)
+      }
+    }
+  }
+
+  @Test func safeTensorsReaderSurvivesHostileFiles() throws {
+    let directory = try TemporaryDirectory()
+    let url = directory.file("fuzz.safetensors")
+    let seedURL = directory.file("seed.safetensors")
+    try SafeTensors.write(
+      [
+        "w": sampleTensor([2, 3], dtype: .float32), "b": sampleTensor([3], dtype: .float64),
+        "n": sampleTensor([], dtype: .int64), "e": Tensor.zeros([0, 5]),
+      ],
+      metadata: ["epoch": "3", "note": "fuzz"], to: seedURL)
+    let seeds = [[UInt8](try Data(contentsOf: seedURL)), safeTensorsBytes(header: "{}")]
+    var random = Generator(state: 2)
+    for round in 0..<3000 {
+      let bytes =
+        round % 4 == 3
+        ? Self.randomSafeTensors(&random)
+        : Self.mutate(random.pick(seeds), &random, lengthField: 0..<8)
+      try Self.expectReadsOrThrows(bytes, at: url) { url in
+        let (tensors, _) = try SafeTensors.read(from: url)
+        let total = tensors.values.reduce(0) { $0 + $1.scalarCount * $1.dtype.byteCount }
+        #expect(total <= bytes.count)
+      }
+    }
+  }
+
+  @Test func checkpointLoaderSurvivesHostileFiles() throws {
+    let directory = try TemporaryDirectory()
+    let url = directory.file("fuzz.ckpt")
+    let seedURL = directory.file("seed.ckpt")
+    func parts() -> [String: any Checkpointable] {
+      [
+        "model": FakePart(tensors: ["w": Tensor.zeros([2, 2]), "n": Tensor(indices: [1])]),
+        "optimizer": FakePart(tensors: ["m": Tensor([0])], values: ["step": 0, "lr": 0]),
+      ]
+    }
+    try Checkpoint.save(
+      [
+        "model": FakePart(tensors: [
+          "w": Tensor([1, 2, 3, 4], shape: [2, 2]), "n": Tensor(indices: [7]),
+        ]),
+        "optimizer": FakePart(tensors: ["m": Tensor([1])], values: ["step": 10, "lr": .nan]),
+      ],
+      step: 42, to: seedURL)
+    let seed = [UInt8](try Data(contentsOf: seedURL))
+    var random = Generator(state: 3)
+    for _ in 0..<2000 {
+      try Self.expectReadsOrThrows(Self.mutate(seed, &random, lengthField: 0..<8), at: url) { url in
+        try Checkpoint.load(from: url, into: parts())
+      }
+    }
+    // Well-formed files with random metadata, to reach the checkpoint's own checks.
+    let (tensors, metadata) = try SafeTensors.read(from: seedURL)
+    for _ in 0..<500 {
+      var changed = metadata
+      for key in ["format", "format_version", "step", "values"] where random.below(3) == 0 {
+        changed[key] =
+          random.below(4) == 0
+          ? nil
+          : random.below(2) == 0
+            ? Self.randomJSON(&random)
+            : String(
+              decoding: Self.mutate(Array((metadata[key] ?? "").utf8), &random, lengthField: 0..<0),
+              as: UTF8.self)
+      }
+      try SafeTensors.write(tensors, metadata: changed, to: url)
+      let bytes = [UInt8](try Data(contentsOf: url))
+      try Self.expectReadsOrThrows(bytes, at: url) { url in
+        try Checkpoint.load(from: url, into: parts())
+      }
+    }
+  }
+}
