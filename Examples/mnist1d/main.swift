@@ -73,7 +73,9 @@ func load(_ name: String) -> Tensor {
   let url = URL(fileURLWithPath: options.data).appendingPathComponent("\(name).npy")
   do { return try Tensor(numpyFile: url) } catch { fail("\(error)") }
 }
-let (trainX, trainY, testX, testY) = (load("x_train"), load("y_train"), load("x_test"), load("y_test"))
+let (trainX, trainY, testX, testY) = (
+  load("x_train"), load("y_train"), load("x_test"), load("y_test")
+)
 
 let optimizer = Adam(model.parameters(), learningRate: 1e-2)
 let start = Date()
