@@ -9,12 +9,16 @@ let package = Package(
     .library(name: "NablaNN", targets: ["NablaNN"]),
     .library(name: "NablaOptimizers", targets: ["NablaOptimizers"]),
     .library(name: "CNablaKernels", targets: ["CNablaKernels"]),
+    .executable(name: "nabla-bench", targets: ["nabla-bench"]),
   ],
   targets: [
     .target(name: "CNablaKernels"),
     .target(name: "Nabla", dependencies: ["CNablaKernels"]),
     .target(name: "NablaNN", dependencies: ["Nabla"]),
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
+    .executableTarget(
+      name: "nabla-bench", dependencies: ["NablaNN", "NablaOptimizers"],
+      path: "Benchmarks/nabla-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
     .testTarget(

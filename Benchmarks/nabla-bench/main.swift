@@ -1,0 +1,118 @@
+// The standard workloads of ../shared/bench/WORKLOADS.md, timed the way torch_workloads.py times
+// PyTorch: a few warm-up runs, then the median of repeated runs, one line per workload:
+//
+//   name<TAB>milliseconds ms<TAB>note
+//
+// Run with: swift run -c release nabla-bench [--only NAME]
+// Workloads whose layers do not exist yet print `skipped`.
+import Foundation
+import NablaNN
+import NablaOptimizers
+
+/// The median milliseconds of `body` over `repetitions` runs after `warmUp` runs.
+func measure(warmUp: Int = 3, repetitions: Int = 15, _ body: () -> Void) -> Double {
+  for _ in 0..<warmUp { body() }
+  var times: [Double] = []
+  for _ in 0..<repetitions {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+  }
+  times.sort()
+  return times.count % 2 == 1
+    ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+}
+
+/// One training step as PyTorch's step_fn: zero gradients, forward, loss, backward, update.
+func trainingStep(
+  _ model: Module, _ optimizer: Optimizer, _ loss: @escaping (Tensor) -> Tensor, _ input: Tensor
+) -> () -> Void {
+  {
+    optimizer.zeroGradients()
+    loss(model(input)).backward()
+    optimizer.step()
+  }
+}
+
+struct Workload {
+  let name: String
+  let run: (() -> (milliseconds: Double, note: String))?
+}
+
+manualSeed(0)
+var workloads: [Workload] = []
+for n in [256, 512, 1024, 2048] {
+  workloads.append(
+    Workload(name: "sgemm\(n)") {
+      let a = Tensor.randomNormal([n, n])
+      let b = Tensor.randomNormal([n, n])
+      let ms = measure(repetitions: 10) { _ = a.matmul(b) }
+      return (ms, String(format: "%.1f GFLOP/s", 2 * pow(Double(n), 3) / ms / 1e6))
+    })
+}
+workloads.append(
+  Workload(name: "dgemm1024") {
+    let a = Tensor.randomNormal([1024, 1024], dtype: .float64)
+    let b = Tensor.randomNormal([1024, 1024], dtype: .float64)
+    let ms = measure(repetitions: 10) { _ = a.matmul(b) }
+    return (ms, String(format: "%.1f GFLOP/s", 2 * pow(1024, 3) / ms / 1e6))
+  })
+workloads.append(
+  Workload(name: "mlp_step") {
+    let model = Sequential {
+      Linear(784, 256)
+      ReLU()
+      Linear(256, 128)
+      ReLU()
+      Linear(128, 10)
+    }
+    let x = Tensor.randomNormal([128, 784])
+    let labels = Tensor(indices: (0..<128).map { $0 % 10 })
+    let step = trainingStep(
+      model, Adam(model.parameters(), learningRate: 1e-3),
+      { crossEntropy($0, classIndices: labels) }, x)
+    return (measure(step), "batch128 784-256-128-10 adam")
+  })
+workloads.append(Workload(name: "cnn_step", run: nil))
+workloads.append(Workload(name: "lstm_step", run: nil))
+workloads.append(Workload(name: "transformer_step", run: nil))
+workloads.append(
+  Workload(name: "tiny_step") {
+    let model = Sequential {
+      Linear(32, 32)
+      Tanh()
+      Linear(32, 1)
+    }
+    let x = Tensor.randomNormal([16, 32])
+    let y = Tensor.randomNormal([16, 1])
+    let step = trainingStep(
+      model, SGD(model.parameters(), learningRate: 0.01), { mseLoss($0, target: y) }, x)
+    return (measure(repetitions: 200, step), "batch16 32-32-1 sgd")
+  })
+
+var only: String?
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+  switch argument {
+  case "--only": only = arguments.popFirst()
+  case "--list":
+    workloads.forEach { print($0.name) }
+    exit(0)
+  default:
+    FileHandle.standardError.write(
+      Data("usage: nabla-bench [--only NAME] [--list]\n".utf8))
+    exit(2)
+  }
+}
+if let only, !workloads.contains(where: { $0.name == only }) {
+  FileHandle.standardError.write(Data("nabla-bench: no workload named \(only) (see --list)\n".utf8))
+  exit(2)
+}
+for workload in workloads where only == nil || workload.name == only {
+  guard let run = workload.run else {
+    print("\(workload.name)\tskipped\tneeds layers that do not exist yet")
+    continue
+  }
+  let (ms, note) = run()
+  print("\(workload.name)\t\(String(format: "%.4f", ms)) ms\t\(note)")
+}
