@@ -14,6 +14,22 @@
 /// The largest rank the strided kernels accept.
 #define NABLA_MAX_RANK 16
 
+// MARK: - Threads
+
+/// A task of a parallel loop: `index` runs from 0 to the loop's count - 1.
+typedef void (*nabla_task_fn)(void *context, ptrdiff_t index);
+
+/// Runs fn(context, i) for i in 0..<count on the worker pool and the calling thread, and returns
+/// when all are done. Tasks must be independent and must not start a parallel loop themselves.
+/// Jobs from several threads run one at a time.
+void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context);
+
+/// The number of threads kernels use (by default one per core).
+int nabla_thread_count(void);
+
+/// Sets the number of threads kernels use; 0 restores one per core, 1 runs on the caller alone.
+void nabla_set_thread_count(int count);
+
 // MARK: - Matrix multiply
 
 /// C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or its transpose.
@@ -26,6 +42,18 @@ void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
 void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc);
+
+/// The GEMM micro-kernels. Results of one kernel do not depend on the thread count.
+typedef enum {
+  NABLA_GEMM_AUTO, NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON
+} NablaGemmKernel;
+
+/// Makes every GEMM use `kind` (NABLA_GEMM_AUTO: the best the CPU supports); returns 0 and
+/// changes nothing when this CPU cannot run it. For tests and benchmarks.
+int nabla_gemm_use_kernel(NablaGemmKernel kind);
+
+/// The micro-kernel GEMMs use now.
+NablaGemmKernel nabla_gemm_kernel(void);
 
 // MARK: - Copies
 

@@ -1,37 +1,183 @@
-// A plain cache-blocked GEMM for one element type (see prelude.h). A block of op(B) is packed
-// row-major so the innermost loop runs over contiguous memory whatever the transposes are.
+// The GEMM for one element type (see prelude.h), BLIS-style: op(B) is packed into panels NR
+// columns wide and op(A) into panels MR rows tall, blocked so that a B micro-panel (KC x NR)
+// stays in L1 while the A block (MC x KC) stays in L2; a register-blocked micro-kernel computes
+// each MR x NR tile of C. Packing reads through the transposes, so no transpose is ever copied.
+// Small products skip packing. Large ones split their columns (or rows) over the thread pool;
+// every element of C sees the same sequence of operations whatever the split, so results do not
+// depend on the thread count.
 
-enum { NAME(KC) = 256, NAME(NC) = 512 };
+/// Computes an MR x NR tile: c = fma(beta, c, alpha * (a · b)) over kc steps; a is a packed
+/// MR x kc panel (column by column), b a packed kc x NR panel (row by row); beta == 0 never
+/// reads c.
+typedef void (*NAME(MicroKernel))(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc,
+                                  T alpha, T beta);
 
-void NAME(nabla_gemm)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
-                      const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c,
-                      ptrdiff_t ldc) {
-  for (ptrdiff_t i = 0; i < m; i++) {
-    T *row = c + i * ldc;
-    if (beta == 0) {
-      for (ptrdiff_t j = 0; j < n; j++) row[j] = 0;
-    } else if (beta != 1) {
-      for (ptrdiff_t j = 0; j < n; j++) row[j] *= beta;
+/// A micro-kernel with the tile and block sizes that suit it.
+typedef struct {
+  NAME(MicroKernel) run;
+  int mr, nr;
+  ptrdiff_t kc, mc, nc;
+} NAME(KernelChoice);
+
+// The portable micro-kernel: plain loops the compiler can vectorize for any target.
+enum { NAME(GENERIC_MR) = 4, NAME(GENERIC_NR) = 16 };
+
+static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc,
+                                 T alpha, T beta) {
+  T acc[NAME(GENERIC_MR)][NAME(GENERIC_NR)] = {{0}};
+  for (ptrdiff_t p = 0; p < kc; p++)
+    for (int i = 0; i < NAME(GENERIC_MR); i++)
+      for (int j = 0; j < NAME(GENERIC_NR); j++) acc[i][j] += a[p * NAME(GENERIC_MR) + i] * b[p * NAME(GENERIC_NR) + j];
+  for (int i = 0; i < NAME(GENERIC_MR); i++)
+    for (int j = 0; j < NAME(GENERIC_NR); j++) {
+      T scaled = alpha * acc[i][j];
+      c[i * ldc + j] = beta == 0 ? scaled : fma(beta, c[i * ldc + j], scaled);
+    }
+}
+
+/// Element (i, p) of op(A) and (p, j) of op(B).
+#define OP_A(i, p) (transA ? a[(p) * lda + (i)] : a[(i) * lda + (p)])
+#define OP_B(p, j) (transB ? b[(j) * ldb + (p)] : b[(p) * ldb + (j)])
+
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into MR-row panels, zero-padding the last one.
+static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
+                         ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
+  for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
+    ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
+    for (ptrdiff_t p = 0; p < kc; p++) {
+      for (ptrdiff_t i = 0; i < rows; i++) packed[i] = OP_A(i0 + ir + i, p0 + p);
+      for (ptrdiff_t i = rows; i < mr; i++) packed[i] = 0;
+      packed += mr;
     }
   }
-  if (k == 0 || alpha == 0 || m == 0 || n == 0) return;
-  T *pack = (T *)malloc(sizeof(T) * NAME(KC) * NAME(NC));
-  for (ptrdiff_t jc = 0; jc < n; jc += NAME(NC)) {
-    ptrdiff_t nb = n - jc < NAME(NC) ? n - jc : NAME(NC);
-    for (ptrdiff_t pc = 0; pc < k; pc += NAME(KC)) {
-      ptrdiff_t kb = k - pc < NAME(KC) ? k - pc : NAME(KC);
-      for (ptrdiff_t p = 0; p < kb; p++)
-        for (ptrdiff_t j = 0; j < nb; j++)
-          pack[p * nb + j] = transB ? b[(jc + j) * ldb + pc + p] : b[(pc + p) * ldb + jc + j];
-      for (ptrdiff_t i = 0; i < m; i++) {
-        T *crow = c + i * ldc + jc;
-        for (ptrdiff_t p = 0; p < kb; p++) {
-          T aip = alpha * (transA ? a[(pc + p) * lda + i] : a[i * lda + pc + p]);
-          const T *brow = pack + p * nb;
-          for (ptrdiff_t j = 0; j < nb; j++) crow[j] += aip * brow[j];
+}
+
+/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into NR-column panels, zero-padding the last one.
+static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t j0,
+                         ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
+  for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
+    ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
+    for (ptrdiff_t p = 0; p < kc; p++) {
+      if (!transB && columns == nr) {
+        memcpy(packed, b + (p0 + p) * ldb + j0 + jr, sizeof(T) * (size_t)nr);
+      } else {
+        for (ptrdiff_t j = 0; j < columns; j++) packed[j] = OP_B(p0 + p, j0 + jr + j);
+        for (ptrdiff_t j = columns; j < nr; j++) packed[j] = 0;
+      }
+      packed += nr;
+    }
+  }
+}
+
+/// One GEMM problem, and the part of C a task computes.
+typedef struct {
+  int transA, transB;
+  ptrdiff_t m, n, k, lda, ldb, ldc;
+  T alpha, beta;
+  const T *a, *b;
+  T *c;
+  NAME(KernelChoice) kernel;
+  int splitRows;
+  ptrdiff_t chunk;  // rows or columns per task, a multiple of the tile size
+} NAME(GemmJob);
+
+/// C[rows i0 ..< i1, columns j0 ..< j1] of the job, blocked and packed.
+static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
+                             ptrdiff_t j1) {
+  const NAME(KernelChoice) *kernel = &job->kernel;
+  int mr = kernel->mr, nr = kernel->nr;
+  ptrdiff_t kcMax = kernel->kc, mcMax = kernel->mc, ncMax = kernel->nc;
+  T *packedA = (T *)aligned_alloc(64, sizeof(T) * (size_t)(mcMax + mr) * (size_t)kcMax);
+  T *packedB = (T *)aligned_alloc(64, sizeof(T) * (size_t)(ncMax + nr) * (size_t)kcMax);
+  T tile[16 * 64];  // the largest MR x NR of any kernel
+  for (ptrdiff_t jc = j0; jc < j1; jc += ncMax) {
+    ptrdiff_t nc = j1 - jc < ncMax ? j1 - jc : ncMax;
+    for (ptrdiff_t pc = 0; pc < job->k; pc += kcMax) {
+      ptrdiff_t kc = job->k - pc < kcMax ? job->k - pc : kcMax;
+      T beta = pc == 0 ? job->beta : 1;  // later K blocks add to what the first wrote
+      NAME(pack_b)(job->transB, job->b, job->ldb, pc, jc, kc, nc, nr, packedB);
+      for (ptrdiff_t ic = i0; ic < i1; ic += mcMax) {
+        ptrdiff_t mc = i1 - ic < mcMax ? i1 - ic : mcMax;
+        NAME(pack_a)(job->transA, job->a, job->lda, ic, pc, mc, kc, mr, packedA);
+        for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
+          ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
+          for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
+            ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
+            T *c = job->c + (ic + ir) * job->ldc + jc + jr;
+            const T *pa = packedA + ir * kc, *pb = packedB + jr * kc;
+            if (rows == mr && columns == nr) {
+              kernel->run(kc, pa, pb, c, job->ldc, job->alpha, beta);
+            } else {  // an edge tile: compute it whole, keep the part inside C
+              kernel->run(kc, pa, pb, tile, nr, job->alpha, 0);
+              // Round exactly as the kernels do (alpha·acc, then one fused beta·c + that), so a
+              // tile's values do not depend on whether it falls on an edge.
+              for (ptrdiff_t i = 0; i < rows; i++)
+                for (ptrdiff_t j = 0; j < columns; j++) {
+                  T *target = c + i * job->ldc + j;
+                  *target = beta == 0 ? tile[i * nr + j] : fma(beta, *target, tile[i * nr + j]);
+                }
+            }
+          }
         }
       }
     }
   }
-  free(pack);
+  free(packedA);
+  free(packedB);
+}
+
+static void NAME(gemm_task)(void *context, ptrdiff_t index) {
+  const NAME(GemmJob) *job = (const NAME(GemmJob) *)context;
+  ptrdiff_t start = index * job->chunk;
+  if (job->splitRows) {
+    ptrdiff_t end = start + job->chunk < job->m ? start + job->chunk : job->m;
+    NAME(gemm_block)(job, start, end, 0, job->n);
+  } else {
+    ptrdiff_t end = start + job->chunk < job->n ? start + job->chunk : job->n;
+    NAME(gemm_block)(job, 0, job->m, start, end);
+  }
+}
+
+/// The unpacked path for small products: C scaled by beta, then rank-1 updates row by row.
+static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                             T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta,
+                             T *c, ptrdiff_t ldc) {
+  for (ptrdiff_t i = 0; i < m; i++) {
+    T *row = c + i * ldc;
+    for (ptrdiff_t j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
+    for (ptrdiff_t p = 0; p < k; p++) {
+      T aip = alpha * OP_A(i, p);
+      if (transB) {
+        for (ptrdiff_t j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
+      } else {
+        const T *brow = b + p * ldb;
+        for (ptrdiff_t j = 0; j < n; j++) row[j] += aip * brow[j];
+      }
+    }
+  }
+}
+#undef OP_A
+#undef OP_B
+
+/// Products below this many multiply-adds take the unpacked path; below the larger threshold
+/// they run on the calling thread alone.
+enum { NAME(SMALL_WORK) = 16 * 16 * 16, NAME(PARALLEL_WORK) = 64 * 64 * 64 };
+
+static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m,
+                       ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,
+                       ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == 0 || (double)m * n * k < NAME(SMALL_WORK)) {
+    NAME(gemm_small)(transA, transB, m, n, k <= 0 ? 0 : k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0};
+  int threads = (double)m * n * k < NAME(PARALLEL_WORK) ? 1 : nabla_thread_count();
+  job.splitRows = m > n;
+  ptrdiff_t extent = job.splitRows ? m : n, unit = job.splitRows ? kernel.mr : kernel.nr;
+  ptrdiff_t units = (extent + unit - 1) / unit;
+  ptrdiff_t tasks = threads < units ? threads : units;
+  job.chunk = (units + tasks - 1) / tasks * unit;
+  tasks = (extent + job.chunk - 1) / job.chunk;
+  nabla_parallel_for(tasks, NAME(gemm_task), &job);
 }

@@ -1,0 +1,104 @@
+import CNablaKernels
+import Testing
+
+@testable import Nabla
+
+/// Every micro-kernel this CPU can run, checked against a plain triple loop, and the thread
+/// count shown not to change a single bit of the result.
+@Suite(.serialized) struct GemmKernelTests {
+  static let kernels: [NablaGemmKernel] = [
+    NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON,
+  ]
+
+  /// (m, n, k): tiny, odd, around the tile sizes, and past the K, M and N block sizes.
+  static let sizes: [(Int, Int, Int)] = [
+    (1, 1, 1), (7, 17, 33), (33, 7, 17), (13, 33, 65), (65, 40, 300), (200, 131, 20),
+    (257, 70, 9),
+  ]
+
+  private func values(_ count: Int, seed: UInt64) -> [Double] {
+    RandomGenerator(seed: seed).uniformDoubles(count).map { $0 * 2 - 1 }
+  }
+
+  /// C = alpha·op(A)·op(B) + beta·C through the kernel under test, in float or double.
+  private func run(
+    _ double: Bool, _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+    alpha: Double, beta: Double, padding: Int
+  ) -> (actual: [Double], expected: [Double]) {
+    let (rowsA, columnsA) = transA ? (k, m) : (m, k)
+    let (rowsB, columnsB) = transB ? (n, k) : (k, n)
+    let (lda, ldb, ldc) = (columnsA + padding, columnsB + padding, n + padding)
+    let a = values(rowsA * lda, seed: 1)
+    let b = values(rowsB * ldb, seed: 2)
+    let c = values(m * ldc, seed: 3)
+    var expected = c
+    for i in 0..<m {
+      for j in 0..<n {
+        var sum = 0.0
+        for p in 0..<k {
+          sum += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j])
+        }
+        expected[i * ldc + j] = alpha * sum + beta * c[i * ldc + j]
+      }
+    }
+    let (ta, tb): (Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0)
+    if double {
+      var result = c
+      nabla_dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, &result, ldc)
+      return (result, expected)
+    }
+    let (fa, fb) = (a.map { Float($0) }, b.map { Float($0) })
+    var result = c.map { Float($0) }
+    nabla_sgemm(ta, tb, m, n, k, Float(alpha), fa, lda, fb, ldb, Float(beta), &result, ldc)
+    return (result.map { Double($0) }, expected)
+  }
+
+  @Test(arguments: kernels) func kernelMatchesTheReference(_ kernel: NablaGemmKernel) {
+    guard nabla_gemm_use_kernel(kernel) == 1 else { return }  // not this CPU's
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    #expect(nabla_gemm_kernel() == kernel)
+    for (m, n, k) in Self.sizes {
+      for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+        for double in [false, true] {
+          let (alpha, beta) = m % 2 == 0 ? (1.0, 0.0) : (-0.75, 0.5)
+          let (actual, expected) = run(
+            double, transA, transB, m, n, k, alpha: alpha, beta: beta, padding: 3)
+          let tolerance = double ? 1e-12 : 1e-4
+          let worst = zip(actual, expected).map { Swift.abs($0 - $1) }.max() ?? 0
+          let label = "kernel \(kernel.rawValue) \(double ? "d" : "s")gemm m=\(m) n=\(n) k=\(k)"
+          #expect(
+            worst <= tolerance * Double(k + 1),
+            "\(label) transA=\(transA) transB=\(transB): error \(worst)")
+        }
+      }
+    }
+  }
+
+  @Test(arguments: kernels) func threadCountDoesNotChangeResults(_ kernel: NablaGemmKernel) {
+    guard nabla_gemm_use_kernel(kernel) == 1 else { return }
+    defer {
+      nabla_gemm_use_kernel(NABLA_GEMM_AUTO)
+      Parallelism.threadCount = 0
+    }
+    for (m, n, k) in [(131, 97, 70), (61, 300, 90)] {
+      var results: [[Double]] = []
+      for threads in [1, 2, 3] {
+        Parallelism.threadCount = threads
+        results.append(run(false, false, true, m, n, k, alpha: 0.5, beta: 1.5, padding: 1).actual)
+        results.append(run(true, true, false, m, n, k, alpha: 0.5, beta: 1.5, padding: 1).actual)
+      }
+      #expect(results[0] == results[2] && results[2] == results[4], "m=\(m) n=\(n) k=\(k)")
+      #expect(results[1] == results[3] && results[3] == results[5], "m=\(m) n=\(n) k=\(k)")
+    }
+  }
+
+  @Test func betaZeroIgnoresNaNInC() {
+    for kernel in Self.kernels where nabla_gemm_use_kernel(kernel) == 1 {
+      var c = [Float](repeating: .nan, count: 70 * 70)
+      let a = [Float](repeating: 1, count: 70 * 70)
+      nabla_sgemm(0, 0, 70, 70, 70, 1, a, 70, a, 70, 0, &c, 70)
+      #expect(c.allSatisfy { $0 == 70 }, "kernel \(kernel.rawValue)")
+    }
+    nabla_gemm_use_kernel(NABLA_GEMM_AUTO)
+  }
+}
