@@ -3,7 +3,7 @@
 //
 //   name<TAB>milliseconds ms<TAB>note
 //
-// Run with: swift run -c release nabla-bench [--only NAME]
+// Run with: swift run -c release nabla-bench [--only NAME] [--threads N]
 // Workloads whose layers do not exist yet print `skipped`.
 import Foundation
 import NablaNN
@@ -95,12 +95,13 @@ var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
   switch argument {
   case "--only": only = arguments.popFirst()
+  case "--threads": Parallelism.threadCount = Int(arguments.popFirst() ?? "") ?? 0
   case "--list":
     workloads.forEach { print($0.name) }
     exit(0)
   default:
     FileHandle.standardError.write(
-      Data("usage: nabla-bench [--only NAME] [--list]\n".utf8))
+      Data("usage: nabla-bench [--only NAME] [--threads N] [--list]\n".utf8))
     exit(2)
   }
 }

@@ -10,6 +10,7 @@
 #define SUFFIX f32
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
+#include "templates/optimizers.h"
 #undef T
 #undef SUFFIX
 
@@ -17,5 +18,6 @@
 #define SUFFIX f64
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
+#include "templates/optimizers.h"
 #undef T
 #undef SUFFIX

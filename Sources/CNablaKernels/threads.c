@@ -25,18 +25,23 @@ static pthread_mutex_t submit = PTHREAD_MUTEX_INITIALIZER;  // one job at a time
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static atomic_int requested_threads = 0;  // 0: one per core
-static int started_workers = 0;           // set once, under pthread_once
 
-// The current job. `token` announces a new one: generation * 1024 + the number of workers that
-// take part. Each of those workers checks in when done, so no worker is left holding a finished
-// job when the next one is set up.
+// The current job, announced in one 64-bit word: generation (upper 24 bits), task count
+// (20 bits) and the next unclaimed task (low 20 bits). A worker claims a task with a
+// compare-and-swap that only succeeds while the generation is the one it woke up for and tasks
+// remain, so a worker that wakes late can never run a task twice or touch a finished job, and
+// the caller never waits for a worker that has not started.
+enum { INDEX_BITS = 20, COUNT_BITS = 20, MAX_TASKS = (1 << 20) - 1 };
+#define FIELD(word, shift, bits) (((word) >> (shift)) & ((1ull << (bits)) - 1))
+#define GENERATION(word) ((word) >> (INDEX_BITS + COUNT_BITS))
+#define TASK_COUNT(word) FIELD(word, INDEX_BITS, COUNT_BITS)
+#define NEXT_TASK(word) FIELD(word, 0, INDEX_BITS)
+
 static nabla_task_fn job_fn;
 static void *job_context;
-static ptrdiff_t job_count;
-static atomic_long token = 0;
-static atomic_long next_task = 0;
+static _Atomic unsigned long long work = 0;
 static atomic_long finished_tasks = 0;
-static atomic_int checked_in = 0;
+static atomic_int job_workers = 0;  // how many workers may help with the current job
 static atomic_int sleeping = 0;
 
 static int core_count(void) {
@@ -53,36 +58,37 @@ void nabla_set_thread_count(int count) {
   atomic_store(&requested_threads, count < 0 ? 0 : (count > MAX_THREADS ? MAX_THREADS : count));
 }
 
-static void run_tasks(void) {
-  for (;;) {
-    long task = atomic_fetch_add(&next_task, 1);
-    if (task >= job_count) return;
-    job_fn(job_context, (ptrdiff_t)task);
-    atomic_fetch_add(&finished_tasks, 1);
+/// Claims and runs tasks of the job of `generation` until none are left.
+static void run_tasks(unsigned long long generation) {
+  unsigned long long word = atomic_load_explicit(&work, memory_order_acquire);
+  while (GENERATION(word) == generation && NEXT_TASK(word) < TASK_COUNT(word)) {
+    if (!atomic_compare_exchange_weak_explicit(&work, &word, word + 1, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue;
+    job_fn(job_context, (ptrdiff_t)NEXT_TASK(word));
+    atomic_fetch_add_explicit(&finished_tasks, 1, memory_order_release);
+    word = atomic_load_explicit(&work, memory_order_acquire);
   }
 }
 
 static void *worker_main(void *argument) {
   int id = (int)(intptr_t)argument;
-  long seen = 0;
+  unsigned long long seen = 0;
   for (;;) {
     int spins = 0;
-    while (atomic_load_explicit(&token, memory_order_acquire) / 1024 == seen / 1024) {
+    while (GENERATION(atomic_load_explicit(&work, memory_order_acquire)) == seen) {
       if (++spins < SPIN_ROUNDS) {
         NABLA_PAUSE();
         continue;
       }
       pthread_mutex_lock(&lock);
       atomic_fetch_add(&sleeping, 1);
-      while (atomic_load(&token) / 1024 == seen / 1024) pthread_cond_wait(&wake, &lock);
+      while (GENERATION(atomic_load(&work)) == seen) pthread_cond_wait(&wake, &lock);
       atomic_fetch_sub(&sleeping, 1);
       pthread_mutex_unlock(&lock);
     }
-    seen = atomic_load_explicit(&token, memory_order_acquire);
-    if (id < seen % 1024) {
-      run_tasks();
-      atomic_fetch_add_explicit(&checked_in, 1, memory_order_release);
-    }
+    seen = GENERATION(atomic_load_explicit(&work, memory_order_acquire));
+    if (id < atomic_load(&job_workers)) run_tasks(seen);
   }
   return NULL;
 }
@@ -94,37 +100,33 @@ static void start_workers(void) {
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)id) == 0)
-      started_workers++;
+    pthread_create(&thread, &attributes, worker_main, (void *)(intptr_t)id);
     pthread_attr_destroy(&attributes);
   }
 }
 
 void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context) {
   int threads = nabla_thread_count();
-  if (count <= 1 || threads <= 1) {
+  if (count <= 1 || threads <= 1 || count > MAX_TASKS) {
     for (ptrdiff_t task = 0; task < count; task++) fn(context, task);
     return;
   }
   pthread_once(&once, start_workers);
   pthread_mutex_lock(&submit);
-  int workers = threads - 1 < started_workers ? threads - 1 : started_workers;
   job_fn = fn;
   job_context = context;
-  job_count = count;
-  atomic_store(&next_task, 0);
   atomic_store(&finished_tasks, 0);
-  atomic_store(&checked_in, 0);
-  long generation = atomic_load(&token) / 1024 + 1;
-  atomic_store_explicit(&token, generation * 1024 + workers, memory_order_release);
+  atomic_store(&job_workers, threads - 1);
+  unsigned long long generation = GENERATION(atomic_load(&work)) + 1;
+  atomic_store_explicit(
+      &work, (generation << (INDEX_BITS + COUNT_BITS)) | ((unsigned long long)count << INDEX_BITS),
+      memory_order_release);
   if (atomic_load(&sleeping) > 0) {
     pthread_mutex_lock(&lock);
     pthread_cond_broadcast(&wake);
     pthread_mutex_unlock(&lock);
   }
-  run_tasks();
-  while (atomic_load_explicit(&finished_tasks, memory_order_acquire) < count ||
-         atomic_load_explicit(&checked_in, memory_order_acquire) < workers)
-    NABLA_PAUSE();
+  run_tasks(generation);
+  while (atomic_load_explicit(&finished_tasks, memory_order_acquire) < count) NABLA_PAUSE();
   pthread_mutex_unlock(&submit);
 }

@@ -72,13 +72,10 @@ public final class Adam: Optimizer {
   public override func update(
     _ value: inout Tensor, gradient: Tensor, group: ParameterGroup, state: inout OptimizerState
   ) {
-    var gradient = gradient
-    if group.weightDecay != 0 { gradient = gradient + group.weightDecay * value }
-    value =
-      value
-      - adamStep(
-        gradient, learningRate: group.learningRate, beta1: beta1, beta2: beta2,
-        epsilon: epsilon, amsgrad: amsgrad, state: &state)
+    value = adamStep(
+      value, gradient, learningRate: group.learningRate, beta1: beta1, beta2: beta2,
+      epsilon: epsilon, weightDecay: group.weightDecay, decoupledDecay: 0, amsgrad: amsgrad,
+      state: &state)
   }
 }
 
@@ -147,12 +144,10 @@ public final class AdamW: Optimizer {
   public override func update(
     _ value: inout Tensor, gradient: Tensor, group: ParameterGroup, state: inout OptimizerState
   ) {
-    if group.weightDecay != 0 { value = value * (1 - group.learningRate * group.weightDecay) }
-    value =
-      value
-      - adamStep(
-        gradient, learningRate: group.learningRate, beta1: beta1, beta2: beta2,
-        epsilon: epsilon, amsgrad: amsgrad, state: &state)
+    value = adamStep(
+      value, gradient, learningRate: group.learningRate, beta1: beta1, beta2: beta2,
+      epsilon: epsilon, weightDecay: 0, decoupledDecay: group.weightDecay, amsgrad: amsgrad,
+      state: &state)
   }
 }
 
@@ -168,26 +163,28 @@ private func adamStateNames(amsgrad: Bool) -> [String] {
   amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]
 }
 
-/// Updates the moment estimates in `state` with `gradient` and returns the amount to subtract
-/// from the parameter: the bias-corrected Adam step shared by Adam and AdamW.
+/// Updates the moment estimates in `state` with `gradient` and returns the new parameter value:
+/// the bias-corrected Adam step shared by Adam (L2 `weightDecay` through the gradient) and AdamW
+/// (`decoupledDecay` applied to the parameter), fused into one pass in the kernel layer.
 private func adamStep(
-  _ gradient: Tensor, learningRate: Double, beta1: Double, beta2: Double, epsilon: Double,
-  amsgrad: Bool, state: inout OptimizerState
+  _ value: Tensor, _ gradient: Tensor, learningRate: Double, beta1: Double, beta2: Double,
+  epsilon: Double, weightDecay: Double, decoupledDecay: Double, amsgrad: Bool,
+  state: inout OptimizerState
 ) -> Tensor {
-  let zeros = Tensor.zeros(like: gradient)
-  let firstMoment = beta1 * (state["exp_avg"] ?? zeros) + (1 - beta1) * gradient
-  let secondMoment =
-    beta2 * (state["exp_avg_sq"] ?? zeros) + (1 - beta2) * gradient * gradient
+  // Taken out of the state while updated in place, so no other reference forces a copy.
+  var firstMoment = state.tensors.removeValue(forKey: "exp_avg") ?? Tensor.zeros(like: value)
+  var secondMoment = state.tensors.removeValue(forKey: "exp_avg_sq") ?? Tensor.zeros(like: value)
+  var maxSecondMoment =
+    amsgrad
+    ? (state.tensors.removeValue(forKey: "max_exp_avg_sq") ?? Tensor.zeros(like: value)) : nil
+  let settings = AdamSettings(
+    learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+    weightDecay: weightDecay, decoupledDecay: decoupledDecay, step: state.step)
+  let result = value.adamUpdate(
+    gradient: gradient, firstMoment: &firstMoment, secondMoment: &secondMoment,
+    maxSecondMoment: &maxSecondMoment, settings: settings)
   state["exp_avg"] = firstMoment
   state["exp_avg_sq"] = secondMoment
-  var denominatorMoment = secondMoment
-  if amsgrad {
-    denominatorMoment = Tensor.maximum(state["max_exp_avg_sq"] ?? zeros, secondMoment)
-    state["max_exp_avg_sq"] = denominatorMoment
-  }
-  let step = Double(state.step)
-  let biasCorrection1 = 1 - pow(beta1, step)
-  let biasCorrection2 = 1 - pow(beta2, step)
-  let denominator = denominatorMoment.sqrt() / biasCorrection2.squareRoot() + epsilon
-  return (learningRate / biasCorrection1) * firstMoment / denominator
+  if let maxSecondMoment { state["max_exp_avg_sq"] = maxSecondMoment }
+  return result
 }

@@ -157,7 +157,8 @@ open class Optimizer: Checkpointable {
         for parameter in group.parameters where !parameter.isFrozen {
           guard let gradient = parameter.grad else { continue }
           let key = ObjectIdentifier(parameter)
-          var state = states[key]?.state ?? OptimizerState()
+          // Taken out while updated, so its tensors are not shared and can change in place.
+          var state = states.removeValue(forKey: key)?.state ?? OptimizerState()
           state.step += 1
           var value = parameter.value.detached()
           update(&value, gradient: gradient.detached(), group: group, state: &state)

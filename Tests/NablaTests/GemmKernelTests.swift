@@ -36,7 +36,8 @@ import Testing
       for j in 0..<n {
         var sum = 0.0
         for p in 0..<k {
-          sum += (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j])
+          sum +=
+            (transA ? a[p * lda + i] : a[i * lda + p]) * (transB ? b[j * ldb + p] : b[p * ldb + j])
         }
         expected[i * ldc + j] = alpha * sum + beta * c[i * ldc + j]
       }

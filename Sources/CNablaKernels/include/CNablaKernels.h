@@ -14,6 +14,19 @@
 /// The largest rank the strided kernels accept.
 #define NABLA_MAX_RANK 16
 
+// MARK: - Buffers
+
+/// Allocates `bytes` (64-byte aligned), reusing a buffer freed earlier when one of the right size
+/// class is cached. Returns NULL when memory runs out.
+void *nabla_buffer_allocate(size_t bytes);
+
+/// Frees a buffer from nabla_buffer_allocate, given the size it was asked for; large buffers
+/// are kept for reuse up to a bounded total.
+void nabla_buffer_free(void *buffer, size_t bytes);
+
+/// Returns every cached buffer to the system.
+void nabla_buffer_release_cache(void);
+
 // MARK: - Threads
 
 /// A task of a parallel loop: `index` runs from 0 to the loop's count - 1.
@@ -168,5 +181,23 @@ void nabla_index_add_f32(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t in
 /// Double-precision form of nabla_index_add_f32.
 void nabla_index_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const double *g,
                          const int64_t *index, double *gx);
+
+// MARK: - Optimizer updates
+
+/// One Adam or AdamW step for n elements, as PyTorch's single-tensor Adam: decoupled decay
+/// (AdamW) shrinks the parameter, weightDecay (Adam) adds to the gradient, the moments are updated
+/// in place, maxSecondMoment (AMSGrad, or NULL) keeps the running maximum, and result receives
+/// p − lr/bc1 · m / (√v / √bc2 + eps).
+void nabla_adam_update_f32(ptrdiff_t n, const float *parameter, const float *gradient,
+                           float *firstMoment, float *secondMoment, float *maxSecondMoment,
+                           float *result, double learningRate, double beta1, double beta2,
+                           double epsilon, double weightDecay, double decoupledDecay,
+                           double biasCorrection1, double biasCorrection2);
+/// Double-precision form of nabla_adam_update_f32.
+void nabla_adam_update_f64(ptrdiff_t n, const double *parameter, const double *gradient,
+                           double *firstMoment, double *secondMoment, double *maxSecondMoment,
+                           double *result, double learningRate, double beta1, double beta2,
+                           double epsilon, double weightDecay, double decoupledDecay,
+                           double biasCorrection1, double biasCorrection2);
 
 #endif

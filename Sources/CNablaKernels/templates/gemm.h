@@ -176,7 +176,8 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
   job.splitRows = m > n;
   ptrdiff_t extent = job.splitRows ? m : n, unit = job.splitRows ? kernel.mr : kernel.nr;
   ptrdiff_t units = (extent + unit - 1) / unit;
-  ptrdiff_t tasks = threads < units ? threads : units;
+  // A few tasks per thread, so that work a busy or late thread has not started goes to others.
+  ptrdiff_t tasks = threads == 1 ? 1 : (4 * threads < units ? 4 * threads : units);
   job.chunk = (units + tasks - 1) / tasks * unit;
   tasks = (extent + job.chunk - 1) / job.chunk;
   nabla_parallel_for(tasks, NAME(gemm_task), &job);

@@ -1,7 +1,10 @@
+import CNablaKernels
+
 /// A reference-counted, contiguous, 64-byte-aligned buffer of elements of one `DType`.
 ///
 /// Tensors share a storage until one of them is written to (copy-on-write). Storages never change
-/// size or type.
+/// size or type. Memory comes from the kernel layer's buffer cache, which hands large freed
+/// buffers back out instead of faulting in fresh pages every training step.
 final class TensorStorage {
   let data: UnsafeMutableRawPointer
   let count: Int
@@ -12,11 +15,14 @@ final class TensorStorage {
     self.count = count
     self.dtype = dtype
     let bytes = max(count * dtype.byteCount, 1)
-    data = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+    guard let buffer = nabla_buffer_allocate(bytes) else {
+      fatalError("Tensor: out of memory allocating \(bytes) bytes for \(count) \(dtype) elements")
+    }
+    data = buffer
     if zeroed { data.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
   }
 
-  deinit { data.deallocate() }
+  deinit { nabla_buffer_free(data, max(count * dtype.byteCount, 1)) }
 
   /// A new storage holding the same elements.
   func copy() -> TensorStorage {

@@ -46,8 +46,7 @@ public final class Linear: Module {
       input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
       "Linear(\(inputSize) -> \(weight.value.shape[0])): input of shape "
         + "\(describe(input.shape)) does not end in \(inputSize) features")
-    let product = input.matmul(weight.value.transposed())
-    return bias.map { product + $0.value } ?? product
+    return linear(input, weight: weight.value, bias: bias?.value)
   }
 }
 

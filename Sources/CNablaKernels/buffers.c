@@ -1,0 +1,72 @@
+// Tensor buffers with reuse. Training allocates and frees the same sizes every step; handing a
+// freed buffer back out avoids asking the system for fresh pages (and faulting them in) each
+// time. Large sizes are rounded up to a power of two and kept in one free list per size, up to a
+// bounded total; small ones go straight to the system allocator, which already reuses them.
+#include <pthread.h>
+#include <stdlib.h>
+#include "CNablaKernels.h"
+
+enum {
+  ALIGNMENT = 64,
+  SMALLEST_CACHED = 1 << 14,   // 16 KiB
+  BUCKETS = 48,                // powers of two up to 2^47 bytes
+  PER_BUCKET = 16,             // buffers kept per size
+};
+static const size_t CACHE_LIMIT = (size_t)256 << 20;  // bytes kept in all free lists together
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *free_lists[BUCKETS][PER_BUCKET];
+static int free_counts[BUCKETS];
+static size_t cached_bytes = 0;
+
+/// The bucket of a large size (log2 of the rounded size), or -1 for small ones.
+static int bucket_of(size_t bytes, size_t *rounded) {
+  if (bytes < SMALLEST_CACHED) return -1;
+  int bucket = 14;
+  while (((size_t)1 << bucket) < bytes && bucket < BUCKETS - 1) bucket++;
+  *rounded = (size_t)1 << bucket;
+  return ((size_t)1 << bucket) >= bytes ? bucket : -1;
+}
+
+void *nabla_buffer_allocate(size_t bytes) {
+  size_t rounded = bytes;
+  int bucket = bucket_of(bytes, &rounded);
+  if (bucket >= 0) {
+    pthread_mutex_lock(&cache_lock);
+    if (free_counts[bucket] > 0) {
+      void *buffer = free_lists[bucket][--free_counts[bucket]];
+      cached_bytes -= rounded;
+      pthread_mutex_unlock(&cache_lock);
+      return buffer;
+    }
+    pthread_mutex_unlock(&cache_lock);
+  }
+  size_t size = (rounded + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+  return aligned_alloc(ALIGNMENT, size == 0 ? ALIGNMENT : size);
+}
+
+void nabla_buffer_free(void *buffer, size_t bytes) {
+  if (buffer == NULL) return;
+  size_t rounded = bytes;
+  int bucket = bucket_of(bytes, &rounded);
+  if (bucket >= 0) {
+    pthread_mutex_lock(&cache_lock);
+    if (free_counts[bucket] < PER_BUCKET && cached_bytes + rounded <= CACHE_LIMIT) {
+      free_lists[bucket][free_counts[bucket]++] = buffer;
+      cached_bytes += rounded;
+      pthread_mutex_unlock(&cache_lock);
+      return;
+    }
+    pthread_mutex_unlock(&cache_lock);
+  }
+  free(buffer);
+}
+
+void nabla_buffer_release_cache(void) {
+  pthread_mutex_lock(&cache_lock);
+  for (int bucket = 0; bucket < BUCKETS; bucket++) {
+    while (free_counts[bucket] > 0) free(free_lists[bucket][--free_counts[bucket]]);
+  }
+  cached_bytes = 0;
+  pthread_mutex_unlock(&cache_lock);
+}

@@ -1,0 +1,63 @@
+import CNablaKernels
+import Foundation
+
+/// The settings of one Adam or AdamW step (see `Tensor.adamUpdate`).
+package struct AdamSettings {
+  package var learningRate, beta1, beta2, epsilon: Double
+  /// L2 penalty added to the gradient (Adam).
+  package var weightDecay: Double
+  /// Decay applied to the parameter itself (AdamW).
+  package var decoupledDecay: Double
+  /// The number of steps taken, this one included.
+  package var step: Int
+
+  package init(
+    learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double,
+    decoupledDecay: Double, step: Int
+  ) {
+    (self.learningRate, self.beta1, self.beta2, self.epsilon) = (
+      learningRate, beta1, beta2, epsilon
+    )
+    (self.weightDecay, self.decoupledDecay, self.step) = (weightDecay, decoupledDecay, step)
+  }
+}
+
+extension Tensor {
+  /// One fused Adam/AdamW step: updates the moments in place (they must have this tensor's shape
+  /// and dtype) and returns the new parameter value. Records nothing.
+  package func adamUpdate(
+    gradient: Tensor, firstMoment: inout Tensor, secondMoment: inout Tensor,
+    maxSecondMoment: inout Tensor?, settings s: AdamSettings
+  ) -> Tensor {
+    for other in [gradient, firstMoment, secondMoment] + (maxSecondMoment.map { [$0] } ?? []) {
+      require(
+        other.shape == shape && other.dtype == dtype,
+        "adam: state of shape \(describe(other.shape)) (\(other.dtype)) does not fit a parameter "
+          + "of shape \(describe(shape)) (\(dtype))")
+    }
+    requireFloatingPoint("adam")
+    firstMoment.makeUnique()
+    secondMoment.makeUnique()
+    maxSecondMoment?.makeUnique()
+    let result = Tensor(empty: shape, dtype: dtype)
+    let correction1 = 1 - Foundation.pow(s.beta1, Double(s.step))
+    let correction2 = 1 - Foundation.pow(s.beta2, Double(s.step))
+    if dtype == .float32 {
+      nabla_adam_update_f32(
+        scalarCount, f32, gradient.f32, firstMoment.f32, secondMoment.f32, maxSecondMoment?.f32,
+        result.f32, s.learningRate, s.beta1, s.beta2, s.epsilon, s.weightDecay, s.decoupledDecay,
+        correction1, correction2)
+    } else {
+      nabla_adam_update_f64(
+        scalarCount, f64, gradient.f64, firstMoment.f64, secondMoment.f64, maxSecondMoment?.f64,
+        result.f64, s.learningRate, s.beta1, s.beta2, s.epsilon, s.weightDecay, s.decoupledDecay,
+        correction1, correction2)
+    }
+    return result
+  }
+
+  /// Gives the tensor a buffer of its own, copying when another tensor shares it.
+  mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+  }
+}
