@@ -14,6 +14,15 @@
 /// The largest rank the strided kernels accept.
 #define NABLA_MAX_RANK 16
 
+// MARK: - Autograd recording
+
+/// Whether the current thread is inside a scope that records no operations (nonzero if so).
+int nabla_recording_paused(void);
+/// Enters a scope without recording on the current thread; scopes nest.
+void nabla_pause_recording(void);
+/// Leaves the innermost scope entered with nabla_pause_recording.
+void nabla_resume_recording(void);
+
 // MARK: - Buffers
 
 /// Allocates `bytes` (64-byte aligned), reusing a buffer freed earlier when one of the right size

@@ -1,3 +1,5 @@
+import CNablaKernels
+
 /// One recorded operation, or a leaf the user asked gradients for.
 ///
 /// An op's result holds the nodes of its inputs (`parents`) and a closure that maps the gradient
@@ -42,12 +44,13 @@ final class GradNode {
   }
 }
 
-/// Whether operations are being recorded for autograd on the current task or thread.
+/// Whether operations are being recorded for autograd on the current thread.
 enum GradMode {
-  @TaskLocal static var isEnabled = true
+  static var isEnabled: Bool { nabla_recording_paused() == 0 }
 }
 
-/// Runs `body` without recording operations for autograd, as PyTorch's `torch.no_grad()`.
+/// Runs `body` without recording operations for autograd on this thread, as PyTorch's
+/// `torch.no_grad()`.
 ///
 /// Results computed inside do not require gradients. Use it for evaluation and for updating
 /// parameters by hand.
@@ -56,10 +59,13 @@ enum GradMode {
 /// let prediction = withoutGradients { model(x) }
 /// ```
 public func withoutGradients<Result>(_ body: () throws -> Result) rethrows -> Result {
-  try GradMode.$isEnabled.withValue(false) { try body() }
+  nabla_pause_recording()
+  defer { nabla_resume_recording() }
+  return try body()
 }
 
-/// Whether operations are recorded for autograd here (false inside `withoutGradients`).
+/// Whether operations are recorded for autograd on this thread (false inside
+/// `withoutGradients`).
 public var isRecordingGradients: Bool { GradMode.isEnabled }
 
 extension Tensor {

@@ -31,8 +31,17 @@ extension Tensor {
     requireMatching(a, b, name)
     let shape = a.shape == b.shape ? a.shape : broadcastShape(a.shape, b.shape, op: name)
     let result = Tensor(empty: shape, dtype: a.dtype)
-    let (loopShape, strides) = coalesce(
-      shape, [broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape)])
+    // Equal shapes, or a one-element operand, are one flat loop: no strides to work out.
+    let flat: [Int]? =
+      a.shape == b.shape
+      ? [1, 1]
+      : (b.scalarCount == 1 && a.shape == shape)
+        ? [1, 0]
+        : (a.scalarCount == 1 && b.shape == shape) ? [0, 1] : nil
+    let (loopShape, strides) =
+      flat.map { ([result.scalarCount], [[$0[0]], [$0[1]]]) }
+      ?? coalesce(
+        shape, [broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape)])
     require(loopShape.count <= NABLA_MAX_RANK, "\(name): rank \(shape.count) is too large")
     if a.dtype == .float32 {
       nabla_binary_f32(

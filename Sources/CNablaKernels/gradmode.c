@@ -1,0 +1,14 @@
+// Whether autograd records operations, per thread (as PyTorch's grad mode): a count of the
+// `withoutGradients` scopes the current thread is inside. Kept here because C has cheap
+// thread-local variables.
+#include "CNablaKernels.h"
+
+static _Thread_local int paused_depth = 0;
+
+int nabla_recording_paused(void) { return paused_depth > 0; }
+
+void nabla_pause_recording(void) { paused_depth++; }
+
+void nabla_resume_recording(void) {
+  if (paused_depth > 0) paused_depth--;
+}
