@@ -78,6 +78,25 @@ import Testing
     expectClose([Double](masked), [Double](output))
   }
 
+  @Test func attentionDropoutIsSeededAndOnlyInTraining() {
+    func make() -> MultiHeadAttention {
+      MultiHeadAttention(
+        embedDimension: 4, headCount: 2, dropout: 0.5, dtype: .float64,
+        generator: RandomGenerator(seed: 11))
+    }
+    let (a, b) = (make(), make())
+    let x = Tensor.randomNormal([5, 2, 4], dtype: .float64)
+    let (trainedA, weightsA) = a(query: x, key: x, value: x, averageAttentionWeights: false)
+    let (trainedB, _) = b(query: x, key: x, value: x, averageAttentionWeights: false)
+    #expect([Double](trainedA) == [Double](trainedB))
+    // Dropped weights are 0 and kept ones are scaled by 2, so rows no longer sum to 1.
+    #expect([Double](weightsA!).contains(0))
+    a.eval()
+    let (evaluated, weights) = a(query: x, key: x, value: x)
+    #expect([Double](evaluated) != [Double](trainedA))
+    expectClose([Double](weights!.sum(alongAxis: -1)), [Double](repeating: 1, count: 10))
+  }
+
   @Test(arguments: ["self", "cross", "masked", "causal"])
   func gradientsMatchCentralDifferences(kind: String) {
     let attention =

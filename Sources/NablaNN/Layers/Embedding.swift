@@ -87,32 +87,41 @@ public final class Embedding: Module {
           + "indices of shape \(describe(input.shape))")
     }
     if let maxNorm { renormalize(rows: Set(indices), maxNorm: maxNorm) }
-    var table = weight.value
-    if let paddingIndex {
-      // The padding row is read from a detached copy, so no gradient reaches it.
-      let isPadding = Embedding.rowMask(count, paddingIndex, dtype: table.dtype, keep: true)
-      table = Tensor.where(isPadding, table.detached(), table)
+    let rows = weight.value.indexSelect(alongAxis: 0, indices: Tensor(indices: indices))
+    var output = rows
+    if let paddingIndex, indices.contains(paddingIndex) {
+      // Rows looked up at the padding index pass their values but no gradient.
+      let isPadding = Tensor(
+        indices.map { $0 == paddingIndex ? 1.0 : 0.0 }, shape: [indices.count, 1],
+        dtype: rows.dtype)
+      output = Tensor.where(isPadding, rows.detached(), rows)
     }
-    let flat = Tensor(indices: indices)
-    return table.indexSelect(alongAxis: 0, indices: flat).reshaped(input.shape + [dimension])
+    return output.reshaped(input.shape + [dimension])
   }
 
   /// Rescales, in the weight, each of `rows` whose norm exceeds `maxNorm` to norm `maxNorm`
   /// (scale maxNorm / (norm + 1e-7), as PyTorch's `embedding_renorm_`).
   private func renormalize(rows: Set<Int>, maxNorm: Double) {
-    var values = [Double](weight.value)
-    var changed = false
-    for row in rows {
-      let slice = values[(row * dimension)..<((row + 1) * dimension)]
-      let norm = Foundation.pow(
-        slice.reduce(0) { $0 + Foundation.pow(Swift.abs($1), normType) }, 1 / normType)
-      guard norm > maxNorm else { continue }
-      let scale = maxNorm / (norm + 1e-7)
-      for column in 0..<dimension { values[row * dimension + column] *= scale }
-      changed = true
+    if weight.value.dtype == .float32 {
+      renormalize(rows: rows, maxNorm: maxNorm, as: Float.self)
+    } else {
+      renormalize(rows: rows, maxNorm: maxNorm, as: Double.self)
     }
-    if changed {
-      weight.assign(Tensor(values, shape: weight.value.shape, dtype: weight.value.dtype))
+  }
+
+  private func renormalize<Element: BinaryFloatingPoint>(
+    rows: Set<Int>, maxNorm: Double, as type: Element.Type
+  ) {
+    let (dimension, p) = (dimension, normType)
+    weight.value.withUnsafeMutableBufferPointer(as: Element.self) { table in
+      for row in rows {
+        let entries = (row * dimension)..<((row + 1) * dimension)
+        let sum = entries.reduce(0.0) { $0 + Foundation.pow(Swift.abs(Double(table[$1])), p) }
+        let norm = Foundation.pow(sum, 1 / p)
+        guard norm > maxNorm else { continue }
+        let scale = maxNorm / (norm + 1e-7)
+        for entry in entries { table[entry] = Element(Double(table[entry]) * scale) }
+      }
     }
   }
 }

@@ -57,6 +57,8 @@ public final class TransformerEncoderLayer: Module {
   ///   - batchFirst: Whether sequences are [batch, length, dModel].
   ///   - normFirst: Pre-norm when true, post-norm (the paper's) when false.
   ///   - bias: Whether the linear layers and layer norms have biases.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values and of the dropout masks.
   public init(
     dModel: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
     activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5,
