@@ -75,7 +75,25 @@ workloads.append(
   })
 workloads.append(Workload(name: "cnn_step", run: nil))
 workloads.append(Workload(name: "lstm_step", run: nil))
-workloads.append(Workload(name: "transformer_step", run: nil))
+workloads.append(
+  Workload(name: "transformer_step") {
+    /// The mean over the sequence axis of [batch, length, features].
+    final class SequenceMean: Module {
+      override func callAsFunction(_ input: Tensor) -> Tensor { input.mean(alongAxis: 1) }
+    }
+    let model = Sequential {
+      TransformerEncoderLayer(
+        dModel: 128, headCount: 4, feedForwardSize: 512, dropout: 0, batchFirst: true)
+      SequenceMean()
+      Linear(128, 10)
+    }
+    let x = Tensor.randomNormal([16, 64, 128])
+    let labels = Tensor(indices: (0..<16).map { $0 % 10 })
+    let step = trainingStep(
+      model, Adam(model.parameters(), learningRate: 1e-3),
+      { crossEntropy($0, classIndices: labels) }, x)
+    return (measure(step), "batch16 seq64 d128 h4 ff512 adam")
+  })
 workloads.append(
   Workload(name: "tiny_step") {
     let model = Sequential {

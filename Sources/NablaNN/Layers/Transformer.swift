@@ -1,0 +1,291 @@
+// The Transformer of "Attention is all you need", with PyTorch's module structure and parameter
+// names (self_attn, multihead_attn, linear1, linear2, norm1..3), so state dicts move between them.
+
+/// The activation of a Transformer layer's feed-forward block.
+public enum TransformerActivation: Sendable {
+  /// max(0, x), PyTorch's default.
+  case relu
+  /// The exact Gaussian error linear unit.
+  case gelu
+
+  func apply(_ x: Tensor) -> Tensor { self == .relu ? x.relu() : x.gelu() }
+}
+
+/// One encoder block, as `torch.nn.TransformerEncoderLayer`: self-attention, then a feed-forward
+/// network (linear1, activation, dropout, linear2), each wrapped in a residual connection and a
+/// layer norm, after the sum (post-norm, the default) or before the block (`normFirst`).
+///
+/// ```swift
+/// let layer = TransformerEncoderLayer(dModel: 128, headCount: 4, feedForwardSize: 512)
+/// let y = layer(Tensor.randomNormal([64, 16, 128]))  // [length, batch, dModel]
+/// ```
+public final class TransformerEncoderLayer: Module {
+  // Properties are declared in PyTorch's order and, where PyTorch's names are not Swift names,
+  // stored under PyTorch's state-dict names and reached through camel-case accessors.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let self_attn: MultiHeadAttention
+  /// The feed-forward network's first layer, dModel to feedForwardSize.
+  public let linear1: Linear
+  let dropout: Dropout
+  /// The feed-forward network's second layer, feedForwardSize to dModel.
+  public let linear2: Linear
+  /// The layer norm of the attention block.
+  public let norm1: LayerNorm
+  /// The layer norm of the feed-forward block.
+  public let norm2: LayerNorm
+  let dropout1: Dropout
+  let dropout2: Dropout
+
+  /// The self-attention (`self_attn` in the state dict).
+  public var selfAttention: MultiHeadAttention { self_attn }
+  /// The activation between linear1 and linear2.
+  public let activation: TransformerActivation
+  /// Whether the layer norms come before each block (pre-norm) rather than after the sum.
+  public let normFirst: Bool
+  /// The settings the layer was made with, to make fresh copies of it.
+  let settings: TransformerLayerSettings
+
+  /// Creates an encoder layer with PyTorch's defaults.
+  ///
+  /// - Parameters:
+  ///   - dModel: The model size.
+  ///   - headCount: The number of attention heads; must divide `dModel`.
+  ///   - feedForwardSize: The hidden size of the feed-forward network.
+  ///   - dropout: The dropout probability everywhere in the layer.
+  ///   - activation: ReLU or GELU.
+  ///   - layerNormEpsilon: The layer norms' epsilon.
+  ///   - batchFirst: Whether sequences are [batch, length, dModel].
+  ///   - normFirst: Pre-norm when true, post-norm (the paper's) when false.
+  ///   - bias: Whether the linear layers and layer norms have biases.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values and of the dropout masks.
+  public init(
+    dModel: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
+    activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5,
+    batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    settings = TransformerLayerSettings(
+      dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
+      activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
+      normFirst: normFirst, bias: bias, dtype: dtype, generator: generator)
+    self_attn = settings.attention()
+    linear1 = Linear(dModel, feedForwardSize, bias: bias, dtype: dtype, generator: generator)
+    self.dropout = Dropout(probability: dropout, generator: generator)
+    linear2 = Linear(feedForwardSize, dModel, bias: bias, dtype: dtype, generator: generator)
+    norm1 = settings.norm()
+    norm2 = settings.norm()
+    dropout1 = Dropout(probability: dropout, generator: generator)
+    dropout2 = Dropout(probability: dropout, generator: generator)
+    self.activation = activation
+    self.normFirst = normFirst
+  }
+
+  /// A new layer with the same settings and a copy of this one's parameters.
+  public func copy() -> TransformerEncoderLayer {
+    let s = settings
+    let layer = TransformerEncoderLayer(
+      dModel: s.dModel, headCount: s.headCount, feedForwardSize: s.feedForwardSize,
+      dropout: s.dropout, activation: s.activation, layerNormEpsilon: s.layerNormEpsilon,
+      batchFirst: s.batchFirst, normFirst: s.normFirst, bias: s.bias,
+      dtype: self_attn.out_proj.weight.value.dtype, generator: s.generator)
+    try! layer.loadStateDict(stateDict())
+    layer.train(isTraining)
+    return layer
+  }
+
+  /// The layer applied to `source` without masks.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    callAsFunction(input, mask: nil)
+  }
+
+  /// The layer applied to `source`, as PyTorch's `forward(src, src_mask, src_key_padding_mask,
+  /// is_causal)`.
+  ///
+  /// - Parameters:
+  ///   - source: [length, batch, dModel] ([batch, length, dModel] if batch-first).
+  ///   - mask: The self-attention mask, [length, length] or [batch·heads, length, length].
+  ///   - keyPaddingMask: [batch, length], marking padding positions (`.blocked` for PyTorch's
+  ///     boolean convention).
+  ///   - isCausal: Whether position i attends only to positions 0...i.
+  public func callAsFunction(
+    _ source: Tensor, mask: AttentionMask?, keyPaddingMask: AttentionMask? = nil,
+    isCausal: Bool = false
+  ) -> Tensor {
+    func attentionBlock(_ x: Tensor) -> Tensor {
+      dropout1(
+        self_attn(
+          query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
+          attentionMask: mask, isCausal: isCausal
+        ).output)
+    }
+    func feedForwardBlock(_ x: Tensor) -> Tensor {
+      dropout2(linear2(dropout(activation.apply(linear1(x)))))
+    }
+    var x = source
+    if normFirst {
+      x = x + attentionBlock(norm1(x))
+      x = x + feedForwardBlock(norm2(x))
+    } else {
+      x = norm1(x + attentionBlock(x))
+      x = norm2(x + feedForwardBlock(x))
+    }
+    return x
+  }
+}
+
+/// One decoder block, as `torch.nn.TransformerDecoderLayer`: self-attention over the target
+/// (usually causal), cross-attention from the target to the encoder's output (`memory`), and a
+/// feed-forward network, each with a residual connection and a layer norm (post- or pre-norm).
+///
+/// ```swift
+/// let layer = TransformerDecoderLayer(dModel: 64, headCount: 4, batchFirst: true)
+/// let y = layer(target, memory: memory, targetIsCausal: true)
+/// ```
+public final class TransformerDecoderLayer: Module {
+  // Declared in PyTorch's order, under its state-dict names (see TransformerEncoderLayer).
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let self_attn: MultiHeadAttention
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let multihead_attn: MultiHeadAttention
+  /// The feed-forward network's first layer, dModel to feedForwardSize.
+  public let linear1: Linear
+  let dropout: Dropout
+  /// The feed-forward network's second layer, feedForwardSize to dModel.
+  public let linear2: Linear
+  /// The layer norm of the self-attention block.
+  public let norm1: LayerNorm
+  /// The layer norm of the cross-attention block.
+  public let norm2: LayerNorm
+  /// The layer norm of the feed-forward block.
+  public let norm3: LayerNorm
+  let dropout1: Dropout
+  let dropout2: Dropout
+  let dropout3: Dropout
+
+  /// The self-attention over the target (`self_attn` in the state dict).
+  public var selfAttention: MultiHeadAttention { self_attn }
+  /// The cross-attention from the target to the memory (`multihead_attn` in the state dict).
+  public var crossAttention: MultiHeadAttention { multihead_attn }
+  /// The activation between linear1 and linear2.
+  public let activation: TransformerActivation
+  /// Whether the layer norms come before each block (pre-norm).
+  public let normFirst: Bool
+  let settings: TransformerLayerSettings
+
+  /// Creates a decoder layer with PyTorch's defaults; the parameters are as for
+  /// `TransformerEncoderLayer`.
+  public init(
+    dModel: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
+    activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5,
+    batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    settings = TransformerLayerSettings(
+      dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
+      activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
+      normFirst: normFirst, bias: bias, dtype: dtype, generator: generator)
+    self_attn = settings.attention()
+    multihead_attn = settings.attention()
+    linear1 = Linear(dModel, feedForwardSize, bias: bias, dtype: dtype, generator: generator)
+    self.dropout = Dropout(probability: dropout, generator: generator)
+    linear2 = Linear(feedForwardSize, dModel, bias: bias, dtype: dtype, generator: generator)
+    norm1 = settings.norm()
+    norm2 = settings.norm()
+    norm3 = settings.norm()
+    dropout1 = Dropout(probability: dropout, generator: generator)
+    dropout2 = Dropout(probability: dropout, generator: generator)
+    dropout3 = Dropout(probability: dropout, generator: generator)
+    self.activation = activation
+    self.normFirst = normFirst
+  }
+
+  /// A new layer with the same settings and a copy of this one's parameters.
+  public func copy() -> TransformerDecoderLayer {
+    let s = settings
+    let layer = TransformerDecoderLayer(
+      dModel: s.dModel, headCount: s.headCount, feedForwardSize: s.feedForwardSize,
+      dropout: s.dropout, activation: s.activation, layerNormEpsilon: s.layerNormEpsilon,
+      batchFirst: s.batchFirst, normFirst: s.normFirst, bias: s.bias,
+      dtype: self_attn.out_proj.weight.value.dtype, generator: s.generator)
+    try! layer.loadStateDict(stateDict())
+    layer.train(isTraining)
+    return layer
+  }
+
+  /// The decoder layer needs a memory: call `callAsFunction(_:memory:...)`.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    fatalError("TransformerDecoderLayer: call it with a memory, layer(target, memory: memory)")
+  }
+
+  /// The layer applied to `target` attending to `memory`, as PyTorch's `forward(tgt, memory,
+  /// tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask, tgt_is_causal)`.
+  ///
+  /// - Parameters:
+  ///   - target: [T, batch, dModel] ([batch, T, dModel] if batch-first).
+  ///   - memory: The encoder's output, [S, batch, dModel] (likewise).
+  ///   - targetMask: The self-attention mask, [T, T] (or per batch and head).
+  ///   - memoryMask: The cross-attention mask, [T, S].
+  ///   - targetKeyPaddingMask: [batch, T].
+  ///   - memoryKeyPaddingMask: [batch, S].
+  ///   - targetIsCausal: Whether target position i attends only to positions 0...i.
+  public func callAsFunction(
+    _ target: Tensor, memory: Tensor, targetMask: AttentionMask? = nil,
+    memoryMask: AttentionMask? = nil, targetKeyPaddingMask: AttentionMask? = nil,
+    memoryKeyPaddingMask: AttentionMask? = nil, targetIsCausal: Bool = false
+  ) -> Tensor {
+    func selfAttentionBlock(_ x: Tensor) -> Tensor {
+      dropout1(
+        self_attn(
+          query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
+          attentionMask: targetMask, isCausal: targetIsCausal
+        ).output)
+    }
+    func crossAttentionBlock(_ x: Tensor) -> Tensor {
+      dropout2(
+        multihead_attn(
+          query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask,
+          needWeights: false, attentionMask: memoryMask
+        ).output)
+    }
+    func feedForwardBlock(_ x: Tensor) -> Tensor {
+      dropout3(linear2(dropout(activation.apply(linear1(x)))))
+    }
+    var x = target
+    if normFirst {
+      x = x + selfAttentionBlock(norm1(x))
+      x = x + crossAttentionBlock(norm2(x))
+      x = x + feedForwardBlock(norm3(x))
+    } else {
+      x = norm1(x + selfAttentionBlock(x))
+      x = norm2(x + crossAttentionBlock(x))
+      x = norm3(x + feedForwardBlock(x))
+    }
+    return x
+  }
+}
+
+/// What an encoder or decoder layer was made with, kept to make copies.
+struct TransformerLayerSettings {
+  var dModel: Int
+  var headCount: Int
+  var feedForwardSize: Int
+  var dropout: Double
+  var activation: TransformerActivation
+  var layerNormEpsilon: Double
+  var batchFirst: Bool
+  var normFirst: Bool
+  var bias: Bool
+  var dtype: DType
+  var generator: RandomGenerator
+
+  func attention() -> MultiHeadAttention {
+    MultiHeadAttention(
+      embedDimension: dModel, headCount: headCount, dropout: dropout, bias: bias,
+      batchFirst: batchFirst, dtype: dtype, generator: generator)
+  }
+
+  func norm() -> LayerNorm {
+    LayerNorm([dModel], epsilon: layerNormEpsilon, bias: bias, dtype: dtype)
+  }
+}
