@@ -242,6 +242,43 @@ private enum Kind: String, CaseIterable, Sendable {
     #expect(losses.last! < 0.5 * losses.first!, "losses \(losses)")
   }
 
+  @Test(arguments: Kind.allCases)
+  fileprivate func float32GradientsAgreeWithFloat64(kind: Kind) throws {
+    manualSeed(25)
+    let wide = kind.make(3, 4, layers: 2, bidirectional: true, dtype: .float64)
+    let narrow = kind.make(3, 4, layers: 2, bidirectional: true, dtype: .float32)
+    try narrow.loadStateDict(wide.stateDict())
+    let x = Tensor.randomNormal([6, 2, 3], dtype: .float64)
+    var inputGradients: [[Double]] = []
+    for (layer, dtype) in [(wide, DType.float64), (narrow, .float32)] {
+      let input = x.converted(to: dtype).requiringGrad()
+      flat(run(layer, input, lengths: [6, 4])).squared().sum().backward()
+      inputGradients.append([Double](input.grad!))
+    }
+    expectClose(inputGradients[1], inputGradients[0], tolerance: 1e-4)
+    for (a, b) in zip(wide.parameters(), narrow.parameters()) {
+      expectClose([Double](b.grad!), [Double](a.grad!), tolerance: 1e-4)
+    }
+  }
+
+  @Test func sameGeneratorSeedGivesTheSameWeights() {
+    let a = LSTM(inputSize: 3, hiddenSize: 4, generator: RandomGenerator(seed: 9))
+    let b = LSTM(inputSize: 3, hiddenSize: 4, generator: RandomGenerator(seed: 9))
+    for (x, y) in zip(a.parameters(), b.parameters()) {
+      #expect([Float](x.value) == [Float](y.value))
+    }
+  }
+
+  @Test func worksInsideSequential() {
+    manualSeed(9)
+    let model = Sequential {
+      GRU(inputSize: 3, hiddenSize: 4, batchFirst: true, bidirectional: true)
+      Linear(8, 2)
+    }
+    #expect(model(Tensor.randomNormal([5, 7, 3])).shape == [5, 7, 2])
+    #expect(model.namedParameters().first?.name == "0.weight_ih_l0")
+  }
+
   @Test func stateDictRoundTripGivesTheSameOutputs() throws {
     manualSeed(8)
     let source = GRU(inputSize: 3, hiddenSize: 4, layerCount: 2, bidirectional: true)
