@@ -74,7 +74,21 @@ workloads.append(
     return (measure(step), "batch128 784-256-128-10 adam")
   })
 workloads.append(Workload(name: "cnn_step", run: nil))
-workloads.append(Workload(name: "lstm_step", run: nil))
+workloads.append(
+  Workload(name: "lstm_step") {
+    let lstm = LSTM(inputSize: 32, hiddenSize: 128, batchFirst: true)
+    let head = Linear(128, 10)
+    let x = Tensor.randomNormal([32, 32, 32])
+    let labels = Tensor(indices: (0..<32).map { $0 % 10 })
+    let optimizer = Adam(lstm.parameters() + head.parameters(), learningRate: 1e-3)
+    let step = {
+      optimizer.zeroGradients()
+      let logits = head(lstm(x)[0..., 31])
+      crossEntropy(logits, classIndices: labels).backward()
+      optimizer.step()
+    }
+    return (measure(step), "seq32 batch32 in32 hid128 last step -> 10, adam")
+  })
 workloads.append(
   Workload(name: "transformer_step") {
     /// The mean over the sequence axis of [batch, length, features].

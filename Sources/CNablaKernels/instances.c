@@ -11,6 +11,7 @@
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
+#include "templates/recurrent.h"
 #undef T
 #undef SUFFIX
 
@@ -19,5 +20,6 @@
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
+#include "templates/recurrent.h"
 #undef T
 #undef SUFFIX

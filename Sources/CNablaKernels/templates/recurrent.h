@@ -1,0 +1,161 @@
+// The pointwise part of one recurrent time step, for one element type (see prelude.h). Included
+// by instances.c.
+//
+// The matrix products (x·W_ihᵀ for every step at once, h·W_hhᵀ per step) are done by the caller
+// with GEMM; these kernels fuse everything between them: bias, gate activations, state update,
+// padding of variable-length batches, and the matching backward. Row b of a step at time t is
+// active when lengths is NULL or t < lengths[b]; an inactive (padded) row keeps its state, writes
+// 0 to its output and passes the state gradient through untouched.
+
+#define ACTIVE(b) (lengths == NULL || t < lengths[b])
+
+static inline T NAME(rnn_sigmoid)(T x) {
+  T e = exp(-fabs(x));
+  return x >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
+}
+
+void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
+                          const T *xg, const T *hg, const T *bias, const T *hPrev, T *hNext,
+                          T *out) {
+  for (ptrdiff_t b = 0; b < n; b++) {
+    const T *x = xg + b * h, *r = hg + b * h, *p = hPrev + b * h;
+    T *next = hNext + b * h, *y = out ? out + b * h : NULL;
+    if (!ACTIVE(b)) {
+      for (ptrdiff_t j = 0; j < h; j++) next[j] = p[j];
+      if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
+      continue;
+    }
+    for (ptrdiff_t j = 0; j < h; j++) {
+      T pre = x[j] + r[j] + (bias ? bias[j] : 0);
+      next[j] = relu ? (pre > 0 ? pre : (pre != pre ? pre : 0)) : tanh(pre);
+    }
+    if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = next[j];
+  }
+}
+
+void NAME(nabla_rnn_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                   int relu, const T *hNext, const T *dOut, const T *dh, T *dPre,
+                                   T *dhCarry) {
+  for (ptrdiff_t b = 0; b < n; b++) {
+    const T *y = hNext + b * h, *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
+    T *gp = dPre + b * h, *carry = dhCarry + b * h;
+    if (!ACTIVE(b)) {
+      for (ptrdiff_t j = 0; j < h; j++) { gp[j] = 0; carry[j] = gh[j]; }
+      continue;
+    }
+    for (ptrdiff_t j = 0; j < h; j++) {
+      T g = gh[j] + (go ? go[j] : 0);
+      gp[j] = relu ? (y[j] > 0 ? g : 0) : g * ((T)1 - y[j] * y[j]);
+      carry[j] = 0;
+    }
+  }
+}
+
+void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                           const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
+                           T *act, T *tanhC, T *hNext, T *cNext, T *out) {
+  for (ptrdiff_t b = 0; b < n; b++) {
+    const T *x = xg + b * 4 * h, *r = hg + b * 4 * h, *hp = hPrev + b * h, *cp = cPrev + b * h;
+    T *a = act + b * 4 * h, *tc = tanhC + b * h, *hn = hNext + b * h, *cn = cNext + b * h;
+    T *y = out ? out + b * h : NULL;
+    if (!ACTIVE(b)) {
+      for (ptrdiff_t j = 0; j < h; j++) { hn[j] = hp[j]; cn[j] = cp[j]; }
+      if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
+      continue;
+    }
+    for (ptrdiff_t j = 0; j < 4 * h; j++) {
+      T pre = x[j] + r[j] + (bias ? bias[j] : 0);
+      a[j] = (j >= 2 * h && j < 3 * h) ? tanh(pre) : NAME(rnn_sigmoid)(pre);
+    }
+    const T *ig = a, *fg = a + h, *gg = a + 2 * h, *og = a + 3 * h;
+    for (ptrdiff_t j = 0; j < h; j++) {
+      T c = fg[j] * cp[j] + ig[j] * gg[j];
+      cn[j] = c;
+      tc[j] = tanh(c);
+      hn[j] = og[j] * tc[j];
+    }
+    if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
+  }
+}
+
+void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                    const T *act, const T *tanhC, const T *cPrev, const T *dOut,
+                                    const T *dh, T *dc, T *dGates, T *dhCarry) {
+  for (ptrdiff_t b = 0; b < n; b++) {
+    const T *a = act + b * 4 * h, *tc = tanhC + b * h, *cp = cPrev + b * h;
+    const T *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
+    T *gc = dc + b * h, *gg = dGates + b * 4 * h, *carry = dhCarry + b * h;
+    if (!ACTIVE(b)) {
+      for (ptrdiff_t j = 0; j < 4 * h; j++) gg[j] = 0;
+      for (ptrdiff_t j = 0; j < h; j++) carry[j] = gh[j];
+      continue;
+    }
+    const T *ig = a, *fg = a + h, *gt = a + 2 * h, *og = a + 3 * h;
+    for (ptrdiff_t j = 0; j < h; j++) {
+      T g = gh[j] + (go ? go[j] : 0);
+      T dcTotal = gc[j] + g * og[j] * ((T)1 - tc[j] * tc[j]);
+      gg[j] = dcTotal * gt[j] * ig[j] * ((T)1 - ig[j]);
+      gg[h + j] = dcTotal * cp[j] * fg[j] * ((T)1 - fg[j]);
+      gg[2 * h + j] = dcTotal * ig[j] * ((T)1 - gt[j] * gt[j]);
+      gg[3 * h + j] = g * tc[j] * og[j] * ((T)1 - og[j]);
+      gc[j] = dcTotal * fg[j];
+      carry[j] = 0;
+    }
+  }
+}
+
+void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                          const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
+                          T *hNext, T *out) {
+  for (ptrdiff_t b = 0; b < n; b++) {
+    const T *x = xg + b * 3 * h, *r = hg + b * 3 * h, *hp = hPrev + b * h;
+    T *a = act + b * 4 * h, *hn = hNext + b * h, *y = out ? out + b * h : NULL;
+    if (!ACTIVE(b)) {
+      for (ptrdiff_t j = 0; j < h; j++) hn[j] = hp[j];
+      if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
+      continue;
+    }
+    for (ptrdiff_t j = 0; j < 2 * h; j++)
+      a[j] = NAME(rnn_sigmoid)(x[j] + r[j] + (bias ? bias[j] : 0));
+    for (ptrdiff_t j = 0; j < h; j++) {
+      T hiddenN = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
+      T candidate = tanh(x[2 * h + j] + a[j] * hiddenN);
+      T z = a[h + j];
+      a[2 * h + j] = candidate;
+      a[3 * h + j] = hiddenN;
+      hn[j] = ((T)1 - z) * candidate + z * hp[j];
+    }
+    if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
+  }
+}
+
+void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                   const T *act, const T *hPrev, const T *dOut, const T *dh,
+                                   T *dXg, T *dHg, T *dhCarry) {
+  for (ptrdiff_t b = 0; b < n; b++) {
+    const T *a = act + b * 4 * h, *hp = hPrev + b * h;
+    const T *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
+    T *gx = dXg + b * 3 * h, *gr = dHg + b * 3 * h, *carry = dhCarry + b * h;
+    if (!ACTIVE(b)) {
+      for (ptrdiff_t j = 0; j < 3 * h; j++) { gx[j] = 0; gr[j] = 0; }
+      for (ptrdiff_t j = 0; j < h; j++) carry[j] = gh[j];
+      continue;
+    }
+    const T *rg = a, *zg = a + h, *ng = a + 2 * h, *hiddenN = a + 3 * h;
+    for (ptrdiff_t j = 0; j < h; j++) {
+      T g = gh[j] + (go ? go[j] : 0);
+      T dPreN = g * ((T)1 - zg[j]) * ((T)1 - ng[j] * ng[j]);
+      T dPreR = dPreN * hiddenN[j] * rg[j] * ((T)1 - rg[j]);
+      T dPreZ = g * (hp[j] - ng[j]) * zg[j] * ((T)1 - zg[j]);
+      gx[j] = dPreR;
+      gx[h + j] = dPreZ;
+      gx[2 * h + j] = dPreN;
+      gr[j] = dPreR;
+      gr[h + j] = dPreZ;
+      gr[2 * h + j] = dPreN * rg[j];
+      carry[j] = g * zg[j];
+    }
+  }
+}
+
+#undef ACTIVE

@@ -1,0 +1,310 @@
+// One time step of a recurrent network: RNNCell, LSTMCell and GRUCell, with PyTorch's parameter
+// names, layouts, gate orders and initialization, so state dicts move between the two.
+
+/// The activation of an Elman RNN, as PyTorch's `nonlinearity` argument.
+public enum RNNNonlinearity: String, Sendable {
+  /// The hyperbolic tangent (PyTorch's default).
+  case tanh
+  /// The rectifier.
+  case relu
+}
+
+/// The state an LSTM carries from one step to the next: the hidden state (also the output) and
+/// the cell state, as PyTorch's `(h, c)` pair.
+///
+/// For a cell both are `[batch, hiddenSize]`; for a sequence layer both are
+/// `[layerCount · directionCount, batch, hiddenSize]`.
+public struct LSTMState {
+  /// The hidden state h.
+  public var hidden: Tensor
+  /// The cell state c.
+  public var cell: Tensor
+
+  /// Creates a state from its hidden and cell parts.
+  public init(hidden: Tensor, cell: Tensor) {
+    self.hidden = hidden
+    self.cell = cell
+  }
+
+  /// The same values cut off from the graph, to carry a state across the chunks of truncated
+  /// back-propagation through time.
+  ///
+  /// ```swift
+  /// var state: LSTMState? = nil
+  /// for chunk in chunks {
+  ///   let (output, last) = lstm(chunk, initialState: state)
+  ///   loss(output).backward()
+  ///   state = last.detached()
+  /// }
+  /// ```
+  public func detached() -> LSTMState {
+    LSTMState(hidden: hidden.detached(), cell: cell.detached())
+  }
+}
+
+/// The weights of one recurrent step, and the step itself: the common base of `RNNCell`,
+/// `LSTMCell` and `GRUCell`, and the weights of each layer and direction of `RNN`, `LSTM` and
+/// `GRU`.
+///
+/// The layouts are PyTorch's, with the gate blocks stacked along the first axis:
+/// `inputWeight` is `[gates · hiddenSize, inputSize]` and `hiddenWeight` is
+/// `[gates · hiddenSize, hiddenSize]`, where gates is 1 (RNN), 4 (LSTM: i, f, g, o) or 3 (GRU:
+/// r, z, n). In state dicts they are named `weight_ih`, `weight_hh`, `bias_ih` and `bias_hh`.
+/// Every weight and bias starts uniform in ±1/√hiddenSize, as in PyTorch.
+public class RecurrentCell: Module, CustomReflectable {
+  /// The number of input features.
+  public let inputSize: Int
+  /// The number of features of the hidden state.
+  public let hiddenSize: Int
+  /// W_ih, `[gates · hiddenSize, inputSize]`; `weight_ih` in state dicts.
+  public let inputWeight: Parameter
+  /// W_hh, `[gates · hiddenSize, hiddenSize]`; `weight_hh` in state dicts.
+  public let hiddenWeight: Parameter
+  /// b_ih, `[gates · hiddenSize]`, or nil without biases; `bias_ih` in state dicts.
+  public let inputBias: Parameter?
+  /// b_hh, `[gates · hiddenSize]`, or nil without biases; `bias_hh` in state dicts.
+  public let hiddenBias: Parameter?
+  /// The step this cell computes.
+  let kind: RecurrenceKind
+
+  init(
+    kind: RecurrenceKind, inputSize: Int, hiddenSize: Int, bias: Bool, dtype: DType,
+    generator: RandomGenerator
+  ) {
+    let name = Self.typeName
+    require(
+      inputSize > 0 && hiddenSize > 0,
+      "\(name): sizes must be positive, got input \(inputSize) and hidden \(hiddenSize)")
+    require(dtype.isFloatingPoint, "\(name): weights must be floating point, not \(dtype)")
+    self.kind = kind
+    self.inputSize = inputSize
+    self.hiddenSize = hiddenSize
+    let bound = 1 / Double(hiddenSize).squareRoot()
+    let width = kind.gateCount * hiddenSize
+    func uniform(_ shape: [Int]) -> Parameter {
+      Parameter(
+        Tensor.randomUniform(shape, low: -bound, high: bound, dtype: dtype, generator: generator))
+    }
+    // PyTorch's reset_parameters draws them in this order: w_ih, w_hh, b_ih, b_hh.
+    inputWeight = uniform([width, inputSize])
+    hiddenWeight = uniform([width, hiddenSize])
+    inputBias = bias ? uniform([width]) : nil
+    hiddenBias = bias ? uniform([width]) : nil
+  }
+
+  /// The type's name for messages, such as `LSTMCell`.
+  static var typeName: String { String(describing: self) }
+
+  /// The parameters under PyTorch's names with `suffix` appended (`_l0`, `_l1_reverse`, ...).
+  func pyTorchNamedParameters(suffix: String) -> [(label: String?, value: Any)] {
+    var named: [(label: String?, value: Any)] = [
+      ("weight_ih" + suffix, inputWeight), ("weight_hh" + suffix, hiddenWeight),
+    ]
+    if let inputBias { named.append(("bias_ih" + suffix, inputBias)) }
+    if let hiddenBias { named.append(("bias_hh" + suffix, hiddenBias)) }
+    return named
+  }
+
+  /// Shows the parameters under PyTorch's names (`weight_ih`, `weight_hh`, `bias_ih`,
+  /// `bias_hh`), which is how `namedParameters()` and `stateDict()` name them.
+  public var customMirror: Mirror {
+    Mirror(self, children: pyTorchNamedParameters(suffix: ""), ancestorRepresentation: .suppressed)
+  }
+
+  /// A description such as `LSTMCell(10 -> 20)`, for messages.
+  var label: String { "\(type(of: self).typeName)(\(inputSize) -> \(hiddenSize))" }
+
+  /// Checks a cell's input and state and returns them batched: `[N, inputSize]` and
+  /// `[N, hiddenSize]` (nil states become zeros), and whether the input had no batch axis.
+  func batched(_ input: Tensor, _ states: [Tensor?]) -> (
+    input: Tensor, states: [Tensor], unbatched: Bool
+  ) {
+    require(
+      (input.rank == 1 || input.rank == 2) && input.shape.last == inputSize,
+      "\(label): input of shape \(describe(input.shape)) does not match [batch, \(inputSize)] "
+        + "or [\(inputSize)]")
+    requireWeightType(input)
+    let unbatched = input.rank == 1
+    let x = unbatched ? input.unsqueezed(at: 0) : input
+    let expected = unbatched ? [hiddenSize] : [x.shape[0], hiddenSize]
+    let batchedStates = states.map { state -> Tensor in
+      guard let state else { return Tensor.zeros([x.shape[0], hiddenSize], dtype: x.dtype) }
+      require(
+        state.shape == expected,
+        "\(label): state of shape \(describe(state.shape)), expected \(describe(expected))")
+      require(
+        state.dtype == x.dtype,
+        "\(label): state is \(state.dtype) but the input is \(x.dtype)")
+      return unbatched ? state.unsqueezed(at: 0) : state
+    }
+    return (x, batchedStates, unbatched)
+  }
+
+  /// Stops unless `input` has the weights' dtype.
+  func requireWeightType(_ input: Tensor) {
+    require(
+      input.dtype == inputWeight.value.dtype,
+      "\(label): input is \(input.dtype) but the weights are \(inputWeight.value.dtype); "
+        + "convert one of them")
+  }
+
+  /// x·W_ihᵀ + b_ih for input rows `[rows, inputSize]`: every time step in one product.
+  func projectInput(_ input: Tensor) -> Tensor {
+    let product = input.matmul(inputWeight.value.transposed())
+    return inputBias.map { product + $0.value } ?? product
+  }
+
+  /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence`.
+  func run(
+    _ input: Tensor, hidden: Tensor, cell: Tensor?, lengths: [Int]?, reverse: Bool
+  ) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
+    let (steps, batch) = (input.shape[0], input.shape[1])
+    let projected = projectInput(input.reshaped([steps * batch, inputSize]))
+    let packed = Tensor.recurrence(
+      kind, projectedInput: projected.reshaped([steps, batch, kind.gateCount * hiddenSize]),
+      initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
+      hiddenBias: hiddenBias?.value, lengths: lengths, reverse: reverse)
+    return (
+      packed.narrow(alongAxis: 0, start: 0, length: steps), packed[steps],
+      cell == nil ? nil : packed[steps + 1]
+    )
+  }
+
+  /// One step from `hidden` (and `cell` for an LSTM), each `[N, hiddenSize]`.
+  func step(_ input: Tensor, hidden: Tensor, cell: Tensor?) -> (hidden: Tensor, cell: Tensor?) {
+    let result = run(
+      input.unsqueezed(at: 0), hidden: hidden, cell: cell, lengths: nil, reverse: false)
+    return (result.hidden, result.cell)
+  }
+}
+
+/// An Elman RNN cell, as `torch.nn.RNNCell`: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), or ReLU
+/// in place of tanh.
+///
+/// ```swift
+/// let cell = RNNCell(inputSize: 10, hiddenSize: 20)
+/// var h = Tensor.zeros([3, 20])
+/// for x in inputs { h = cell(x, hidden: h) }  // x: [3, 10]
+/// ```
+public final class RNNCell: RecurrentCell {
+  /// The activation, tanh or ReLU.
+  public let nonlinearity: RNNNonlinearity
+
+  /// Creates a cell with weights uniform in ±1/√hiddenSize.
+  ///
+  /// - Parameters:
+  ///   - bias: Whether to learn the biases b_ih and b_hh.
+  ///   - nonlinearity: tanh (default) or ReLU.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
+  public init(
+    inputSize: Int, hiddenSize: Int, bias: Bool = true, nonlinearity: RNNNonlinearity = .tanh,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    self.nonlinearity = nonlinearity
+    super.init(
+      kind: nonlinearity == .tanh ? .tanh : .relu, inputSize: inputSize, hiddenSize: hiddenSize,
+      bias: bias, dtype: dtype, generator: generator)
+  }
+
+  /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
+  /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
+  public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
+    let (x, states, unbatched) = batched(input, [hidden])
+    let next = step(x, hidden: states[0], cell: nil).hidden
+    return unbatched ? next.squeezed(axes: [0]) : next
+  }
+
+  /// The next hidden state from a zero hidden state.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    callAsFunction(input, hidden: nil)
+  }
+}
+
+/// A long short-term memory cell, as `torch.nn.LSTMCell`, with gates (i, f, g, o):
+///
+///     i = σ(W_ii x + b_ii + W_hi h + b_hi)    f = σ(W_if x + b_if + W_hf h + b_hf)
+///     g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
+///     c' = f ⊙ c + i ⊙ g                      h' = o ⊙ tanh(c')
+///
+/// The gate arithmetic runs in one fused kernel with a hand-written backward.
+///
+/// ```swift
+/// let cell = LSTMCell(inputSize: 10, hiddenSize: 20)
+/// var state: LSTMState? = nil
+/// for x in inputs { state = cell(x, state: state) }  // x: [3, 10]
+/// ```
+public final class LSTMCell: RecurrentCell {
+  /// Creates a cell with weights uniform in ±1/√hiddenSize.
+  ///
+  /// - Parameters:
+  ///   - bias: Whether to learn the biases b_ih and b_hh.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
+  public init(
+    inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: RandomGenerator = .global
+  ) {
+    super.init(
+      kind: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
+      generator: generator)
+  }
+
+  /// The next state from `input` (`[N, inputSize]` or `[inputSize]`) and `state` (each part
+  /// `[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
+  public func callAsFunction(_ input: Tensor, state: LSTMState?) -> LSTMState {
+    let (x, states, unbatched) = batched(input, [state?.hidden, state?.cell])
+    let next = step(x, hidden: states[0], cell: states[1])
+    let (hidden, cell) = (next.hidden, next.cell!)
+    return unbatched
+      ? LSTMState(hidden: hidden.squeezed(axes: [0]), cell: cell.squeezed(axes: [0]))
+      : LSTMState(hidden: hidden, cell: cell)
+  }
+
+  /// The next hidden state from a zero state.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    callAsFunction(input, state: nil).hidden
+  }
+}
+
+/// A gated recurrent unit cell, as `torch.nn.GRUCell`, with gates (r, z, n):
+///
+///     r = σ(W_ir x + b_ir + W_hr h + b_hr)    z = σ(W_iz x + b_iz + W_hz h + b_hz)
+///     n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+///     h' = (1 − z) ⊙ n + z ⊙ h
+///
+/// The gate arithmetic runs in one fused kernel with a hand-written backward.
+///
+/// ```swift
+/// let cell = GRUCell(inputSize: 10, hiddenSize: 20)
+/// let h = cell(x, hidden: nil)  // x: [3, 10], h: [3, 20]
+/// ```
+public final class GRUCell: RecurrentCell {
+  /// Creates a cell with weights uniform in ±1/√hiddenSize.
+  ///
+  /// - Parameters:
+  ///   - bias: Whether to learn the biases b_ih and b_hh.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
+  public init(
+    inputSize: Int, hiddenSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: RandomGenerator = .global
+  ) {
+    super.init(
+      kind: .gru, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
+      generator: generator)
+  }
+
+  /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
+  /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
+  public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
+    let (x, states, unbatched) = batched(input, [hidden])
+    let next = step(x, hidden: states[0], cell: nil).hidden
+    return unbatched ? next.squeezed(axes: [0]) : next
+  }
+
+  /// The next hidden state from a zero hidden state.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    callAsFunction(input, hidden: nil)
+  }
+}
