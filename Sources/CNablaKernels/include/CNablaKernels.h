@@ -209,6 +209,18 @@ void nabla_adam_update_f64(ptrdiff_t n, const double *parameter, const double *g
                            double epsilon, double weightDecay, double decoupledDecay,
                            double biasCorrection1, double biasCorrection2);
 
+/// One SGD step for n elements, as PyTorch's: d = g + weightDecay·p; with a momentum buffer
+/// (NULL for none) buf = d on the first step, else momentum·buf + (1 − dampening)·d, and d = buf
+/// (or d + momentum·buf with Nesterov); result receives p − lr·d.
+void nabla_sgd_update_f32(ptrdiff_t n, const float *parameter, const float *gradient,
+                          float *momentumBuffer, int firstStep, float *result, double learningRate,
+                          double momentum, double dampening, double weightDecay, int nesterov);
+/// Double-precision form of nabla_sgd_update_f32.
+void nabla_sgd_update_f64(ptrdiff_t n, const double *parameter, const double *gradient,
+                          double *momentumBuffer, int firstStep, double *result,
+                          double learningRate, double momentum, double dampening,
+                          double weightDecay, int nesterov);
+
 // MARK: - Recurrent steps (LSTM, GRU, Elman RNN)
 //
 // The pointwise part of one time step for a batch of n rows and hidden size h: the caller computes

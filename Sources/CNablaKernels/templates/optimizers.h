@@ -25,3 +25,19 @@ void NAME(nabla_adam_update)(ptrdiff_t n, const T *parameter, const T *gradient,
     result[i] = p - stepSize * (m / (sqrt(v) / correction2 + eps));
   }
 }
+
+void NAME(nabla_sgd_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *momentumBuffer,
+                            int firstStep, T *result, double learningRate, double momentum,
+                            double dampening, double weightDecay, int nesterov) {
+  T lr = (T)learningRate, mu = (T)momentum, keep = (T)(1 - dampening), wd = (T)weightDecay;
+  for (ptrdiff_t i = 0; i < n; i++) {
+    T p = parameter[i], d = gradient[i];
+    if (weightDecay != 0) d += wd * p;
+    if (momentumBuffer) {
+      T buffer = firstStep ? d : mu * momentumBuffer[i] + keep * d;
+      momentumBuffer[i] = buffer;
+      d = nesterov ? d + mu * buffer : buffer;
+    }
+    result[i] = p - lr * d;
+  }
+}
