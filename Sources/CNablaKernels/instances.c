@@ -11,6 +11,7 @@
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/gemm.h"
+#include "templates/conv.h"
 #undef T
 #undef SUFFIX
 
@@ -19,6 +20,7 @@
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/gemm.h"
+#include "templates/conv.h"
 #undef T
 #undef SUFFIX
 
