@@ -50,11 +50,13 @@ import Testing
     let x = Tensor.zeros([2, 4, 9, 8])
     #expect(Conv2D(4, 6, kernelSize: 3, stride: 2, padding: 1)(x).shape == [2, 6, 5, 4])
     #expect(Conv2D(4, 4, kernelSize: [3, 2], padding: .same, groups: 4)(x).shape == [2, 4, 9, 8])
-    #expect(ConvTranspose2D(4, 3, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)(x).shape
-      == [2, 3, 18, 16])
+    #expect(
+      ConvTranspose2D(4, 3, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)(x).shape
+        == [2, 3, 18, 16])
     let signal = Tensor.zeros([3, 2, 40])
     #expect(Conv1D(2, 5, kernelSize: 5, padding: .same)(signal).shape == [3, 5, 40])
-    #expect(ConvTranspose1D(2, 4, kernelSize: 4, stride: 2, padding: 1)(signal).shape == [3, 4, 80])
+    #expect(
+      ConvTranspose1D(2, 4, kernelSize: 4, stride: 2, padding: 1)(signal).shape == [3, 4, 80])
     #expect(MaxPool2D(kernelSize: 2)(x).shape == [2, 4, 4, 4])
     #expect(AvgPool1D(kernelSize: 3, stride: 2, padding: 1)(signal).shape == [3, 2, 20])
     #expect(AdaptiveAvgPool2D(outputSize: 1)(x).shape == [2, 4, 1, 1])
@@ -88,7 +90,8 @@ import Testing
       ConvTranspose1D(4, 2, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1, groups: 2),
       random([2, 4, 5], seed: 4))
     expectModuleGradients(
-      ConvTranspose2D(2, 3, kernelSize: [3, 2], stride: [1, 2], padding: [1, 0], dilation: [2, 1]),
+      ConvTranspose2D(
+        2, 3, kernelSize: [3, 2], stride: [1, 2], padding: [1, 0], dilation: [2, 1]),
       random([1, 2, 4, 3], seed: 5))
   }
 

@@ -11,7 +11,8 @@ import Testing
 
   /// layer(x), flattened, against M · flatten(x) for a batch of one.
   func expectMatrix(
-    _ matrix: Tensor, _ layer: Module, _ x: Tensor, sourceLocation: SourceLocation = #_sourceLocation
+    _ matrix: Tensor, _ layer: Module, _ x: Tensor,
+    sourceLocation: SourceLocation = #_sourceLocation
   ) {
     let output = layer(x)
     #expect(matrix.shape == [output.scalarCount, x.scalarCount], sourceLocation: sourceLocation)

@@ -40,8 +40,9 @@ import Testing
     let image = Tensor.ones([1, 2, 5, 7], dtype: .float64)
     let same = image.conv2d(weight: Tensor.ones([3, 2, 3, 4], dtype: .float64), padding: .same)
     #expect(same.shape == [1, 3, 5, 7])
-    #expect(image.conv2d(weight: Tensor.ones([3, 2, 3, 4], dtype: .float64), padding: .valid)
-      .shape == [1, 3, 3, 4])
+    #expect(
+      image.conv2d(weight: Tensor.ones([3, 2, 3, 4], dtype: .float64), padding: .valid)
+        .shape == [1, 3, 3, 4])
   }
 
   @Test func unbatchedInputsKeepTheirRank() {
@@ -92,9 +93,15 @@ import Testing
 
   @Test(arguments: [
     (stride: Size2D(1), padding: ConvolutionPadding.explicit([0]), dilation: Size2D(1), groups: 1),
-    (stride: Size2D(2, 1), padding: ConvolutionPadding.explicit([1, 2]), dilation: Size2D(1), groups: 1),
+    (
+      stride: Size2D(2, 1), padding: ConvolutionPadding.explicit([1, 2]), dilation: Size2D(1),
+      groups: 1
+    ),
     (stride: Size2D(1), padding: ConvolutionPadding.same, dilation: Size2D(2, 1), groups: 2),
-    (stride: Size2D(2, 3), padding: ConvolutionPadding.explicit([2, 1]), dilation: Size2D(1, 2), groups: 2),
+    (
+      stride: Size2D(2, 3), padding: ConvolutionPadding.explicit([2, 1]), dilation: Size2D(1, 2),
+      groups: 2
+    ),
   ])
   func conv2dGradients(
     stride: Size2D, padding: ConvolutionPadding, dilation: Size2D, groups: Int
@@ -134,9 +141,18 @@ import Testing
   }
 
   @Test(arguments: [
-    (stride: Size2D(1), padding: Size2D(0), outputPadding: Size2D(0), dilation: Size2D(1), groups: 1),
-    (stride: Size2D(2, 1), padding: Size2D(1, 0), outputPadding: Size2D(1, 0), dilation: Size2D(1), groups: 2),
-    (stride: Size2D(2, 3), padding: Size2D(0, 1), outputPadding: Size2D(0, 2), dilation: Size2D(2, 1), groups: 1),
+    (
+      stride: Size2D(1), padding: Size2D(0), outputPadding: Size2D(0), dilation: Size2D(1),
+      groups: 1
+    ),
+    (
+      stride: Size2D(2, 1), padding: Size2D(1, 0), outputPadding: Size2D(1, 0), dilation: Size2D(1),
+      groups: 2
+    ),
+    (
+      stride: Size2D(2, 3), padding: Size2D(0, 1), outputPadding: Size2D(0, 2),
+      dilation: Size2D(2, 1), groups: 1
+    ),
   ])
   func convTranspose2dGradients(
     stride: Size2D, padding: Size2D, outputPadding: Size2D, dilation: Size2D, groups: Int

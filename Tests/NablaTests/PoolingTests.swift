@@ -37,7 +37,8 @@ import Testing
   @Test func lpPooling() {
     // p = 2, windows [1, 5] and [2, 8]: √26 and √68.
     expectClose(
-      [Double](signal.lpPool1d(power: 2, kernelSize: 2)), [Double(26).squareRoot(), Double(68).squareRoot()])
+      [Double](signal.lpPool1d(power: 2, kernelSize: 2)),
+      [Double(26).squareRoot(), Double(68).squareRoot()])
     // p = 1 sums each window.
     expectClose([Double](image.lpPool2d(power: 1, kernelSize: [3, 2])), [17, 31])
   }

@@ -126,12 +126,12 @@ extension Tensor {
     let inputSize = Array(view.shape[2...])
     let outputSize = (0..<2).map { geometry.outputSize($0, input: inputSize[$0]) }
     guard let outHeight = outputSize[0], let outWidth = outputSize[1] else {
+      let axes = (2 - spatialRank)..<2
+      let padded = axes.map { inputSize[$0] + geometry.padBefore[$0] + geometry.padAfter[$0] }
       fatalError(
-        "\(context): input of shape \(describe(shape)) is too small: the kernel "
-          + "\(describe(kernel)) with dilation \(describe(dilation)) spans "
-          + "\(describe((0..<spatialRank).map { geometry.span($0 + 2 - spatialRank) })) but the "
-          + "padded input is only \(describe((0..<spatialRank).map { inputSize[$0 + 2 - spatialRank] + before[$0] + after[$0] }))"
-      )
+        "\(context): input of shape \(describe(shape)) is too small: the padded input "
+          + "\(describe(padded)) is smaller than the dilated kernel "
+          + "\(describe(axes.map(geometry.span)))")
     }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
     var output = Tensor.convolution2D(
@@ -297,7 +297,8 @@ extension Tensor {
         // cols = W_gᵀ · X_g, then scattered into the output.
         gemm(
           transposeA: true, transposeB: false, m: fields, n: positions, k: groupIn, w,
-          group * groupIn * fields, lda: fields, x, (image * channels + group * groupIn) * positions,
+          group * groupIn * fields, lda: fields, x,
+          (image * channels + group * groupIn) * positions,
           ldb: positions, beta: 0, col, 0, ldc: positions)
         col2im(
           kernelGeometry, col, into: result, (image * outChannels + group * groupOut) * outPlane)

@@ -52,7 +52,8 @@ extension Tensor {
         }
       }
     }
-    return Tensor(matrix, shape: [matrix.count / Swift.max(columns, 1), columns], dtype: weight.dtype)
+    return Tensor(
+      matrix, shape: [matrix.count / Swift.max(columns, 1), columns], dtype: weight.dtype)
   }
 
   /// The dense matrix of average pooling of `channels` planes of spatial size `inputSize`:

@@ -99,9 +99,11 @@ extension Tensor {
     return input.record("maxPool", result, [input]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: dtype)
       if dtype == .float32 {
-        nabla_scatter_add_f32(planes, height * width, outPlane, 1, g.f32, positions.i64, gradient.f32)
+        nabla_scatter_add_f32(
+          planes, height * width, outPlane, 1, g.f32, positions.i64, gradient.f32)
       } else {
-        nabla_scatter_add_f64(planes, height * width, outPlane, 1, g.f64, positions.i64, gradient.f64)
+        nabla_scatter_add_f64(
+          planes, height * width, outPlane, 1, g.f64, positions.i64, gradient.f64)
       }
       return [gradient]
     }
@@ -301,7 +303,8 @@ extension Tensor {
   /// `adaptive_avg_pool1d` (an output size of 1 is global average pooling).
   public func adaptiveAvgPool1d(outputSize: Int) -> Tensor {
     adaptivePool(
-      outputSize: [outputSize], isMax: false, context: "adaptiveAvgPool1d(outputSize \(outputSize))")
+      outputSize: [outputSize], isMax: false, context: "adaptiveAvgPool1d(outputSize \(outputSize))"
+    )
   }
 
   /// Adaptive average pooling of [N, C, H, W] to `outputSize`, as `adaptive_avg_pool2d`.
@@ -339,7 +342,8 @@ extension Tensor {
       for (size, output) in zip(sizes, outputSize) {
         axes.append(.adaptive(size: size, outputSize: output))
       }
-      return isMax ? Tensor.maxPool(view, axes[0], axes[1]) : Tensor.averagePool(view, axes[0], axes[1])
+      return isMax
+        ? Tensor.maxPool(view, axes[0], axes[1]) : Tensor.averagePool(view, axes[0], axes[1])
     }
   }
 }

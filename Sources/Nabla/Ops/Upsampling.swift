@@ -98,7 +98,9 @@ extension Tensor {
           + "of shape \(describe(shape))")
       require(
         spatial.allSatisfy { $0 > 0 }, "\(context): input of shape \(describe(shape)) is empty")
-      return zip(spatial, size).map { ResizeAxis(inputSize: $0, outputSize: $1, scale: Double($0) / Double($1)) }
+      return zip(spatial, size).map {
+        ResizeAxis(inputSize: $0, outputSize: $1, scale: Double($0) / Double($1))
+      }
     }
     let factor = scaleFactor!
     require(factor > 0, "\(context): scaleFactor \(factor) must be positive")

@@ -23,7 +23,8 @@ private func normalize(
 /// Moves `buffer` by `factor` towards `statistic` (both detached): (1 − f)·running + f·stat.
 private func update(_ buffer: Buffer, towards statistic: Tensor, factor: Double) {
   withoutGradients {
-    buffer.value = buffer.value * (1 - factor) + statistic.detached().converted(to: buffer.value.dtype) * factor
+    buffer.value =
+      buffer.value * (1 - factor) + statistic.detached().converted(to: buffer.value.dtype) * factor
   }
 }
 
@@ -53,7 +54,8 @@ public class BatchNormalization: Module, CustomStringConvertible {
     name: String, ranks: [Int], featureCount: Int, epsilon: Double, momentum: Double?,
     affine: Bool, trackRunningStats: Bool, dtype: DType
   ) {
-    require(featureCount > 0, "\(name): the number of features must be positive, got \(featureCount)")
+    require(
+      featureCount > 0, "\(name): the number of features must be positive, got \(featureCount)")
     self.name = name
     self.ranks = ranks
     self.featureCount = featureCount
@@ -288,9 +290,12 @@ public final class InstanceNorm2D: Module, CustomStringConvertible {
       epsilon: epsilon, weight: weight, bias: bias)
     if isTraining, let runningMean, let runningVar {
       withoutGradients {
-        update(runningMean, towards: input.mean(alongAxes: [2, 3]).mean(alongAxes: [0]), factor: momentum)
         update(
-          runningVar, towards: input.variance(alongAxes: [2, 3], unbiased: true).mean(alongAxes: [0]),
+          runningMean, towards: input.mean(alongAxes: [2, 3]).mean(alongAxes: [0]), factor: momentum
+        )
+        update(
+          runningVar,
+          towards: input.variance(alongAxes: [2, 3], unbiased: true).mean(alongAxes: [0]),
           factor: momentum)
       }
     }

@@ -88,8 +88,7 @@ public final class AvgPool1D: Module, CustomStringConvertible {
   public let countIncludePad: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
-  public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true)
-  {
+  public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.padding = padding
