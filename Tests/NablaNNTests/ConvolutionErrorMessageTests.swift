@@ -84,4 +84,14 @@ import Testing
       "BatchNorm2D(3, epsilon: 1e-05, momentum: 0.1, affine: true, trackRunningStats: true): "
         + "expected an input of rank 4 with 3 channels on axis 1, got shape [2, 4, 5, 5]")
   }
+
+  @Test func dilatedWindowInThePaddingOnly() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = MaxPool1D(kernelSize: 2, stride: 1, padding: 1, dilation: 3)(Tensor.zeros([1, 1, 2]))
+    }
+    expectMessage(
+      result,
+      "MaxPool1D(kernelSize: 2, stride: 1, padding: 1, dilation: 3): input of shape [1, 1, 2] "
+        + "leaves a window with every tap in the padding")
+  }
 }

@@ -110,6 +110,7 @@ import Testing
     expectModuleGradients(AvgPool1D(kernelSize: 2, countIncludePad: false), signal)
     expectModuleGradients(LPPool1D(power: 3, kernelSize: 3, stride: 2), signal.abs() + 0.5)
     expectModuleGradients(AdaptiveAvgPool1D(outputSize: 4), signal)
+    expectModuleGradients(AdaptiveMaxPool1D(outputSize: 4), signal)
     expectModuleGradients(Upsample(size: [13]), signal)
   }
 

@@ -71,6 +71,19 @@ import Testing
       [-1.3416354199689269, -0.447211806656309, 0.447211806656309, 1.3416354199689269])
   }
 
+  @Test func instanceNormRunningStatistics() {
+    let norm = InstanceNorm2D(1, trackRunningStats: true, dtype: .float64)
+    let image = tensor([1, 2, 3, 4], [1, 1, 2, 2])
+    _ = norm(image)
+    // Instance mean 2.5 and unbiased variance 5/3, moved by momentum 0.1 from 0 and 1.
+    expectClose([Double](norm.runningMean!.value), [0.25])
+    expectClose([Double](norm.runningVar!.value), [1.0666666666666667])
+    norm.eval()
+    expectClose(
+      [Double](norm(image)),
+      [0.7261809734485556, 1.694422271379963, 2.6626635693113703, 3.6309048672427777])
+  }
+
   @Test func gradients() {
     let x = Tensor.randomNormal([3, 4, 2, 3], dtype: .float64, generator: RandomGenerator(seed: 9))
     let checks: [(Module, Tensor)] = [

@@ -67,6 +67,24 @@ import Testing
       [Double](square.upsampled(scaleFactor: 2)), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
   }
 
+  @Test func float32MatchesFloat64() {
+    let x = randomDouble([2, 3, 7, 6], seed: 25)
+    let y = x.converted(to: .float32)
+    let pairs: [(Tensor, Tensor)] = [
+      (
+        x.maxPool2d(kernelSize: 3, stride: 2, padding: 1),
+        y.maxPool2d(kernelSize: 3, stride: 2, padding: 1)
+      ),
+      (x.avgPool2d(kernelSize: [2, 3], padding: 1), y.avgPool2d(kernelSize: [2, 3], padding: 1)),
+      (x.adaptiveAvgPool2d(outputSize: [3, 4]), y.adaptiveAvgPool2d(outputSize: [3, 4])),
+      (x.upsampled(size: [9, 8], mode: .bilinear), y.upsampled(size: [9, 8], mode: .bilinear)),
+    ]
+    for (double, single) in pairs {
+      #expect(single.dtype == .float32)
+      expectClose([Double](single), [Double](double), tolerance: 1e-5)
+    }
+  }
+
   // MARK: - Gradients
 
   @Test(arguments: [

@@ -166,6 +166,12 @@ extension Tensor {
             + "\(describe(kernel)) with padding \(describe(padding)) and dilation "
             + "\(describe(dilation))")
       }
+      // With dilation, a window's taps can all fall in the padding; it would have no maximum.
+      require(
+        !windows.counts.contains(0),
+        "\(context): input of shape \(describe(original)) leaves a window with every tap in the "
+          + "padding (kernel \(describe(kernel)), padding \(describe(padding)), dilation "
+          + "\(describe(dilation)))")
       axes.append(windows)
     }
     return (axes[0], axes[1])

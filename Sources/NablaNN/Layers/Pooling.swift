@@ -237,6 +237,23 @@ public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
   }
 }
 
+/// Max pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveMaxPool1d`.
+public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
+  /// The output length.
+  public let outputSize: Int
+
+  /// Creates the layer; `outputSize` 1 is global max pooling.
+  public init(outputSize: Int) { self.outputSize = outputSize }
+
+  /// The layer's configuration.
+  public var description: String { "AdaptiveMaxPool1D(outputSize: \(outputSize))" }
+
+  /// The maximum of each adaptive window of `input`.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.adaptivePool(outputSize: [outputSize], isMax: true, context: description)
+  }
+}
+
 /// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
 public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
   /// The output's height and width.
