@@ -179,4 +179,32 @@ import Testing
     #expect(back.shape == x.shape)
     expectClose([(y * z).sum().item], [(x * back).sum().item], tolerance: 1e-10)
   }
+
+  /// Large images are processed a few at a time (the im2col buffer is bounded): here chunks of
+  /// two images and one. The batch must give what each image gives alone, forward and backward.
+  @Test func chunkedBatchesMatchSingleImages() {
+    let x = randomDouble([3, 8, 105, 105], seed: 40)
+    let w = randomDouble([4, 8, 3, 3], seed: 41)
+    let t = randomDouble([4, 8, 3, 3], seed: 42)
+    func run(_ input: Tensor) -> (output: [Double], input: [Double], weights: [Double]) {
+      let (xi, wi, ti) = (input.requiringGrad(), w.requiringGrad(), t.requiringGrad())
+      let y = xi.conv2d(weight: wi, padding: 1)
+      let z = y.convTranspose2d(weight: ti, groups: 2)
+      z.backward(gradient: Tensor.ones(like: z))
+      return ([Double](z), [Double](xi.grad!), [Double](wi.grad!) + [Double](ti.grad!))
+    }
+    let batch = run(x)
+    var outputs: [Double] = []
+    var inputs: [Double] = []
+    var weights = [Double](repeating: 0, count: batch.weights.count)
+    for image in 0..<3 {
+      let single = run(x[image..<image + 1])
+      outputs += single.output
+      inputs += single.input
+      weights = zip(weights, single.weights).map(+)
+    }
+    expectClose(batch.output, outputs, tolerance: 1e-10)
+    expectClose(batch.input, inputs, tolerance: 1e-10)
+    expectClose(batch.weights, weights, tolerance: 1e-9)
+  }
 }

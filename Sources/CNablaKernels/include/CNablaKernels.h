@@ -144,7 +144,9 @@ void nabla_index_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t in
 // MARK: - Convolution and pooling over planes [channels, height, width] (1-D: height 1)
 
 /// The geometry of a convolution: input planes, kernel, stride, dilation, the zero padding before
-/// each axis (padding after is implied by the output size) and the output size.
+/// each axis (padding after is implied by the output size), the output size, and colStride, the
+/// distance between consecutive rows of the col matrix (outHeight * outWidth for one image; more
+/// when the columns of several images sit side by side).
 typedef struct {
   ptrdiff_t channels, height, width;
   ptrdiff_t kernelHeight, kernelWidth;
@@ -152,10 +154,11 @@ typedef struct {
   ptrdiff_t dilationHeight, dilationWidth;
   ptrdiff_t padTop, padLeft;
   ptrdiff_t outHeight, outWidth;
+  ptrdiff_t colStride;
 } NablaConvGeometry;
 
 /// col[(c, i, j), (y, x)] = x[c, y*sh - padTop + i*dh, x*sw - padLeft + j*dw], or 0 outside the
-/// input: col is [channels * kh * kw, outHeight * outWidth].
+/// input: col has channels * kh * kw rows of outHeight * outWidth, colStride apart.
 void nabla_im2col_f32(const NablaConvGeometry *geometry, const float *x, float *col);
 /// Double-precision form of nabla_im2col_f32.
 void nabla_im2col_f64(const NablaConvGeometry *geometry, const double *x, double *col);

@@ -9,7 +9,7 @@ void NAME(nabla_im2col)(const NablaConvGeometry *g, const T *x, T *col) {
     const T *xc = x + c * plane;
     for (ptrdiff_t i = 0; i < kh; i++) {
       for (ptrdiff_t j = 0; j < kw; j++) {
-        T *row = col + ((c * kh + i) * kw + j) * oh * ow;
+        T *row = col + ((c * kh + i) * kw + j) * g->colStride;
         for (ptrdiff_t y = 0; y < oh; y++) {
           const ptrdiff_t h = y * g->strideHeight - g->padTop + i * g->dilationHeight;
           T *out = row + y * ow;
@@ -41,7 +41,7 @@ void NAME(nabla_col2im)(const NablaConvGeometry *g, const T *col, T *x) {
     T *xc = x + c * plane;
     for (ptrdiff_t i = 0; i < kh; i++) {
       for (ptrdiff_t j = 0; j < kw; j++) {
-        const T *row = col + ((c * kh + i) * kw + j) * oh * ow;
+        const T *row = col + ((c * kh + i) * kw + j) * g->colStride;
         for (ptrdiff_t y = 0; y < oh; y++) {
           const ptrdiff_t h = y * g->strideHeight - g->padTop + i * g->dilationHeight;
           if (h < 0 || h >= g->height) continue;

@@ -1,3 +1,5 @@
+import CNablaKernels
+
 // Convolutions and transposed convolutions in PyTorch's layouts: inputs [N, C, L] or
 // [N, C, H, W] (or without N), weights [out, in/groups, k...] for a convolution and
 // [in, out/groups, k...] for a transposed one.
@@ -5,8 +7,9 @@
 // The forward pass unfolds each image's group of channels with im2col into a matrix whose columns
 // are the receptive fields and multiplies it by the group's weight matrix (one GEMM per group);
 // the matrix form gives the backward pass: dW = dY · colsᵀ and dX = col2im(Wᵀ · dY). A transposed
-// convolution runs the same two kernels in the other order. The im2col buffer holds one image's
-// group at a time and is reused.
+// convolution runs the same two kernels in the other order. The im2col buffer holds the columns of
+// a chunk of images side by side (at most `imagesPerChunk`'s budget, at least one image) and is
+// reused from chunk to chunk.
 
 extension Tensor {
   /// The 1-D cross-correlation of PyTorch's `conv1d`: input [N, C, L] (or [C, L]), weight
@@ -152,6 +155,9 @@ extension Tensor {
   }
 
   /// conv2d on [N, C, H, W] with a [O, C/groups, kh, kw] weight, checked; records its backward.
+  ///
+  /// Images are taken in chunks whose im2col matrices sit side by side in one buffer, so each
+  /// group of each chunk is one GEMM: Y_g = W_g · cols.
   private static func convolution2D(
     _ input: Tensor, _ weight: Tensor, _ geometry: ConvolutionGeometry, groups: Int,
     outHeight: Int, outWidth: Int
@@ -162,45 +168,74 @@ extension Tensor {
     let outChannels = weight.shape[0]
     let (groupIn, groupOut) = (channels / groups, outChannels / groups)
     let fields = groupIn * geometry.kernel[0] * geometry.kernel[1]
-    let positions = outHeight * outWidth
-    let kernelGeometry = geometry.kernelGeometry(
-      channels: groupIn, height: height, width: width, outHeight: outHeight, outWidth: outWidth)
+    let (plane, positions) = (height * width, outHeight * outWidth)
+    let chunk = imagesPerChunk(batch: batch, rows: fields, positions: positions)
+    func kernelGeometry(_ images: Int) -> NablaConvGeometry {
+      geometry.kernelGeometry(
+        channels: groupIn, height: height, width: width, outHeight: outHeight,
+        outWidth: outWidth, colStride: images * positions)
+    }
     let (x, w) = (input.detached(), weight.detached())
     let result = Tensor(empty: [batch, outChannels, outHeight, outWidth], dtype: input.dtype)
-    let col = Tensor(empty: [fields, positions], dtype: input.dtype)
-    for image in 0..<batch {
+    let col = Tensor(empty: [fields, chunk * positions], dtype: input.dtype)
+    let block = Tensor(empty: [groupOut, chunk * positions], dtype: input.dtype)
+    for start in stride(from: 0, to: batch, by: chunk) {
+      let images = start..<Swift.min(start + chunk, batch)
+      let columns = images.count * positions
+      let unfold = kernelGeometry(images.count)
       for group in 0..<groups {
-        im2col(kernelGeometry, x, (image * channels + group * groupIn) * height * width, into: col)
+        for (index, image) in images.enumerated() {
+          im2col(
+            unfold, x, (image * channels + group * groupIn) * plane, into: col,
+            column: index * positions)
+        }
         gemm(
-          transposeA: false, transposeB: false, m: groupOut, n: positions, k: fields, w,
-          group * groupOut * fields, lda: fields, col, 0, ldb: positions, beta: 0, result,
-          (image * outChannels + group * groupOut) * positions, ldc: positions)
+          transposeA: false, transposeB: false, m: groupOut, n: columns, k: fields, w,
+          group * groupOut * fields, lda: fields, col, 0, ldb: columns, beta: 0, block, 0,
+          ldc: columns)
+        scatterChannels(
+          block, into: result, images: images,
+          channels: group * groupOut..<(group + 1) * groupOut, channelCount: outChannels,
+          plane: positions)
       }
     }
     let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
     return input.record("conv", result, [input, weight]) { g in
       let inputGradient = needInput ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
       let weightGradient = needWeight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
-      let col = Tensor(empty: [fields, positions], dtype: x.dtype)
-      for image in 0..<batch {
+      let col = Tensor(empty: [fields, chunk * positions], dtype: x.dtype)
+      let block = Tensor(empty: [groupOut, chunk * positions], dtype: x.dtype)
+      for start in stride(from: 0, to: batch, by: chunk) {
+        let images = start..<Swift.min(start + chunk, batch)
+        let columns = images.count * positions
+        let unfold = kernelGeometry(images.count)
         for group in 0..<groups {
-          let inputOffset = (image * channels + group * groupIn) * height * width
-          let outputOffset = (image * outChannels + group * groupOut) * positions
+          gatherChannels(
+            g, images: images, channels: group * groupOut..<(group + 1) * groupOut,
+            channelCount: outChannels, plane: positions, into: block)
           if let weightGradient {
             // dW_g += dY_g · colsᵀ
-            im2col(kernelGeometry, x, inputOffset, into: col)
+            for (index, image) in images.enumerated() {
+              im2col(
+                unfold, x, (image * channels + group * groupIn) * plane, into: col,
+                column: index * positions)
+            }
             gemm(
-              transposeA: false, transposeB: true, m: groupOut, n: fields, k: positions, g,
-              outputOffset, lda: positions, col, 0, ldb: positions, beta: 1, weightGradient,
+              transposeA: false, transposeB: true, m: groupOut, n: fields, k: columns, block, 0,
+              lda: columns, col, 0, ldb: columns, beta: 1, weightGradient,
               group * groupOut * fields, ldc: fields)
           }
           if let inputGradient {
             // dX_g += col2im(W_gᵀ · dY_g)
             gemm(
-              transposeA: true, transposeB: false, m: fields, n: positions, k: groupOut, w,
-              group * groupOut * fields, lda: fields, g, outputOffset, ldb: positions, beta: 0,
-              col, 0, ldc: positions)
-            col2im(kernelGeometry, col, into: inputGradient, inputOffset)
+              transposeA: true, transposeB: false, m: fields, n: columns, k: groupOut, w,
+              group * groupOut * fields, lda: fields, block, 0, ldb: columns, beta: 0, col, 0,
+              ldc: columns)
+            for (index, image) in images.enumerated() {
+              col2im(
+                unfold, col, column: index * positions, into: inputGradient,
+                (image * channels + group * groupIn) * plane)
+            }
           }
         }
       }
@@ -273,7 +308,8 @@ extension Tensor {
   }
 
   /// conv_transpose2d on [N, C, H, W] with a [C, O/groups, kh, kw] weight, checked; records its
-  /// backward.
+  /// backward. The two kernels of `convolution2D` in the other order: cols = W_gᵀ · X_g, then
+  /// col2im into the output.
   private static func transposedConvolution2D(
     _ input: Tensor, _ weight: Tensor, _ geometry: ConvolutionGeometry, groups: Int,
     outHeight: Int, outWidth: Int
@@ -284,49 +320,73 @@ extension Tensor {
     let (groupIn, groupOut) = (channels / groups, weight.shape[1])
     let outChannels = groupOut * groups
     let fields = groupOut * geometry.kernel[0] * geometry.kernel[1]
-    let positions = height * width
-    let outPlane = outHeight * outWidth
+    let (positions, outPlane) = (height * width, outHeight * outWidth)
+    let chunk = imagesPerChunk(batch: batch, rows: fields, positions: positions)
     // The geometry of the convolution this one transposes: from the output to the input.
-    let kernelGeometry = geometry.kernelGeometry(
-      channels: groupOut, height: outHeight, width: outWidth, outHeight: height, outWidth: width)
+    func kernelGeometry(_ images: Int) -> NablaConvGeometry {
+      geometry.kernelGeometry(
+        channels: groupOut, height: outHeight, width: outWidth, outHeight: height,
+        outWidth: width, colStride: images * positions)
+    }
     let (x, w) = (input.detached(), weight.detached())
     let result = Tensor.zeros([batch, outChannels, outHeight, outWidth], dtype: input.dtype)
-    let col = Tensor(empty: [fields, positions], dtype: input.dtype)
-    for image in 0..<batch {
+    let col = Tensor(empty: [fields, chunk * positions], dtype: input.dtype)
+    let block = Tensor(empty: [groupIn, chunk * positions], dtype: input.dtype)
+    for start in stride(from: 0, to: batch, by: chunk) {
+      let images = start..<Swift.min(start + chunk, batch)
+      let columns = images.count * positions
+      let fold = kernelGeometry(images.count)
       for group in 0..<groups {
-        // cols = W_gᵀ · X_g, then scattered into the output.
+        gatherChannels(
+          x, images: images, channels: group * groupIn..<(group + 1) * groupIn,
+          channelCount: channels, plane: positions, into: block)
         gemm(
-          transposeA: true, transposeB: false, m: fields, n: positions, k: groupIn, w,
-          group * groupIn * fields, lda: fields, x,
-          (image * channels + group * groupIn) * positions,
-          ldb: positions, beta: 0, col, 0, ldc: positions)
-        col2im(
-          kernelGeometry, col, into: result, (image * outChannels + group * groupOut) * outPlane)
+          transposeA: true, transposeB: false, m: fields, n: columns, k: groupIn, w,
+          group * groupIn * fields, lda: fields, block, 0, ldb: columns, beta: 0, col, 0,
+          ldc: columns)
+        for (index, image) in images.enumerated() {
+          col2im(
+            fold, col, column: index * positions, into: result,
+            (image * outChannels + group * groupOut) * outPlane)
+        }
       }
     }
     let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
     return input.record("convTranspose", result, [input, weight]) { g in
       let inputGradient = needInput ? Tensor(empty: x.shape, dtype: x.dtype) : nil
       let weightGradient = needWeight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
-      let col = Tensor(empty: [fields, positions], dtype: x.dtype)
-      for image in 0..<batch {
+      let col = Tensor(empty: [fields, chunk * positions], dtype: x.dtype)
+      let block = Tensor(empty: [groupIn, chunk * positions], dtype: x.dtype)
+      for start in stride(from: 0, to: batch, by: chunk) {
+        let images = start..<Swift.min(start + chunk, batch)
+        let columns = images.count * positions
+        let unfold = kernelGeometry(images.count)
         for group in 0..<groups {
-          let inputOffset = (image * channels + group * groupIn) * positions
-          im2col(
-            kernelGeometry, g, (image * outChannels + group * groupOut) * outPlane, into: col)
-          if let inputGradient {
-            // dX_g = W_g · im2col(dY_g)
-            gemm(
-              transposeA: false, transposeB: false, m: groupIn, n: positions, k: fields, w,
-              group * groupIn * fields, lda: fields, col, 0, ldb: positions, beta: 0,
-              inputGradient, inputOffset, ldc: positions)
+          let groupChannels = group * groupIn..<(group + 1) * groupIn
+          for (index, image) in images.enumerated() {
+            im2col(
+              unfold, g, (image * outChannels + group * groupOut) * outPlane, into: col,
+              column: index * positions)
           }
           if let weightGradient {
             // dW_g += X_g · im2col(dY_g)ᵀ
+            gatherChannels(
+              x, images: images, channels: groupChannels, channelCount: channels,
+              plane: positions, into: block)
             gemm(
-              transposeA: false, transposeB: true, m: groupIn, n: fields, k: positions, x,
-              inputOffset, lda: positions, col, 0, ldb: positions, beta: 1, weightGradient,
+              transposeA: false, transposeB: true, m: groupIn, n: fields, k: columns, block, 0,
+              lda: columns, col, 0, ldb: columns, beta: 1, weightGradient,
               group * groupIn * fields, ldc: fields)
+          }
+          if let inputGradient {
+            // dX_g = W_g · im2col(dY_g)
+            gemm(
+              transposeA: false, transposeB: false, m: groupIn, n: columns, k: fields, w,
+              group * groupIn * fields, lda: fields, col, 0, ldb: columns, beta: 0, block, 0,
+              ldc: columns)
+            scatterChannels(
+              block, into: inputGradient, images: images, channels: groupChannels,
+              channelCount: channels, plane: positions)
           }
         }
       }

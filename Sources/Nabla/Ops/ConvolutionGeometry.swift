@@ -102,16 +102,47 @@ struct ConvolutionGeometry {
   }
 
   /// The kernel-layer description of a convolution over `channels` planes of `height` x `width`
-  /// giving `outHeight` x `outWidth` positions.
-  func kernelGeometry(channels: Int, height: Int, width: Int, outHeight: Int, outWidth: Int)
-    -> NablaConvGeometry
-  {
+  /// giving `outHeight` x `outWidth` positions, with col rows `colStride` apart.
+  func kernelGeometry(
+    channels: Int, height: Int, width: Int, outHeight: Int, outWidth: Int, colStride: Int
+  ) -> NablaConvGeometry {
     NablaConvGeometry(
       channels: channels, height: height, width: width, kernelHeight: kernel[0],
       kernelWidth: kernel[1], strideHeight: stride[0], strideWidth: stride[1],
       dilationHeight: dilation[0], dilationWidth: dilation[1], padTop: padBefore[0],
-      padLeft: padBefore[1], outHeight: outHeight, outWidth: outWidth)
+      padLeft: padBefore[1], outHeight: outHeight, outWidth: outWidth, colStride: colStride)
   }
+}
+
+/// How many images' im2col matrices ([rows, positions] each) are processed together: as many as
+/// fit in `columnBudget` elements, at least one. This bounds the buffer whatever the batch size.
+func imagesPerChunk(batch: Int, rows: Int, positions: Int) -> Int {
+  let columnBudget = 1 << 21
+  return Swift.max(1, Swift.min(batch, columnBudget / Swift.max(rows * positions, 1)))
+}
+
+/// Copies channels `channels` of images `images` of an [N, channelCount, plane] tensor into the
+/// [channels.count, images.count · plane] matrix at the start of `block`.
+func gatherChannels(
+  _ x: Tensor, images: Range<Int>, channels: Range<Int>, channelCount: Int, plane: Int,
+  into block: Tensor
+) {
+  Tensor.copyStrided(
+    from: x, offset: (images.lowerBound * channelCount + channels.lowerBound) * plane,
+    strides: [plane, channelCount * plane, 1], into: block, offset: 0,
+    strides: [images.count * plane, plane, 1], shape: [channels.count, images.count, plane])
+}
+
+/// The inverse of `gatherChannels`: writes the matrix at the start of `block` back into the
+/// channels and images of `x`.
+func scatterChannels(
+  _ block: Tensor, into x: Tensor, images: Range<Int>, channels: Range<Int>, channelCount: Int,
+  plane: Int
+) {
+  Tensor.copyStrided(
+    from: block, offset: 0, strides: [images.count * plane, plane, 1], into: x,
+    offset: (images.lowerBound * channelCount + channels.lowerBound) * plane,
+    strides: [plane, channelCount * plane, 1], shape: [channels.count, images.count, plane])
 }
 
 extension ConvolutionPadding {
@@ -190,24 +221,30 @@ func gemm(
   }
 }
 
-/// Unfolds the planes of `x` starting at element `offset` into `col` (see nabla_im2col).
-func im2col(_ geometry: NablaConvGeometry, _ x: Tensor, _ offset: Int, into col: Tensor) {
+/// Unfolds the planes of `x` starting at element `offset` into the columns of `col` starting at
+/// column `column` (see nabla_im2col).
+func im2col(
+  _ geometry: NablaConvGeometry, _ x: Tensor, _ offset: Int, into col: Tensor, column: Int
+) {
   withUnsafePointer(to: geometry) { g in
     if x.dtype == .float32 {
-      nabla_im2col_f32(g, x.f32 + offset, col.f32)
+      nabla_im2col_f32(g, x.f32 + offset, col.f32 + column)
     } else {
-      nabla_im2col_f64(g, x.f64 + offset, col.f64)
+      nabla_im2col_f64(g, x.f64 + offset, col.f64 + column)
     }
   }
 }
 
-/// Adds `col` back into the planes of `x` starting at element `offset` (see nabla_col2im).
-func col2im(_ geometry: NablaConvGeometry, _ col: Tensor, into x: Tensor, _ offset: Int) {
+/// Adds the columns of `col` from column `column` back into the planes of `x` starting at
+/// element `offset` (see nabla_col2im).
+func col2im(
+  _ geometry: NablaConvGeometry, _ col: Tensor, column: Int, into x: Tensor, _ offset: Int
+) {
   withUnsafePointer(to: geometry) { g in
     if x.dtype == .float32 {
-      nabla_col2im_f32(g, col.f32, x.f32 + offset)
+      nabla_col2im_f32(g, col.f32 + column, x.f32 + offset)
     } else {
-      nabla_col2im_f64(g, col.f64, x.f64 + offset)
+      nabla_col2im_f64(g, col.f64 + column, x.f64 + offset)
     }
   }
 }
