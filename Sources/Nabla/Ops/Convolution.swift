@@ -136,10 +136,11 @@ extension Tensor {
           + "\(describe(padded)) is smaller than the dilated kernel "
           + "\(describe(axes.map(geometry.span)))")
     }
+    let biasView = bias.map { Tensor.checkedBias($0, outChannels, weight, context) }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
     var output = Tensor.convolution2D(
       view, weight4D, geometry, groups: groups, outHeight: outHeight, outWidth: outWidth)
-    if let bias { output = output + Tensor.checkedBias(bias, outChannels, weight, context) }
+    if let biasView { output = output + biasView }
     return restore(output)
   }
 
@@ -299,11 +300,12 @@ extension Tensor {
       outputSize.allSatisfy { $0 > 0 },
       "\(context): input of shape \(describe(shape)) gives an empty output "
         + "\(describe(Array(outputSize.suffix(spatialRank))))")
+    let biasView = bias.map { Tensor.checkedBias($0, outChannels, weight, context) }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
     var output = Tensor.transposedConvolution2D(
       view, weight4D, geometry, groups: groups, outHeight: outputSize[0],
       outWidth: outputSize[1])
-    if let bias { output = output + Tensor.checkedBias(bias, outChannels, weight, context) }
+    if let biasView { output = output + biasView }
     return restore(output)
   }
 
