@@ -43,11 +43,12 @@ import Testing
     expectClose([[Double](plain(batch))[0]], [-1.3416354199689269], tolerance: 1e-9)
   }
 
+  /// The state-dict names are PyTorch's, so BatchNorm weights load from a PyTorch state dict.
   @Test func batchNormStateHoldsTheRunningStatistics() throws {
     let norm = BatchNorm2D(3)
     #expect(
       norm.stateDict().keys.sorted() == [
-        "bias", "numBatchesTracked", "runningMean", "runningVar", "weight",
+        "bias", "num_batches_tracked", "running_mean", "running_var", "weight",
       ])
     _ = norm(Tensor.randomNormal([2, 3, 4, 4]))
     let copy = BatchNorm2D(3)

@@ -36,11 +36,20 @@ public class BatchNormalization: Module, CustomStringConvertible {
   /// The per-channel shift β, [C], or nil when the layer is not affine.
   public let bias: Parameter?
   /// The running mean, [C] (nil without running statistics); saved and loaded with the state.
-  public let runningMean: Buffer?
+  public var runningMean: Buffer? { running_mean }
+  // Stored under PyTorch's state-dict name.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let running_mean: Buffer?
   /// The running unbiased variance, [C] (nil without running statistics).
-  public let runningVar: Buffer?
+  public var runningVar: Buffer? { running_var }
+  // Stored under PyTorch's state-dict name.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let running_var: Buffer?
   /// The number of training batches seen, an int64 scalar (nil without running statistics).
-  public let numBatchesTracked: Buffer?
+  public var numBatchesTracked: Buffer? { num_batches_tracked }
+  // Stored under PyTorch's state-dict name.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let num_batches_tracked: Buffer?
   /// The number of channels C.
   public let featureCount: Int
   /// Added to the variance before the square root.
@@ -63,9 +72,9 @@ public class BatchNormalization: Module, CustomStringConvertible {
     self.momentum = momentum
     weight = affine ? Parameter(Tensor.ones([featureCount], dtype: dtype)) : nil
     bias = affine ? Parameter(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    runningMean = trackRunningStats ? Buffer(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    runningVar = trackRunningStats ? Buffer(Tensor.ones([featureCount], dtype: dtype)) : nil
-    numBatchesTracked = trackRunningStats ? Buffer(Tensor.zeros([], dtype: .int64)) : nil
+    running_mean = trackRunningStats ? Buffer(Tensor.zeros([featureCount], dtype: dtype)) : nil
+    running_var = trackRunningStats ? Buffer(Tensor.ones([featureCount], dtype: dtype)) : nil
+    num_batches_tracked = trackRunningStats ? Buffer(Tensor.zeros([], dtype: .int64)) : nil
   }
 
   /// The layer's configuration.
@@ -229,9 +238,15 @@ public final class InstanceNorm2D: Module, CustomStringConvertible {
   /// The per-channel shift, [C], or nil when not affine.
   public let bias: Parameter?
   /// The running mean of the instance means, [C], when running statistics are tracked.
-  public let runningMean: Buffer?
+  public var runningMean: Buffer? { running_mean }
+  // Stored under PyTorch's state-dict name.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let running_mean: Buffer?
   /// The running mean of the unbiased instance variances, [C], when tracked.
-  public let runningVar: Buffer?
+  public var runningVar: Buffer? { running_var }
+  // Stored under PyTorch's state-dict name.
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  let running_var: Buffer?
   /// The number of channels C.
   public let featureCount: Int
   /// Added to the variance before the square root.
@@ -257,8 +272,8 @@ public final class InstanceNorm2D: Module, CustomStringConvertible {
     self.momentum = momentum
     weight = affine ? Parameter(Tensor.ones([featureCount], dtype: dtype)) : nil
     bias = affine ? Parameter(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    runningMean = trackRunningStats ? Buffer(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    runningVar = trackRunningStats ? Buffer(Tensor.ones([featureCount], dtype: dtype)) : nil
+    running_mean = trackRunningStats ? Buffer(Tensor.zeros([featureCount], dtype: dtype)) : nil
+    running_var = trackRunningStats ? Buffer(Tensor.ones([featureCount], dtype: dtype)) : nil
   }
 
   /// The layer's configuration.
