@@ -147,7 +147,7 @@ while let argument = arguments.popFirst() {
   case "--only": only = arguments.popFirst()
   case "--threads": Parallelism.threadCount = Int(arguments.popFirst() ?? "") ?? 0
   case "--list":
-    workloads.forEach { print($0.name) }
+    for workload in workloads { print(workload.name) }
     exit(0)
   default:
     FileHandle.standardError.write(
