@@ -130,3 +130,28 @@ void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context) {
   while (atomic_load_explicit(&finished_tasks, memory_order_acquire) < count) NABLA_PAUSE();
   pthread_mutex_unlock(&submit);
 }
+
+/// The arguments of nabla_parallel_range, for its tasks.
+typedef struct {
+  nabla_range_fn fn;
+  void *context;
+  ptrdiff_t count, chunk;
+} RangeJob;
+
+static void range_task(void *context, ptrdiff_t index) {
+  const RangeJob *job = (const RangeJob *)context;
+  ptrdiff_t begin = index * job->chunk;
+  ptrdiff_t end = begin + job->chunk < job->count ? begin + job->chunk : job->count;
+  job->fn(job->context, begin, end);
+}
+
+void nabla_parallel_range(ptrdiff_t count, ptrdiff_t grain, nabla_range_fn fn, void *context) {
+  int threads = nabla_thread_count();
+  if (count < 2 * grain || threads <= 1) {
+    if (count > 0) fn(context, 0, count);
+    return;
+  }
+  ptrdiff_t tasks = count / grain < 4 * threads ? count / grain : 4 * threads;
+  RangeJob job = {fn, context, count, (count + tasks - 1) / tasks};
+  nabla_parallel_for((count + job.chunk - 1) / job.chunk, range_task, &job);
+}

@@ -46,6 +46,13 @@ typedef void (*nabla_task_fn)(void *context, ptrdiff_t index);
 /// Jobs from several threads run one at a time.
 void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context);
 
+/// A piece of a parallel range: the elements begin ..< end.
+typedef void (*nabla_range_fn)(void *context, ptrdiff_t begin, ptrdiff_t end);
+
+/// Splits 0 ..< count into pieces of at least `grain` elements run on the pool (or runs it whole
+/// on the caller when it is small); pieces must be independent.
+void nabla_parallel_range(ptrdiff_t count, ptrdiff_t grain, nabla_range_fn fn, void *context);
+
 /// The number of threads kernels use (by default one per core).
 int nabla_thread_count(void);
 
