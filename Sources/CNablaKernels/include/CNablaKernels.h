@@ -42,8 +42,8 @@ void nabla_buffer_release_cache(void);
 typedef void (*nabla_task_fn)(void *context, ptrdiff_t index);
 
 /// Runs fn(context, i) for i in 0..<count on the worker pool and the calling thread, and returns
-/// when all are done. Tasks must be independent and must not start a parallel loop themselves.
-/// Jobs from several threads run one at a time.
+/// when all are done. Tasks must be independent; a parallel loop started inside a task runs on
+/// that task's thread. Jobs from several threads run one at a time.
 void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context);
 
 /// A piece of a parallel range: the elements begin ..< end.
