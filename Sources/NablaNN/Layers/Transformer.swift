@@ -274,6 +274,7 @@ struct TransformerLayerSettings {
 protocol TransformerLayer: Module {
   init(settings: TransformerLayerSettings)
   var settings: TransformerLayerSettings { get }
+  // swift-format-ignore: AlwaysUseLowerCamelCase
   var self_attn: MultiHeadAttention { get }
   var linear1: Linear { get }
   var dropout: Dropout { get }
