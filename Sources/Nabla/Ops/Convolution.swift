@@ -101,14 +101,9 @@ extension Tensor {
       context
       ?? "\(name)(weight \(describe(weight.shape)), stride \(describe(stride)), padding "
       + "\(padding), dilation \(describe(dilation)), groups \(groups))"
-    require(
-      weight.rank == spatialRank + 2,
-      "\(context): the weight must have rank \(spatialRank + 2) ([out, in/groups, kernel...]), "
-        + "got shape \(describe(weight.shape))")
-    let kernel = Array(weight.shape[2...])
-    requirePositive(stride, "stride", context)
-    requirePositive(dilation, "dilation", context)
-    requirePositive(kernel, "kernel size", context)
+    let kernel = Tensor.checkedKernel(
+      weight, layout: "[out, in/groups, kernel...]", stride: stride, dilation: dilation,
+      context: context)
     let (view, restore) = planes(spatialRank: spatialRank, context: context)
     Tensor.requireMatching(view, weight, context)
     let (outChannels, groupChannels) = (weight.shape[0], weight.shape[1])
@@ -155,6 +150,23 @@ extension Tensor {
     return bias.reshaped([1, channels, 1, 1])
   }
 
+  /// Stops with `context` unless `weight` has rank 2 + `stride.count` (its axes named by
+  /// `layout`) and the stride, dilation and kernel size are positive; returns the kernel size.
+  private static func checkedKernel(
+    _ weight: Tensor, layout: String, stride: [Int], dilation: [Int], context: String
+  ) -> [Int] {
+    let spatialRank = stride.count
+    require(
+      weight.rank == spatialRank + 2,
+      "\(context): the weight must have rank \(spatialRank + 2) (\(layout)), got shape "
+        + "\(describe(weight.shape))")
+    let kernel = Array(weight.shape[2...])
+    requirePositive(stride, "stride", context)
+    requirePositive(dilation, "dilation", context)
+    requirePositive(kernel, "kernel size", context)
+    return kernel
+  }
+
   /// conv2d on [N, C, H, W] with a [O, C/groups, kh, kw] weight, checked; records its backward.
   ///
   /// Images are taken in chunks whose im2col matrices sit side by side in one buffer, so each
@@ -177,23 +189,18 @@ extension Tensor {
         outWidth: outWidth, colStride: images * positions)
     }
     let (x, w) = (input.detached(), weight.detached())
+    let groupWeights = GroupWeights(weight: w, rows: groupOut, fields: fields)
+    let inputPlanes = ImagePlanes(channelCount: channels, plane: plane, positions: positions)
     let result = Tensor(empty: [batch, outChannels, outHeight, outWidth], dtype: input.dtype)
     let col = Tensor(empty: [fields, chunk * positions], dtype: input.dtype)
     let block = Tensor(empty: [groupOut, chunk * positions], dtype: input.dtype)
-    for start in stride(from: 0, to: batch, by: chunk) {
-      let images = start..<Swift.min(start + chunk, batch)
+    for images in imageChunks(batch: batch, chunk: chunk) {
       let columns = images.count * positions
       let unfold = kernelGeometry(images.count)
       for group in 0..<groups {
-        for (index, image) in images.enumerated() {
-          im2col(
-            unfold, x, (image * channels + group * groupIn) * plane, into: col,
-            column: index * positions)
-        }
-        gemm(
-          transposeA: false, transposeB: false, m: groupOut, n: columns, k: fields, w,
-          group * groupOut * fields, lda: fields, col, 0, ldb: columns, beta: 0, block, 0,
-          ldc: columns)
+        inputPlanes.unfold(
+          x, images: images, firstChannel: group * groupIn, with: unfold, into: col)
+        groupWeights.multiply(group: group, col, columns: columns, into: block)
         scatterChannels(
           block, into: result, images: images,
           channels: group * groupOut..<(group + 1) * groupOut, channelCount: outChannels,
@@ -206,8 +213,7 @@ extension Tensor {
       let weightGradient = needWeight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
       let col = Tensor(empty: [fields, chunk * positions], dtype: x.dtype)
       let block = Tensor(empty: [groupOut, chunk * positions], dtype: x.dtype)
-      for start in stride(from: 0, to: batch, by: chunk) {
-        let images = start..<Swift.min(start + chunk, batch)
+      for images in imageChunks(batch: batch, chunk: chunk) {
         let columns = images.count * positions
         let unfold = kernelGeometry(images.count)
         for group in 0..<groups {
@@ -216,27 +222,17 @@ extension Tensor {
             channelCount: outChannels, plane: positions, into: block)
           if let weightGradient {
             // dW_g += dY_g · colsᵀ
-            for (index, image) in images.enumerated() {
-              im2col(
-                unfold, x, (image * channels + group * groupIn) * plane, into: col,
-                column: index * positions)
-            }
-            gemm(
-              transposeA: false, transposeB: true, m: groupOut, n: fields, k: columns, block, 0,
-              lda: columns, col, 0, ldb: columns, beta: 1, weightGradient,
-              group * groupOut * fields, ldc: fields)
+            inputPlanes.unfold(
+              x, images: images, firstChannel: group * groupIn, with: unfold, into: col)
+            groupWeights.accumulateGradient(
+              weightGradient, group: group, block, col, columns: columns)
           }
           if let inputGradient {
             // dX_g += col2im(W_gᵀ · dY_g)
-            gemm(
-              transposeA: true, transposeB: false, m: fields, n: columns, k: groupOut, w,
-              group * groupOut * fields, lda: fields, block, 0, ldb: columns, beta: 0, col, 0,
-              ldc: columns)
-            for (index, image) in images.enumerated() {
-              col2im(
-                unfold, col, column: index * positions, into: inputGradient,
-                (image * channels + group * groupIn) * plane)
-            }
+            groupWeights.multiplyTransposed(group: group, block, columns: columns, into: col)
+            inputPlanes.fold(
+              col, with: unfold, into: inputGradient, images: images,
+              firstChannel: group * groupIn)
           }
         }
       }
@@ -257,14 +253,9 @@ extension Tensor {
       ?? "\(name)(weight \(describe(weight.shape)), stride \(describe(stride)), padding "
       + "\(describe(padding)), outputPadding \(describe(outputPadding)), dilation "
       + "\(describe(dilation)), groups \(groups))"
-    require(
-      weight.rank == spatialRank + 2,
-      "\(context): the weight must have rank \(spatialRank + 2) ([in, out/groups, kernel...]), "
-        + "got shape \(describe(weight.shape))")
-    let kernel = Array(weight.shape[2...])
-    requirePositive(stride, "stride", context)
-    requirePositive(dilation, "dilation", context)
-    requirePositive(kernel, "kernel size", context)
+    let kernel = Tensor.checkedKernel(
+      weight, layout: "[in, out/groups, kernel...]", stride: stride, dilation: dilation,
+      context: context)
     require(
       padding.allSatisfy { $0 >= 0 },
       "\(context): padding \(describe(padding)) must not be negative")
@@ -331,26 +322,22 @@ extension Tensor {
         outWidth: width, colStride: images * positions)
     }
     let (x, w) = (input.detached(), weight.detached())
+    let groupWeights = GroupWeights(weight: w, rows: groupIn, fields: fields)
+    let outputPlanes = ImagePlanes(
+      channelCount: outChannels, plane: outPlane, positions: positions)
     let result = Tensor.zeros([batch, outChannels, outHeight, outWidth], dtype: input.dtype)
     let col = Tensor(empty: [fields, chunk * positions], dtype: input.dtype)
     let block = Tensor(empty: [groupIn, chunk * positions], dtype: input.dtype)
-    for start in stride(from: 0, to: batch, by: chunk) {
-      let images = start..<Swift.min(start + chunk, batch)
+    for images in imageChunks(batch: batch, chunk: chunk) {
       let columns = images.count * positions
       let fold = kernelGeometry(images.count)
       for group in 0..<groups {
         gatherChannels(
           x, images: images, channels: group * groupIn..<(group + 1) * groupIn,
           channelCount: channels, plane: positions, into: block)
-        gemm(
-          transposeA: true, transposeB: false, m: fields, n: columns, k: groupIn, w,
-          group * groupIn * fields, lda: fields, block, 0, ldb: columns, beta: 0, col, 0,
-          ldc: columns)
-        for (index, image) in images.enumerated() {
-          col2im(
-            fold, col, column: index * positions, into: result,
-            (image * outChannels + group * groupOut) * outPlane)
-        }
+        groupWeights.multiplyTransposed(group: group, block, columns: columns, into: col)
+        outputPlanes.fold(
+          col, with: fold, into: result, images: images, firstChannel: group * groupOut)
       }
     }
     let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
@@ -359,33 +346,24 @@ extension Tensor {
       let weightGradient = needWeight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
       let col = Tensor(empty: [fields, chunk * positions], dtype: x.dtype)
       let block = Tensor(empty: [groupIn, chunk * positions], dtype: x.dtype)
-      for start in stride(from: 0, to: batch, by: chunk) {
-        let images = start..<Swift.min(start + chunk, batch)
+      for images in imageChunks(batch: batch, chunk: chunk) {
         let columns = images.count * positions
         let unfold = kernelGeometry(images.count)
         for group in 0..<groups {
           let groupChannels = group * groupIn..<(group + 1) * groupIn
-          for (index, image) in images.enumerated() {
-            im2col(
-              unfold, g, (image * outChannels + group * groupOut) * outPlane, into: col,
-              column: index * positions)
-          }
+          outputPlanes.unfold(
+            g, images: images, firstChannel: group * groupOut, with: unfold, into: col)
           if let weightGradient {
             // dW_g += X_g · im2col(dY_g)ᵀ
             gatherChannels(
               x, images: images, channels: groupChannels, channelCount: channels,
               plane: positions, into: block)
-            gemm(
-              transposeA: false, transposeB: true, m: groupIn, n: fields, k: columns, block, 0,
-              lda: columns, col, 0, ldb: columns, beta: 1, weightGradient,
-              group * groupIn * fields, ldc: fields)
+            groupWeights.accumulateGradient(
+              weightGradient, group: group, block, col, columns: columns)
           }
           if let inputGradient {
             // dX_g = W_g · im2col(dY_g)
-            gemm(
-              transposeA: false, transposeB: false, m: groupIn, n: columns, k: fields, w,
-              group * groupIn * fields, lda: fields, col, 0, ldb: columns, beta: 0, block, 0,
-              ldc: columns)
+            groupWeights.multiply(group: group, col, columns: columns, into: block)
             scatterChannels(
               block, into: inputGradient, images: images, channels: groupChannels,
               channelCount: channels, plane: positions)
@@ -393,6 +371,80 @@ extension Tensor {
         }
       }
       return [inputGradient, weightGradient]
+    }
+  }
+}
+
+/// The chunks of at most `chunk` consecutive images that cover a batch of `batch`.
+private func imageChunks(batch: Int, chunk: Int) -> [Range<Int>] {
+  stride(from: 0, to: batch, by: chunk).map { $0..<Swift.min($0 + chunk, batch) }
+}
+
+/// The per-group weight matrices of a grouped convolution or transposed convolution: group g's
+/// matrix is the `rows` × `fields` block at rows g·rows of the weight, and the three products
+/// both ops (and their backward passes) are made of.
+private struct GroupWeights {
+  /// The detached weight, [groups · rows, fields] in memory.
+  let weight: Tensor
+  /// The rows of one group's matrix: output channels of a convolution, input channels of a
+  /// transposed one.
+  let rows: Int
+  /// The columns of one group's matrix: the rows of an im2col matrix.
+  let fields: Int
+
+  /// block = W_g · col, for `columns` columns of `col`.
+  func multiply(group: Int, _ col: Tensor, columns: Int, into block: Tensor) {
+    gemm(
+      transposeA: false, transposeB: false, m: rows, n: columns, k: fields, weight,
+      group * rows * fields, lda: fields, col, 0, ldb: columns, beta: 0, block, 0, ldc: columns)
+  }
+
+  /// col = W_gᵀ · block, for `columns` columns of `block`.
+  func multiplyTransposed(group: Int, _ block: Tensor, columns: Int, into col: Tensor) {
+    gemm(
+      transposeA: true, transposeB: false, m: fields, n: columns, k: rows, weight,
+      group * rows * fields, lda: fields, block, 0, ldb: columns, beta: 0, col, 0, ldc: columns)
+  }
+
+  /// dW_g += block · colᵀ, over `columns` columns of both.
+  func accumulateGradient(
+    _ gradient: Tensor, group: Int, _ block: Tensor, _ col: Tensor, columns: Int
+  ) {
+    gemm(
+      transposeA: false, transposeB: true, m: rows, n: fields, k: columns, block, 0,
+      lda: columns, col, 0, ldb: columns, beta: 1, gradient, group * rows * fields, ldc: fields)
+  }
+}
+
+/// The images of an [N, channelCount, plane] tensor seen through im2col matrices of `positions`
+/// columns per image, laid side by side.
+private struct ImagePlanes {
+  let channelCount: Int
+  let plane: Int
+  let positions: Int
+
+  /// Unfolds the group of channels from `firstChannel` of each of `images` of `x` into `col`.
+  func unfold(
+    _ x: Tensor, images: Range<Int>, firstChannel: Int, with geometry: NablaConvGeometry,
+    into col: Tensor
+  ) {
+    for (index, image) in images.enumerated() {
+      im2col(
+        geometry, x, (image * channelCount + firstChannel) * plane, into: col,
+        column: index * positions)
+    }
+  }
+
+  /// Adds the columns of `col` back into the group of channels from `firstChannel` of each of
+  /// `images` of `x`.
+  func fold(
+    _ col: Tensor, with geometry: NablaConvGeometry, into x: Tensor, images: Range<Int>,
+    firstChannel: Int
+  ) {
+    for (index, image) in images.enumerated() {
+      col2im(
+        geometry, col, column: index * positions, into: x,
+        (image * channelCount + firstChannel) * plane)
     }
   }
 }

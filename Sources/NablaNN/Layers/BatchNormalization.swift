@@ -8,16 +8,65 @@ private func channelShape(_ channels: Int, rank: Int) -> [Int] {
   [1, channels] + [Int](repeating: 1, count: Swift.max(rank - 2, 0))
 }
 
+/// A learned per-channel scale starting at ones and shift starting at zeros, or nils when the
+/// layer is not affine.
+private func affineParameters(_ channels: Int, affine: Bool, dtype: DType) -> (
+  weight: Parameter?, bias: Parameter?
+) {
+  guard affine else { return (nil, nil) }
+  return (
+    Parameter(Tensor.ones([channels], dtype: dtype)),
+    Parameter(Tensor.zeros([channels], dtype: dtype))
+  )
+}
+
+/// A running mean starting at zeros and a running variance starting at ones, or nils when
+/// running statistics are not tracked.
+private func runningStatistics(_ channels: Int, track: Bool, dtype: DType) -> (
+  mean: Buffer?, variance: Buffer?
+) {
+  guard track else { return (nil, nil) }
+  return (
+    Buffer(Tensor.zeros([channels], dtype: dtype)), Buffer(Tensor.ones([channels], dtype: dtype))
+  )
+}
+
+/// `normalized` ([N, C, ...]) scaled and shifted per channel when the layer is affine.
+private func affine(_ normalized: Tensor, weight: Parameter?, bias: Parameter?) -> Tensor {
+  var output = normalized
+  let shape = channelShape(normalized.shape[1], rank: normalized.rank)
+  if let weight { output = output * weight.value.reshaped(shape) }
+  if let bias { output = output + bias.value.reshaped(shape) }
+  return output
+}
+
 /// (x − mean) / √(variance + ε), then scaled and shifted per channel when the layer is affine.
 private func normalize(
   _ input: Tensor, mean: Tensor, variance: Tensor, epsilon: Double, weight: Parameter?,
   bias: Parameter?
 ) -> Tensor {
-  var output = (input - mean) * (variance + epsilon).rsqrt()
+  affine((input - mean) * (variance + epsilon).rsqrt(), weight: weight, bias: bias)
+}
+
+/// The input normalized with its own mean and biased variance over `axes`.
+private func normalize(
+  _ input: Tensor, overAxes axes: [Int], epsilon: Double, weight: Parameter?, bias: Parameter?
+) -> Tensor {
+  normalize(
+    input, mean: input.mean(alongAxes: axes, keepingDims: true),
+    variance: input.variance(alongAxes: axes, unbiased: false, keepingDims: true),
+    epsilon: epsilon, weight: weight, bias: bias)
+}
+
+/// The input normalized with the running statistics of a layer in evaluation mode.
+private func normalize(
+  _ input: Tensor, runningMean: Buffer, runningVar: Buffer, epsilon: Double, weight: Parameter?,
+  bias: Parameter?
+) -> Tensor {
   let shape = channelShape(input.shape[1], rank: input.rank)
-  if let weight { output = output * weight.value.reshaped(shape) }
-  if let bias { output = output + bias.value.reshaped(shape) }
-  return output
+  return normalize(
+    input, mean: runningMean.value.reshaped(shape), variance: runningVar.value.reshaped(shape),
+    epsilon: epsilon, weight: weight, bias: bias)
 }
 
 /// Moves `buffer` by `factor` towards `statistic` (both detached): (1 − f)·running + f·stat.
@@ -70,10 +119,9 @@ public class BatchNormalization: Module, CustomStringConvertible {
     self.featureCount = featureCount
     self.epsilon = epsilon
     self.momentum = momentum
-    weight = affine ? Parameter(Tensor.ones([featureCount], dtype: dtype)) : nil
-    bias = affine ? Parameter(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    running_mean = trackRunningStats ? Buffer(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    running_var = trackRunningStats ? Buffer(Tensor.ones([featureCount], dtype: dtype)) : nil
+    (weight, bias) = affineParameters(featureCount, affine: affine, dtype: dtype)
+    (running_mean, running_var) = runningStatistics(
+      featureCount, track: trackRunningStats, dtype: dtype)
     num_batches_tracked = trackRunningStats ? Buffer(Tensor.zeros([], dtype: .int64)) : nil
   }
 
@@ -91,17 +139,16 @@ public class BatchNormalization: Module, CustomStringConvertible {
       "\(description): expected an input of rank \(ranks.map(String.init).joined(separator: " or ")) "
         + "with \(featureCount) channels on axis 1, got shape \(describe(input.shape))")
     let axes = [0] + Array(2..<input.rank)
-    let shape = channelShape(featureCount, rank: input.rank)
     if !isTraining, let runningMean, let runningVar {
       return normalize(
-        input, mean: runningMean.value.reshaped(shape), variance: runningVar.value.reshaped(shape),
-        epsilon: epsilon, weight: weight, bias: bias)
+        input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
+        bias: bias)
     }
     require(
       !isTraining || input.scalarCount / featureCount > 1,
       "\(description): expected more than 1 value per channel when training, got input shape "
         + "\(describe(input.shape))")
-    let output = batchNormalized(input, axes: axes)
+    let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
     if isTraining, let runningMean, let runningVar, let numBatchesTracked {
       withoutGradients {
         let tracked = numBatchesTracked.value.item + 1
@@ -113,13 +160,6 @@ public class BatchNormalization: Module, CustomStringConvertible {
       }
     }
     return output
-  }
-
-  private func batchNormalized(_ input: Tensor, axes: [Int]) -> Tensor {
-    normalize(
-      input, mean: input.mean(alongAxes: axes, keepingDims: true),
-      variance: input.variance(alongAxes: axes, unbiased: false, keepingDims: true),
-      epsilon: epsilon, weight: weight, bias: bias)
   }
 }
 
@@ -202,8 +242,7 @@ public final class GroupNorm: Module, CustomStringConvertible {
     self.groupCount = groupCount
     self.channelCount = channelCount
     self.epsilon = epsilon
-    weight = affine ? Parameter(Tensor.ones([channelCount], dtype: dtype)) : nil
-    bias = affine ? Parameter(Tensor.zeros([channelCount], dtype: dtype)) : nil
+    (weight, bias) = affineParameters(channelCount, affine: affine, dtype: dtype)
   }
 
   /// The layer's configuration.
@@ -222,11 +261,7 @@ public final class GroupNorm: Module, CustomStringConvertible {
     let mean = grouped.mean(alongAxes: [2], keepingDims: true)
     let variance = grouped.variance(alongAxes: [2], unbiased: false, keepingDims: true)
     let normalized = ((grouped - mean) * (variance + epsilon).rsqrt()).reshaped(input.shape)
-    let shape = channelShape(channelCount, rank: input.rank)
-    var output = normalized
-    if let weight { output = output * weight.value.reshaped(shape) }
-    if let bias { output = output + bias.value.reshaped(shape) }
-    return output
+    return affine(normalized, weight: weight, bias: bias)
   }
 }
 
@@ -270,10 +305,9 @@ public final class InstanceNorm2D: Module, CustomStringConvertible {
     self.featureCount = featureCount
     self.epsilon = epsilon
     self.momentum = momentum
-    weight = affine ? Parameter(Tensor.ones([featureCount], dtype: dtype)) : nil
-    bias = affine ? Parameter(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    running_mean = trackRunningStats ? Buffer(Tensor.zeros([featureCount], dtype: dtype)) : nil
-    running_var = trackRunningStats ? Buffer(Tensor.ones([featureCount], dtype: dtype)) : nil
+    (weight, bias) = affineParameters(featureCount, affine: affine, dtype: dtype)
+    (running_mean, running_var) = runningStatistics(
+      featureCount, track: trackRunningStats, dtype: dtype)
   }
 
   /// The layer's configuration.
@@ -290,19 +324,16 @@ public final class InstanceNorm2D: Module, CustomStringConvertible {
         + "got shape \(describe(input.shape))")
     if input.rank == 3 { return callAsFunction(input.unsqueezed(at: 0)).squeezed(axes: [0]) }
     if !isTraining, let runningMean, let runningVar {
-      let shape = channelShape(featureCount, rank: 4)
       return normalize(
-        input, mean: runningMean.value.reshaped(shape), variance: runningVar.value.reshaped(shape),
-        epsilon: epsilon, weight: weight, bias: bias)
+        input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
+        bias: bias)
     }
     require(
       input.shape[2] * input.shape[3] > 1,
       "\(description): expected more than 1 spatial element per channel, got input shape "
         + "\(describe(input.shape))")
     let output = normalize(
-      input, mean: input.mean(alongAxes: [2, 3], keepingDims: true),
-      variance: input.variance(alongAxes: [2, 3], unbiased: false, keepingDims: true),
-      epsilon: epsilon, weight: weight, bias: bias)
+      input, overAxes: [2, 3], epsilon: epsilon, weight: weight, bias: bias)
     if isTraining, let runningMean, let runningVar {
       withoutGradients {
         update(

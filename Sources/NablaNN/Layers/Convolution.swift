@@ -2,26 +2,34 @@
 // kaiming_uniform(a: √5), which is uniform in ±1/√fanIn, and the bias uniform in ±1/√fanIn, where
 // fanIn is the weight's dimension 1 times the kernel's size.
 
-/// Draws a weight of `shape` and an optional bias of `biasSize` as PyTorch's `_ConvNd` does.
+/// Stops, naming `layer`, unless the channel counts are positive and divisible by `groups` and
+/// the kernel size is positive; then draws the weight and optional bias as PyTorch's `_ConvNd`
+/// does: [outputChannels, inputChannels/groups, kernel...] ([inputChannels,
+/// outputChannels/groups, kernel...] when `transposed`) and [outputChannels].
 private func convolutionParameters(
-  _ shape: [Int], biasSize: Int, bias: Bool, dtype: DType, generator: RandomGenerator
+  _ layer: String, _ inputChannels: Int, _ outputChannels: Int, groups: Int,
+  kernelSize: some CustomStringConvertible, kernel: [Int], transposed: Bool, bias: Bool,
+  dtype: DType, generator: RandomGenerator
 ) -> (Parameter, Parameter?) {
+  require(
+    inputChannels > 0 && outputChannels > 0 && groups > 0 && inputChannels % groups == 0
+      && outputChannels % groups == 0,
+    "\(layer): \(inputChannels) input and \(outputChannels) output channels must be positive and "
+      + "divisible by \(groups) groups")
+  require(
+    kernel.allSatisfy { $0 > 0 }, "\(layer): kernel size \(kernelSize) must be positive")
+  let shape =
+    (transposed
+      ? [inputChannels, outputChannels / groups] : [outputChannels, inputChannels / groups])
+    + kernel
   let weight = Initializer.kaimingUniform(
     shape, a: 5.0.squareRoot(), dtype: dtype, generator: generator)
   let bound = 1 / Double(Initializer.fans(of: shape).fanIn).squareRoot()
   let biasValues =
     bias
     ? Initializer.uniform(
-      [biasSize], low: -bound, high: bound, dtype: dtype, generator: generator) : nil
+      [outputChannels], low: -bound, high: bound, dtype: dtype, generator: generator) : nil
   return (Parameter(weight), biasValues.map(Parameter.init))
-}
-
-/// Stops unless the channel counts are positive and divisible by `groups`.
-private func requireChannels(_ input: Int, _ output: Int, groups: Int, _ layer: String) {
-  require(
-    input > 0 && output > 0 && groups > 0 && input % groups == 0 && output % groups == 0,
-    "\(layer): \(input) input and \(output) output channels must be positive and divisible by "
-      + "\(groups) groups")
 }
 
 /// A 1-D convolution over [N, C, L] inputs, as `torch.nn.Conv1d`: weight
@@ -61,11 +69,9 @@ public final class Conv1D: Module, CustomStringConvertible {
     padding: ConvolutionPadding = 0, dilation: Int = 1, groups: Int = 1, bias: Bool = true,
     dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    requireChannels(inputChannels, outputChannels, groups: groups, "Conv1D")
-    require(kernelSize > 0, "Conv1D: kernel size \(kernelSize) must be positive")
     (weight, self.bias) = convolutionParameters(
-      [outputChannels, inputChannels / groups, kernelSize], biasSize: outputChannels, bias: bias,
-      dtype: dtype, generator: generator)
+      "Conv1D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: [kernelSize], transposed: false, bias: bias, dtype: dtype, generator: generator)
     self.stride = stride
     self.padding = padding
     self.dilation = dilation
@@ -125,13 +131,10 @@ public final class Conv2D: Module, CustomStringConvertible {
     padding: ConvolutionPadding = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
     dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    requireChannels(inputChannels, outputChannels, groups: groups, "Conv2D")
-    require(
-      kernelSize.height > 0 && kernelSize.width > 0,
-      "Conv2D: kernel size \(kernelSize) must be positive")
     (weight, self.bias) = convolutionParameters(
-      [outputChannels, inputChannels / groups, kernelSize.height, kernelSize.width],
-      biasSize: outputChannels, bias: bias, dtype: dtype, generator: generator)
+      "Conv2D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: kernelSize.values, transposed: false, bias: bias, dtype: dtype,
+      generator: generator)
     self.stride = stride
     self.padding = padding
     self.dilation = dilation
@@ -192,11 +195,9 @@ public final class ConvTranspose1D: Module, CustomStringConvertible {
     padding: Int = 0, outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1,
     bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    requireChannels(inputChannels, outputChannels, groups: groups, "ConvTranspose1D")
-    require(kernelSize > 0, "ConvTranspose1D: kernel size \(kernelSize) must be positive")
     (weight, self.bias) = convolutionParameters(
-      [inputChannels, outputChannels / groups, kernelSize], biasSize: outputChannels, bias: bias,
-      dtype: dtype, generator: generator)
+      "ConvTranspose1D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: [kernelSize], transposed: true, bias: bias, dtype: dtype, generator: generator)
     self.stride = stride
     self.padding = padding
     self.outputPadding = outputPadding
@@ -254,13 +255,10 @@ public final class ConvTranspose2D: Module, CustomStringConvertible {
     padding: Size2D = 0, outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1,
     bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    requireChannels(inputChannels, outputChannels, groups: groups, "ConvTranspose2D")
-    require(
-      kernelSize.height > 0 && kernelSize.width > 0,
-      "ConvTranspose2D: kernel size \(kernelSize) must be positive")
     (weight, self.bias) = convolutionParameters(
-      [inputChannels, outputChannels / groups, kernelSize.height, kernelSize.width],
-      biasSize: outputChannels, bias: bias, dtype: dtype, generator: generator)
+      "ConvTranspose2D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: kernelSize.values, transposed: true, bias: bias, dtype: dtype,
+      generator: generator)
     self.stride = stride
     self.padding = padding
     self.outputPadding = outputPadding
