@@ -1,5 +1,7 @@
-// The typed kernels except the GEMM (gemm.c), instantiated for float and double from the templates: each template is
-// included once per element type with T and SUFFIX set (see templates/prelude.h).
+// The typed kernels except the GEMM (gemm.c), instantiated for float and double from the
+// templates: each template is included once per element type with T and SUFFIX set (see
+// templates/prelude.h). Float activations use the vectorizable exp and tanh of prelude.h;
+// double ones use the C library's, for the precision gradient checks need.
 #include <stdlib.h>
 #include <string.h>
 #include <tgmath.h>
@@ -8,6 +10,8 @@
 
 #define T float
 #define SUFFIX f32
+#define ACTIVATION_TANH(x) nabla_activation_tanhf(x)
+#define ACTIVATION_EXP(x) nabla_activation_expf(x)
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
@@ -16,8 +20,12 @@
 #undef T
 #undef SUFFIX
 
+#undef ACTIVATION_TANH
+#undef ACTIVATION_EXP
 #define T double
 #define SUFFIX f64
+#define ACTIVATION_TANH(x) tanh(x)
+#define ACTIVATION_EXP(x) exp(x)
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"

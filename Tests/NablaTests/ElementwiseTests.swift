@@ -79,6 +79,26 @@ import Testing
       [-2, -0.5, 0, 1.5].map { Foundation.log(1 + Foundation.exp(2 * $0)) / 2 })
   }
 
+  /// Float32 tanh and sigmoid use the kernel layer's own vectorizable exp: within a few float
+  /// ulps of the float64 library functions, saturating cleanly, and NaN stays NaN.
+  @Test func float32ActivationsStayAccurate() {
+    let inputs =
+      stride(from: -30.0, to: 30.0, by: 0.0037).map { Double(Float($0)) } + [1e-7, -3e-5]
+    let single = Tensor(inputs.map { Float($0) })
+    let double = Tensor(inputs, dtype: .float64)
+    for (name, f32, f64) in [
+      ("tanh", single.tanh(), double.tanh()), ("sigmoid", single.sigmoid(), double.sigmoid()),
+    ] {
+      let worst = zip([Double](f32), [Double](f64)).map {
+        Swift.abs($0 - $1) / Swift.max(Swift.abs($1), 1e-30)
+      }.max()!
+      #expect(worst < 5e-7, "\(name): worst relative error \(worst)")
+    }
+    #expect(Tensor([Float.nan]).tanh().item.isNaN)
+    #expect(Tensor([Float.nan]).sigmoid().item.isNaN)
+    #expect([Float](Tensor([-Float.infinity, .infinity]).tanh()) == [-1, 1])
+  }
+
   @Test func softmaxIsStableForHugeLogits() {
     let logits = Tensor([1e4, -1e4, 0, 1e4], shape: [1, 4])
     let probabilities = [Float](logits.softmax())

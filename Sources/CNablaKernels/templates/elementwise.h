@@ -126,15 +126,17 @@ static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, d
       for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)0.5 * x[i] * ((T)1 + erf(x[i] * (T)0.7071067811865476));
       break;
     case NABLA_GELU_TANH:
-      for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)0.5 * x[i] * ((T)1 + tanh(GELU_TANH_INNER(x[i])));
+      for (ptrdiff_t i = 0; i < n; i++)
+        y[i] = (T)0.5 * x[i] * ((T)1 + ACTIVATION_TANH(GELU_TANH_INNER(x[i])));
       break;
     case NABLA_SIGMOID:
       for (ptrdiff_t i = 0; i < n; i++) {
-        T e = exp(-fabs(x[i]));
-        y[i] = x[i] >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
+        T e = ACTIVATION_EXP(-fabs(x[i]));
+        T s = x[i] >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
+        y[i] = x[i] != x[i] ? x[i] : s;  // NaN stays NaN
       }
       break;
-    case NABLA_TANH: for (ptrdiff_t i = 0; i < n; i++) y[i] = tanh(x[i]); break;
+    case NABLA_TANH: for (ptrdiff_t i = 0; i < n; i++) y[i] = ACTIVATION_TANH(x[i]); break;
     case NABLA_SOFTPLUS: for (ptrdiff_t i = 0; i < n; i++) y[i] = NAME(softplus)(x[i], q1, q2); break;
     case NABLA_POW_SCALAR:
       if (p1 == 2) {
@@ -187,7 +189,7 @@ static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x
       break;
     case NABLA_GELU_TANH:
       for (ptrdiff_t i = 0; i < n; i++) {
-        T t = tanh(GELU_TANH_INNER(x[i]));
+        T t = ACTIVATION_TANH(GELU_TANH_INNER(x[i]));
         T inner = (T)0.7978845608028654 * ((T)1 + (T)3 * (T)0.044715 * x[i] * x[i]);
         gx[i] = gy[i] * ((T)0.5 * ((T)1 + t) + (T)0.5 * x[i] * ((T)1 - t * t) * inner);
       }

@@ -7,6 +7,47 @@
 #define NABLA_CAT(a, b) NABLA_CAT2(a, b)
 #define NAME(base) NABLA_CAT(base, SUFFIX)
 
+#include <math.h>
+#include <string.h>
+
+// Float exp and tanh for the activations (tanh, sigmoid, the recurrent gates), written without
+// branches or library calls so that loops over them vectorize. exp: round x/ln2 to n, reduce
+// r = x - n·ln2 (ln2 in two parts), e^r by its Taylor series to r^7 (below float's precision for
+// |r| <= ln2/2), scaled by 2^n built in the exponent bits. The input is limited to [-87.3, 88],
+// where 2^n stays a normal float: enough for the activations, whose results saturate long before.
+static inline float nabla_activation_expf(float x) {
+  x = x < -87.3f ? -87.3f : (x > 88.0f ? 88.0f : x);
+  float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  float r = (x - n * 0.693145751953125f) - n * 1.428606765330187045e-06f;
+  float p = 1.0f / 5040;
+  p = p * r + 1.0f / 720;
+  p = p * r + 1.0f / 120;
+  p = p * r + 1.0f / 24;
+  p = p * r + 1.0f / 6;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t bits = ((int32_t)n + 127) << 23;
+  float scale;
+  memcpy(&scale, &bits, sizeof scale);
+  return p * scale;  // NaN in gives a finite number here: callers that care check for NaN
+}
+
+// tanh: the odd Taylor series to x^11 below |x| = 0.3 (where 1 - 2/(e^2x + 1) would cancel), and
+// that formula above it, with the sign of x. NaN stays NaN (the clamps in exp would hide it).
+static inline float nabla_activation_tanhf(float x) {
+  float a = fabsf(x), x2 = x * x;
+  float series = -1382.0f / 155925;
+  series = series * x2 + 62.0f / 2835;
+  series = series * x2 - 17.0f / 315;
+  series = series * x2 + 2.0f / 15;
+  series = series * x2 - 1.0f / 3;
+  float small = x + x * x2 * series;
+  float large = copysignf(1.0f - 2.0f / (nabla_activation_expf(2.0f * a) + 1.0f), x);
+  float result = a < 0.3f ? small : large;
+  return x != x ? x : result;
+}
+
 // Walks every index of `shape` except the last, calling BODY with the offsets of up to three
 // strided operands for the row; the last dimension is left to BODY. `count` is the row index.
 #define NABLA_FOR_EACH_ROW(rank, shape, s0, s1, s2, BODY)                                   \

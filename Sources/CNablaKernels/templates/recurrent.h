@@ -10,8 +10,9 @@
 #define ACTIVE(b) (lengths == NULL || t < lengths[b])
 
 static inline T NAME(rnn_sigmoid)(T x) {
-  T e = exp(-fabs(x));
-  return x >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
+  T e = ACTIVATION_EXP(-fabs(x));
+  T y = x >= 0 ? (T)1 / ((T)1 + e) : e / ((T)1 + e);
+  return x != x ? x : y;  // NaN stays NaN
 }
 
 void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
@@ -27,7 +28,7 @@ void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrd
     }
     for (ptrdiff_t j = 0; j < h; j++) {
       T pre = x[j] + r[j] + (bias ? bias[j] : 0);
-      next[j] = relu ? (pre > 0 ? pre : (pre != pre ? pre : 0)) : tanh(pre);
+      next[j] = relu ? (pre > 0 ? pre : (pre != pre ? pre : 0)) : ACTIVATION_TANH(pre);
     }
     if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = next[j];
   }
@@ -65,13 +66,13 @@ void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptr
     }
     for (ptrdiff_t j = 0; j < 4 * h; j++) {
       T pre = x[j] + r[j] + (bias ? bias[j] : 0);
-      a[j] = (j >= 2 * h && j < 3 * h) ? tanh(pre) : NAME(rnn_sigmoid)(pre);
+      a[j] = (j >= 2 * h && j < 3 * h) ? ACTIVATION_TANH(pre) : NAME(rnn_sigmoid)(pre);
     }
     const T *ig = a, *fg = a + h, *gg = a + 2 * h, *og = a + 3 * h;
     for (ptrdiff_t j = 0; j < h; j++) {
       T c = fg[j] * cp[j] + ig[j] * gg[j];
       cn[j] = c;
-      tc[j] = tanh(c);
+      tc[j] = ACTIVATION_TANH(c);
       hn[j] = og[j] * tc[j];
     }
     if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
@@ -119,7 +120,7 @@ void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrd
       a[j] = NAME(rnn_sigmoid)(x[j] + r[j] + (bias ? bias[j] : 0));
     for (ptrdiff_t j = 0; j < h; j++) {
       T hiddenN = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
-      T candidate = tanh(x[2 * h + j] + a[j] * hiddenN);
+      T candidate = ACTIVATION_TANH(x[2 * h + j] + a[j] * hiddenN);
       T z = a[h + j];
       a[2 * h + j] = candidate;
       a[3 * h + j] = hiddenN;
