@@ -35,20 +35,31 @@ static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, const T *b, T *c, ptr
     }
 }
 
-/// Element (i, p) of op(A) and (p, j) of op(B).
+/// Element (i, p) of op(A).
 #define OP_A(i, p) (transA ? a[(p) * lda + (i)] : a[(i) * lda + (p)])
-#define OP_B(p, j) (transB ? b[(j) * ldb + (p)] : b[(p) * ldb + (j)])
 
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into MR-row panels, zero-padding the last one.
 static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
                          ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
   for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
     ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
-    for (ptrdiff_t p = 0; p < kc; p++) {
-      for (ptrdiff_t i = 0; i < rows; i++) packed[i] = OP_A(i0 + ir + i, p0 + p);
-      for (ptrdiff_t i = rows; i < mr; i++) packed[i] = 0;
-      packed += mr;
+    if (transA) {  // op(A) rows are A's columns: each step p reads a contiguous run
+      for (ptrdiff_t p = 0; p < kc; p++) {
+        const T *source = a + (p0 + p) * lda + i0 + ir;
+        for (ptrdiff_t i = 0; i < rows; i++) packed[p * mr + i] = source[i];
+        for (ptrdiff_t i = rows; i < mr; i++) packed[p * mr + i] = 0;
+      }
+    } else {  // read each row of A along p, scatter into the (L1-sized) panel
+      for (ptrdiff_t i = 0; i < mr; i++) {
+        const T *source = a + (i0 + ir + i) * lda + p0;
+        if (i < rows) {
+          for (ptrdiff_t p = 0; p < kc; p++) packed[p * mr + i] = source[p];
+        } else {
+          for (ptrdiff_t p = 0; p < kc; p++) packed[p * mr + i] = 0;
+        }
+      }
     }
+    packed += mr * kc;
   }
 }
 
@@ -57,15 +68,27 @@ static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, pt
                          ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
   for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
     ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
-    for (ptrdiff_t p = 0; p < kc; p++) {
-      if (!transB && columns == nr) {
-        memcpy(packed, b + (p0 + p) * ldb + j0 + jr, sizeof(T) * (size_t)nr);
-      } else {
-        for (ptrdiff_t j = 0; j < columns; j++) packed[j] = OP_B(p0 + p, j0 + jr + j);
-        for (ptrdiff_t j = columns; j < nr; j++) packed[j] = 0;
+    if (transB) {  // op(B) columns are B's rows: read each along p, scatter into the panel
+      for (ptrdiff_t j = 0; j < nr; j++) {
+        const T *source = b + (j0 + jr + j) * ldb + p0;
+        if (j < columns) {
+          for (ptrdiff_t p = 0; p < kc; p++) packed[p * nr + j] = source[p];
+        } else {
+          for (ptrdiff_t p = 0; p < kc; p++) packed[p * nr + j] = 0;
+        }
       }
-      packed += nr;
+    } else {
+      for (ptrdiff_t p = 0; p < kc; p++) {
+        const T *source = b + (p0 + p) * ldb + j0 + jr;
+        if (columns == nr) {
+          memcpy(packed + p * nr, source, sizeof(T) * (size_t)nr);
+        } else {
+          for (ptrdiff_t j = 0; j < columns; j++) packed[p * nr + j] = source[j];
+          for (ptrdiff_t j = columns; j < nr; j++) packed[p * nr + j] = 0;
+        }
+      }
     }
+    packed += nr * kc;
   }
 }
 
@@ -162,7 +185,6 @@ static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, p
   }
 }
 #undef OP_A
-#undef OP_B
 
 /// Products below this many multiply-adds take the unpacked path; below the larger threshold
 /// they run on the calling thread alone.

@@ -64,10 +64,15 @@ void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptr
       if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
       continue;
     }
-    for (ptrdiff_t j = 0; j < 4 * h; j++) {
-      T pre = x[j] + r[j] + (bias ? bias[j] : 0);
-      a[j] = (j >= 2 * h && j < 3 * h) ? ACTIVATION_TANH(pre) : NAME(rnn_sigmoid)(pre);
+    // Pre-activations first, then each gate block on its own, so every loop vectorizes.
+    if (bias) {
+      for (ptrdiff_t j = 0; j < 4 * h; j++) a[j] = x[j] + r[j] + bias[j];
+    } else {
+      for (ptrdiff_t j = 0; j < 4 * h; j++) a[j] = x[j] + r[j];
     }
+    for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] = NAME(rnn_sigmoid)(a[j]);
+    for (ptrdiff_t j = 2 * h; j < 3 * h; j++) a[j] = ACTIVATION_TANH(a[j]);
+    for (ptrdiff_t j = 3 * h; j < 4 * h; j++) a[j] = NAME(rnn_sigmoid)(a[j]);
     const T *ig = a, *fg = a + h, *gg = a + 2 * h, *og = a + 3 * h;
     for (ptrdiff_t j = 0; j < h; j++) {
       T c = fg[j] * cp[j] + ig[j] * gg[j];
@@ -116,14 +121,19 @@ void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrd
       if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
       continue;
     }
-    for (ptrdiff_t j = 0; j < 2 * h; j++)
-      a[j] = NAME(rnn_sigmoid)(x[j] + r[j] + (bias ? bias[j] : 0));
+    // Pre-activations (r, z) and the hidden part of n (kept in a[3h..<4h]) first, the bias
+    // added in a loop of its own, so every loop vectorizes.
+    for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] = x[j] + r[j];
+    for (ptrdiff_t j = 0; j < h; j++) a[3 * h + j] = r[2 * h + j];
+    if (bias) {
+      for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] += bias[j];
+      for (ptrdiff_t j = 0; j < h; j++) a[3 * h + j] += bias[2 * h + j];
+    }
+    for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] = NAME(rnn_sigmoid)(a[j]);
     for (ptrdiff_t j = 0; j < h; j++) {
-      T hiddenN = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
-      T candidate = ACTIVATION_TANH(x[2 * h + j] + a[j] * hiddenN);
+      T candidate = ACTIVATION_TANH(x[2 * h + j] + a[j] * a[3 * h + j]);
       T z = a[h + j];
       a[2 * h + j] = candidate;
-      a[3 * h + j] = hiddenN;
       hn[j] = ((T)1 - z) * candidate + z * hp[j];
     }
     if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
