@@ -16,6 +16,24 @@ import Testing
     #expect(Tensor.zeros([2, 3, 7, 5]).maxPool2d(kernelSize: [2, 3]).shape == [2, 3, 3, 1])
   }
 
+  /// 2 x 2 windows two apart take a faster path of their own: the same values, ties to the first
+  /// position, the last odd row and column left out, and NaN winning.
+  @Test func twoByTwoMaxPooling() {
+    let x = Tensor(
+      [1, 5, 2, 8, 3, 0, 7, 4, 6, 2, 9, 1, 9, 9, 0, 9, 3, 2, 1, 4], shape: [1, 1, 4, 5],
+      dtype: .float64
+    ).requiringGrad()
+    let pooled = x.maxPool2d(kernelSize: 2)
+    #expect(pooled.shape == [1, 1, 2, 2])
+    expectClose([Double](pooled), [7, 8, 9, 9])
+    pooled.sum().backward()
+    var expected = [Double](repeating: 0, count: 20)
+    for position in [6, 3, 10, 12] { expected[position] = 1 }  // 9 ties go to the first
+    expectClose([Double](x.grad!), expected)
+    let withNaN = Tensor([1, .nan, 3, 4], shape: [1, 1, 2, 2]).maxPool2d(kernelSize: 2)
+    #expect(withNaN.item.isNaN)
+  }
+
   @Test func maxPoolingRoutesTheGradientToTheMaximum() {
     let x = signal.requiringGrad()
     x.maxPool1d(kernelSize: 3, stride: 2, padding: 1).sum().backward()

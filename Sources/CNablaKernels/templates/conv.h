@@ -58,31 +58,96 @@ void NAME(nabla_col2im)(const NablaConvGeometry *g, const T *col, T *x) {
   }
 }
 
-void NAME(nabla_max_pool)(ptrdiff_t planes, const NablaPoolWindows *p, const T *x, T *y,
-                          int64_t *argmax) {
-  const ptrdiff_t plane = p->height * p->width, outPlane = p->outHeight * p->outWidth;
-  for (ptrdiff_t c = 0; c < planes; c++) {
-    const T *xc = x + c * plane;
-    for (ptrdiff_t oy = 0; oy < p->outHeight; oy++) {
-      for (ptrdiff_t ox = 0; ox < p->outWidth; ox++) {
+typedef struct {
+  NablaPoolWindows windows;
+  const T *x;
+  T *y;
+  int64_t *argmax;
+} NAME(MaxPoolJob);
+
+// Planes begin ..< end of a max pool. The window description is copied into locals, so the
+// stores to y and argmax cannot make the compiler reload it for every output.
+static void NAME(max_pool_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(MaxPoolJob) *job = (const NAME(MaxPoolJob) *)context;
+  const NablaPoolWindows p = job->windows;
+  const ptrdiff_t width = p.width, plane = p.height * width, outPlane = p.outHeight * p.outWidth;
+  const ptrdiff_t rowStep = p.rowStep * width, columnStep = p.columnStep;
+  for (ptrdiff_t c = begin; c < end; c++) {
+    const T *restrict xc = job->x + c * plane;
+    T *restrict yc = job->y + c * outPlane;
+    int64_t *restrict ac = job->argmax + c * outPlane;
+    for (ptrdiff_t oy = 0; oy < p.outHeight; oy++) {
+      const ptrdiff_t rows = p.rowCount[oy], top = p.rowStart[oy] * width;
+      for (ptrdiff_t ox = 0; ox < p.outWidth; ox++) {
+        const ptrdiff_t columns = p.columnCount[ox], first = top + p.columnStart[ox];
         T best = -INFINITY;
         int64_t where = -1;
-        for (int64_t i = 0; i < p->rowCount[oy]; i++) {
-          const ptrdiff_t h = p->rowStart[oy] + i * p->rowStep;
-          for (int64_t j = 0; j < p->columnCount[ox]; j++) {
-            const ptrdiff_t w = p->columnStart[ox] + j * p->columnStep;
-            const T v = xc[h * p->width + w];
+        for (ptrdiff_t i = 0; i < rows; i++) {
+          for (ptrdiff_t j = 0; j < columns; j++) {
+            const ptrdiff_t at = first + i * rowStep + j * columnStep;
+            const T v = xc[at];
             if (where < 0 || v > best || (v != v && best == best)) {
               best = v;
-              where = h * p->width + w;
+              where = at;
             }
           }
         }
-        y[c * outPlane + oy * p->outWidth + ox] = best;
-        argmax[c * outPlane + oy * p->outWidth + ox] = where;
+        yc[oy * p.outWidth + ox] = best;
+        ac[oy * p.outWidth + ox] = where;
       }
     }
   }
+}
+
+// The most common pooling, 2 x 2 windows two apart with no padding or dilation, without the
+// general window bookkeeping: each output compares four inputs, keeping the first of ties and
+// letting NaN win, as the general loop does.
+static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(MaxPoolJob) *job = (const NAME(MaxPoolJob) *)context;
+  const ptrdiff_t width = job->windows.width, plane = job->windows.height * width;
+  const ptrdiff_t outHeight = job->windows.outHeight, outWidth = job->windows.outWidth;
+  for (ptrdiff_t c = begin; c < end; c++) {
+    const T *restrict xc = job->x + c * plane;
+    T *restrict yc = job->y + c * outHeight * outWidth;
+    int64_t *restrict ac = job->argmax + c * outHeight * outWidth;
+    for (ptrdiff_t oy = 0; oy < outHeight; oy++) {
+      const ptrdiff_t top = 2 * oy * width;
+      for (ptrdiff_t ox = 0; ox < outWidth; ox++) {
+        const ptrdiff_t at[4] = {top + 2 * ox, top + 2 * ox + 1, top + width + 2 * ox,
+                                 top + width + 2 * ox + 1};
+        T best = xc[at[0]];
+        int64_t where = at[0];
+        for (int k = 1; k < 4; k++) {
+          const T v = xc[at[k]];
+          const int wins = v > best || (v != v && best == best);
+          best = wins ? v : best;
+          where = wins ? at[k] : where;
+        }
+        yc[oy * outWidth + ox] = best;
+        ac[oy * outWidth + ox] = where;
+      }
+    }
+  }
+}
+
+/// Whether every window is 2 x 2, two apart, wholly inside the input.
+static int NAME(pools_2x2)(const NablaPoolWindows *p) {
+  if (p->rowStep != 1 || p->columnStep != 1 || 2 * p->outHeight > p->height ||
+      2 * p->outWidth > p->width)
+    return 0;
+  for (ptrdiff_t oy = 0; oy < p->outHeight; oy++)
+    if (p->rowStart[oy] != 2 * oy || p->rowCount[oy] != 2) return 0;
+  for (ptrdiff_t ox = 0; ox < p->outWidth; ox++)
+    if (p->columnStart[ox] != 2 * ox || p->columnCount[ox] != 2) return 0;
+  return 1;
+}
+
+void NAME(nabla_max_pool)(ptrdiff_t planes, const NablaPoolWindows *windows, const T *x, T *y,
+                          int64_t *argmax) {
+  NAME(MaxPoolJob) job = {*windows, x, y, argmax};
+  nabla_range_fn run = NAME(pools_2x2)(windows) ? NAME(max_pool_2x2_planes) : NAME(max_pool_planes);
+  ptrdiff_t grain = (1 << 14) / (windows->height * windows->width + 1) + 1;  // planes per piece
+  nabla_parallel_range(planes, grain, run, &job);
 }
 
 void NAME(nabla_avg_pool)(ptrdiff_t planes, const NablaPoolWindows *p, const int64_t *rowDivisor,
