@@ -25,7 +25,11 @@ let package = Package(
       name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
     .executableTarget(
-      name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers"], path: "Examples/mnist1d"),
+      name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/mnist1d"),
+    .target(name: "ExampleSupport", path: "Examples/ExampleSupport"),
+    .executableTarget(
+      name: "perceptron", dependencies: ["Nabla", "ExampleSupport"], path: "Examples/perceptron"),
   ],
   swiftLanguageModes: [.v6]
 )
