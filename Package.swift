@@ -30,6 +30,10 @@ let package = Package(
     .target(name: "ExampleSupport", path: "Examples/ExampleSupport"),
     .executableTarget(
       name: "perceptron", dependencies: ["Nabla", "ExampleSupport"], path: "Examples/perceptron"),
+    .executableTarget(
+      name: "spirals", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/spirals"),
+    .testTarget(name: "ExamplesTests", dependencies: ["perceptron", "spirals"]),
   ],
   swiftLanguageModes: [.v6]
 )
