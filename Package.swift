@@ -33,7 +33,10 @@ let package = Package(
     .executableTarget(
       name: "spirals", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
       path: "Examples/spirals"),
-    .testTarget(name: "ExamplesTests", dependencies: ["perceptron", "spirals"]),
+    .executableTarget(
+      name: "addition", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/addition"),
+    .testTarget(name: "ExamplesTests", dependencies: ["perceptron", "spirals", "addition"]),
   ],
   swiftLanguageModes: [.v6]
 )
