@@ -36,7 +36,14 @@ let package = Package(
     .executableTarget(
       name: "addition", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
       path: "Examples/addition"),
-    .testTarget(name: "ExamplesTests", dependencies: ["perceptron", "spirals", "addition"]),
+    .executableTarget(
+      name: "translate", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/translate"),
+    .executableTarget(
+      name: "matrices", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/matrices"),
+    .testTarget(
+      name: "ExamplesTests",
+      dependencies: ["perceptron", "spirals", "addition", "translate", "matrices"]),
   ],
   swiftLanguageModes: [.v6]
 )
