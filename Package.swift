@@ -41,9 +41,11 @@ let package = Package(
       path: "Examples/translate"),
     .executableTarget(
       name: "matrices", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/matrices"),
+    .executableTarget(
+      name: "gradcheck", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/gradcheck"),
     .testTarget(
       name: "ExamplesTests",
-      dependencies: ["perceptron", "spirals", "addition", "translate", "matrices"]),
+      dependencies: ["perceptron", "spirals", "addition", "translate", "matrices", "gradcheck"]),
   ],
   swiftLanguageModes: [.v6]
 )
