@@ -45,7 +45,9 @@ let package = Package(
       name: "gradcheck", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/gradcheck"),
     .testTarget(
       name: "ExamplesTests",
-      dependencies: ["perceptron", "spirals", "addition", "translate", "matrices", "gradcheck"]),
+      dependencies: [
+        "perceptron", "spirals", "addition", "translate", "matrices", "gradcheck", "mnist1d",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )
