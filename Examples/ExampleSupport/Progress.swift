@@ -50,6 +50,7 @@ public final class Progress {
       fflush(nil)  // all output streams; `stdout` itself is not concurrency-safe in Swift 6
     } else if step % lineInterval == 0 || step == total {
       print("step \(step)/\(total) loss \(String(format: "%.4f", loss))")
+      fflush(nil)  // a pipe is block-buffered: show the line now, not at exit
     }
   }
 
