@@ -89,15 +89,34 @@ public struct SVGPlot {
   }
 
   /// The SVG document.
-  public var document: String {
+  public var document: String { svgElement() }
+
+  /// Several plots one above the other in one SVG document.
+  public static func stacked(_ plots: [SVGPlot]) -> String {
+    let width = plots.map(\.width).max() ?? 0
+    var top = 0.0
     var lines = [
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-        + "font-family=\"sans-serif\" font-size=\"11\">",
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" "
+        + "height=\"\(Int(plots.map(\.height).reduce(0, +)))\">"
+    ]
+    for (index, plot) in plots.enumerated() {
+      lines.append(plot.svgElement(top: top, clipID: "area\(index)"))
+      top += plot.height
+    }
+    lines.append("</svg>")
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The plot as an `<svg>` element placed `top` pixels down, its clip path named `clipID`.
+  func svgElement(top: Double = 0, clipID: String = "area") -> String {
+    var lines = [
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" y=\"\(top)\" width=\"\(Int(width))\" "
+        + "height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">",
       "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-      "<defs><clipPath id=\"area\"><rect x=\"\(margin)\" y=\"\(margin)\" "
+      "<defs><clipPath id=\"\(clipID)\"><rect x=\"\(margin)\" y=\"\(margin)\" "
         + "width=\"\(width - 2 * margin)\" height=\"\(height - 2 * margin)\"/></clipPath></defs>",
     ]
-    lines.append("<g clip-path=\"url(#area)\">")
+    lines.append("<g clip-path=\"url(#\(clipID))\">")
     lines += regions + elements
     lines.append("</g>")
     lines.append(

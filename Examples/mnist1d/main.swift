@@ -97,11 +97,7 @@ if let plotPath, !curve.isEmpty {
   accuracyPlot.addLine(
     xs: curve.map { Double($0.step) }, ys: curve.map(\.accuracy), color: "#d62728",
     label: "test accuracy")
-  // The two plots one above the other in one SVG.
-  let document =
-    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"480\" height=\"720\">\n"
-    + lossPlot.document + "<g transform=\"translate(0,360)\">\n" + accuracyPlot.document
-    + "</g>\n</svg>\n"
+  let document = SVGPlot.stacked([lossPlot, accuracyPlot])
   do { try Data(document.utf8).write(to: URL(fileURLWithPath: plotPath), options: .atomic) } catch {
     arguments.fail("\(error)")
   }
