@@ -77,6 +77,12 @@ public struct Arguments {
     if let name = unknown.sorted().first { fail("unknown option --\(name) (try --help)") }
   }
 
+  /// The result of `body`, or, if it throws (a missing file, a bad checkpoint), a stop with the
+  /// error's message.
+  public func orFail<Result>(_ body: () throws -> Result) -> Result {
+    do { return try body() } catch { fail("\(error)") }
+  }
+
   /// Prints `message` to standard error, prefixed with the program's name, and exits with 2.
   public func fail(_ message: String) -> Never { Self.fail(program, message) }
 

@@ -78,12 +78,17 @@ final class AdditionModel: Module {
   let output: Linear
   let answerLength: Int
 
-  /// Creates the model for answers of `answerLength` digits.
-  init(answerLength: Int, embedding: Int = 16, hidden: Int = 128) {
+  /// Creates the model for answers of `answerLength` digits, its initial weights drawn from
+  /// `generator`.
+  init(
+    answerLength: Int, embedding: Int = 16, hidden: Int = 128,
+    generator: RandomGenerator = .global
+  ) {
     self.answerLength = answerLength
-    characters = Embedding(additionAlphabet.count, embedding)
-    lstm = LSTM(inputSize: embedding, hiddenSize: hidden, batchFirst: true)
-    output = Linear(hidden, 10)
+    characters = Embedding(additionAlphabet.count, embedding, generator: generator)
+    lstm = LSTM(
+      inputSize: embedding, hiddenSize: hidden, batchFirst: true, generator: generator)
+    output = Linear(hidden, 10, generator: generator)
   }
 
   /// The logits [n, answerLength, 10] of each digit of the answers to `questions` [n, length].

@@ -4,10 +4,18 @@ import NablaOptimizers
 
 /// The MLP of the paper: 40 → 100 → 100 → 10 with ReLU and a residual connection in the middle.
 final class MLP: Module {
-  let input = Linear(40, 100)
-  let hidden = Linear(100, 100)
-  let output = Linear(100, 10)
+  let input: Linear
+  let hidden: Linear
+  let output: Linear
 
+  /// Creates the model with PyTorch's initialization, drawn from `generator`.
+  init(generator: RandomGenerator = .global) {
+    input = Linear(40, 100, generator: generator)
+    hidden = Linear(100, 100, generator: generator)
+    output = Linear(100, 10, generator: generator)
+  }
+
+  /// The logits [n, 10] of signals [n, 40].
   override func callAsFunction(_ x: Tensor) -> Tensor {
     let h = input(x).relu()
     return output(h + hidden(h).relu())
@@ -17,9 +25,17 @@ final class MLP: Module {
 /// The GRU of the paper: a bidirectional GRU with 6 hidden units reads the 40 samples one at a
 /// time, and a linear layer maps all of its outputs (40 steps × 2 directions × 6) to 10 logits.
 final class GRUClassifier: Module {
-  let gru = GRU(inputSize: 1, hiddenSize: 6, batchFirst: true, bidirectional: true)
-  let output = Linear(2 * 6 * 40, 10)
+  let gru: GRU
+  let output: Linear
 
+  /// Creates the model with PyTorch's initialization, drawn from `generator`.
+  init(generator: RandomGenerator = .global) {
+    gru = GRU(
+      inputSize: 1, hiddenSize: 6, batchFirst: true, bidirectional: true, generator: generator)
+    output = Linear(2 * 6 * 40, 10, generator: generator)
+  }
+
+  /// The logits [n, 10] of signals [n, 40].
   override func callAsFunction(_ x: Tensor) -> Tensor {
     let n = x.shape[0]
     let states = gru(x.reshaped([n, x.shape[1], 1]))  // [n, 40, 12]
@@ -28,11 +44,11 @@ final class GRUClassifier: Module {
 }
 
 /// The model called `name` on the command line, or nil for an unknown name.
-func makeModel(_ name: String) -> Module? {
+func makeModel(_ name: String, generator: RandomGenerator = .global) -> Module? {
   switch name {
-  case "logistic": return Linear(40, 10)
-  case "mlp": return MLP()
-  case "gru": return GRUClassifier()
+  case "logistic": return Linear(40, 10, generator: generator)
+  case "mlp": return MLP(generator: generator)
+  case "gru": return GRUClassifier(generator: generator)
   default: return nil
   }
 }

@@ -35,18 +35,14 @@ manualSeed(seed)
 guard let model = makeModel(modelName) else {
   arguments.fail("unknown model \(modelName); this version has logistic, mlp and gru")
 }
-let data: MNIST1D
-do { data = try MNIST1D(directory: URL(fileURLWithPath: dataDirectory)) } catch {
-  arguments.fail("\(error)")
-}
+let data = arguments.orFail { try MNIST1D(directory: URL(fileURLWithPath: dataDirectory)) }
 let optimizer = Adam(model.parameters(), learningRate: 1e-2)
 let parts: [String: any Checkpointable] = ["model": model, "optimizer": optimizer]
 
 var firstStep = 0
 if let resumePath {
-  do { firstStep = try Checkpoint.load(from: URL(fileURLWithPath: resumePath), into: parts) } catch
-  {
-    arguments.fail("\(error)")
+  firstStep = arguments.orFail {
+    try Checkpoint.load(from: URL(fileURLWithPath: resumePath), into: parts)
   }
   print("resumed from \(resumePath) at step \(firstStep)")
 }
@@ -77,10 +73,8 @@ model.eval()
 let accuracy = data.testAccuracy(of: model)
 
 if let savePath {
-  do {
+  arguments.orFail {
     try Checkpoint.save(parts, step: max(steps, firstStep), to: URL(fileURLWithPath: savePath))
-  } catch {
-    arguments.fail("\(error)")
   }
   print("saved \(savePath)")
 }
@@ -98,8 +92,8 @@ if let plotPath, !curve.isEmpty {
     xs: curve.map { Double($0.step) }, ys: curve.map(\.accuracy), color: "#d62728",
     label: "test accuracy")
   let document = SVGPlot.stacked([lossPlot, accuracyPlot])
-  do { try Data(document.utf8).write(to: URL(fileURLWithPath: plotPath), options: .atomic) } catch {
-    arguments.fail("\(error)")
+  arguments.orFail {
+    try Data(document.utf8).write(to: URL(fileURLWithPath: plotPath), options: .atomic)
   }
   print("wrote \(plotPath)")
 }

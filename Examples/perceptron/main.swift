@@ -44,7 +44,7 @@ if let plotPath {
       xs: [-1, 1].map { -(t[1] * $0 + t[2]) / t[0] }, ys: [-1, 1], color: "black", label: "primal θ"
     )
   }
-  do { try plot.write(to: URL(fileURLWithPath: plotPath)) } catch { arguments.fail("\(error)") }
+  arguments.orFail { try plot.write(to: URL(fileURLWithPath: plotPath)) }
   print("wrote \(plotPath)")
 }
 print(

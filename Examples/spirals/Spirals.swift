@@ -33,14 +33,15 @@ struct TwoSpirals {
   }
 }
 
-/// The classifier: 2 → hidden → hidden → 2 with tanh, giving the logits of the two classes.
-func makeSpiralModel(hidden: Int = 64) -> Sequential {
+/// The classifier: 2 → hidden → hidden → 2 with tanh, giving the logits of the two classes; its
+/// initial weights come from `generator`.
+func makeSpiralModel(hidden: Int = 64, generator: RandomGenerator = .global) -> Sequential {
   Sequential {
-    Linear(2, hidden)
+    Linear(2, hidden, generator: generator)
     Tanh()
-    Linear(hidden, hidden)
+    Linear(hidden, hidden, generator: generator)
     Tanh()
-    Linear(hidden, 2)
+    Linear(hidden, 2, generator: generator)
   }
 }
 

@@ -52,7 +52,7 @@ plot.addPoints(
   xs: stride(from: 0, to: rows.count, by: 2).map { rows[$0] },
   ys: stride(from: 1, to: rows.count, by: 2).map { rows[$0] }, classes: [Int](train.labels),
   radius: 2.5)
-do { try plot.write(to: URL(fileURLWithPath: plotPath)) } catch { arguments.fail("\(error)") }
+arguments.orFail { try plot.write(to: URL(fileURLWithPath: plotPath)) }
 print("wrote \(plotPath)")
 print(
   summaryLine([

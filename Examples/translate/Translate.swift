@@ -70,16 +70,19 @@ final class TranslationModel: Module {
   let dModel: Int
 
   /// Creates the model with `dModel` features, `headCount` heads and `layerCount` encoder and
-  /// decoder layers.
-  init(dModel: Int = 64, headCount: Int = 4, layerCount: Int = 2, feedForwardSize: Int = 128) {
+  /// decoder layers, its initial weights drawn from `generator`.
+  init(
+    dModel: Int = 64, headCount: Int = 4, layerCount: Int = 2, feedForwardSize: Int = 128,
+    generator: RandomGenerator = .global
+  ) {
     self.dModel = dModel
-    embedding = Embedding(ToyTranslation.vocabularySize, dModel)
+    embedding = Embedding(ToyTranslation.vocabularySize, dModel, generator: generator)
     positions = SinusoidalPositionalEncoding(dimension: dModel, maxLength: 64)
     transformer = Transformer(
       dModel: dModel, headCount: headCount, encoderLayerCount: layerCount,
       decoderLayerCount: layerCount, feedForwardSize: feedForwardSize, dropout: 0,
-      batchFirst: true)
-    output = Linear(dModel, ToyTranslation.vocabularySize)
+      batchFirst: true, generator: generator)
+    output = Linear(dModel, ToyTranslation.vocabularySize, generator: generator)
   }
 
   /// Token embeddings with their positions, [n, length, dModel].

@@ -1,16 +1,16 @@
-import XCTest
+import Testing
 
 @testable import matrices
 
-final class MatricesTests: XCTestCase {
-  func testEveryMatrixViewAgreesWithItsLayer() {
+@Suite struct MatricesTests {
+  @Test func everyMatrixViewAgreesWithItsLayer() {
     for seed: UInt64 in [0, 1, 2] {
       let stops = [
         linearStop(seed: seed), reluStop(seed: seed), dropoutStop(seed: seed),
         attentionStop(seed: seed), attentionStop(seed: seed, embed: 6, heads: 3, length: 4),
       ]
       for stop in stops {
-        XCTAssertLessThanOrEqual(stop.maxError, 1e-12, "\(stop.title), seed \(seed)")
+        #expect(stop.maxError <= 1e-12, "\(stop.title), seed \(seed)")
       }
     }
   }
