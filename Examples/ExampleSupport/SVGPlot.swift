@@ -149,11 +149,13 @@ public struct SVGPlot {
     try Data(document.utf8).write(to: url, options: .atomic)
   }
 
+  /// An axis label: whole numbers as integers, others with three significant digits.
   static func number(_ value: Double) -> String {
     value == value.rounded() && abs(value) < 1e6
       ? String(Int(value)) : String(format: "%.3g", value)
   }
 
+  /// `text` safe inside an SVG text element.
   static func escaped(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
   }
