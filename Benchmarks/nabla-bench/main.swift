@@ -73,7 +73,25 @@ workloads.append(
       { crossEntropy($0, classIndices: labels) }, x)
     return (measure(step), "batch128 784-256-128-10 adam")
   })
-workloads.append(Workload(name: "cnn_step", run: nil))
+workloads.append(
+  Workload(name: "cnn_step") {
+    let model = Sequential {
+      Conv2D(1, 16, kernelSize: 3, padding: 1)
+      ReLU()
+      MaxPool2D(kernelSize: 2)
+      Conv2D(16, 32, kernelSize: 3, padding: 1)
+      ReLU()
+      MaxPool2D(kernelSize: 2)
+      Flatten()
+      Linear(1568, 10)
+    }
+    let x = Tensor.randomNormal([64, 1, 28, 28])
+    let labels = Tensor(indices: (0..<64).map { $0 % 10 })
+    let step = trainingStep(
+      model, SGD(model.parameters(), learningRate: 0.01, momentum: 0.9),
+      { crossEntropy($0, classIndices: labels) }, x)
+    return (measure(step), "batch64 1x28x28 conv16-pool-conv32-pool-linear sgd momentum")
+  })
 workloads.append(
   Workload(name: "lstm_step") {
     let lstm = LSTM(inputSize: 32, hiddenSize: 128, batchFirst: true)
@@ -129,7 +147,7 @@ while let argument = arguments.popFirst() {
   case "--only": only = arguments.popFirst()
   case "--threads": Parallelism.threadCount = Int(arguments.popFirst() ?? "") ?? 0
   case "--list":
-    workloads.forEach { print($0.name) }
+    for workload in workloads { print(workload.name) }
     exit(0)
   default:
     FileHandle.standardError.write(

@@ -1,16 +1,17 @@
 // Tensor buffers with reuse. Training allocates and frees the same sizes every step; handing a
 // freed buffer back out avoids asking the system for fresh pages (and faulting them in) each
-// time. Large sizes are rounded up to a power of two and kept in one free list per size, up to a
-// bounded total; small ones go straight to the system allocator, which already reuses them.
+// time, and skips the system allocator's bookkeeping for the many small tensors of a small model.
+// Sizes from 256 bytes up are rounded up to a power of two and kept in one free list per size, up
+// to a bounded total; smaller ones go straight to the system allocator.
 #include <pthread.h>
 #include <stdlib.h>
 #include "CNablaKernels.h"
 
 enum {
   ALIGNMENT = 64,
-  SMALLEST_CACHED = 1 << 14,   // 16 KiB
+  SMALLEST_CACHED = 1 << 8,    // 256 bytes
   BUCKETS = 48,                // powers of two up to 2^47 bytes
-  PER_BUCKET = 16,             // buffers kept per size
+  PER_BUCKET = 64,             // buffers kept per size
 };
 static const size_t CACHE_LIMIT = (size_t)256 << 20;  // bytes kept in all free lists together
 
@@ -22,7 +23,7 @@ static size_t cached_bytes = 0;
 /// The bucket of a large size (log2 of the rounded size), or -1 for small ones.
 static int bucket_of(size_t bytes, size_t *rounded) {
   if (bytes < SMALLEST_CACHED) return -1;
-  int bucket = 14;
+  int bucket = 8;
   while (((size_t)1 << bucket) < bytes && bucket < BUCKETS - 1) bucket++;
   *rounded = (size_t)1 << bucket;
   return ((size_t)1 << bucket) >= bytes ? bucket : -1;

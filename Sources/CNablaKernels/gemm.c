@@ -111,13 +111,23 @@ int nabla_gemm_use_kernel(NablaGemmKernel kind) {
   return 1;
 }
 
+/// The best kernel this CPU runs, found once.
+static atomic_int best_kernel = NABLA_GEMM_AUTO;
+
 NablaGemmKernel nabla_gemm_kernel(void) {
-  NablaGemmKernel kind = (NablaGemmKernel)atomic_load(&forced_kernel);
+  NablaGemmKernel kind = (NablaGemmKernel)atomic_load_explicit(&forced_kernel, memory_order_relaxed);
+  if (kind != NABLA_GEMM_AUTO) return kind;
+  kind = (NablaGemmKernel)atomic_load_explicit(&best_kernel, memory_order_relaxed);
   if (kind != NABLA_GEMM_AUTO) return kind;
   static const NablaGemmKernel preference[] = {NABLA_GEMM_AVX512, NABLA_GEMM_NEON, NABLA_GEMM_AVX2};
+  kind = NABLA_GEMM_GENERIC;
   for (size_t i = 0; i < sizeof preference / sizeof preference[0]; i++)
-    if (cpu_supports(preference[i])) return preference[i];
-  return NABLA_GEMM_GENERIC;
+    if (cpu_supports(preference[i])) {
+      kind = preference[i];
+      break;
+    }
+  atomic_store(&best_kernel, kind);
+  return kind;
 }
 
 // Block sizes: KC so a B micro-panel (KC x NR) fits in a 32-48 KiB L1 beside the A micro-panel,

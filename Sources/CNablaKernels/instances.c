@@ -12,6 +12,7 @@
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
+#include "templates/conv.h"
 #undef T
 #undef SUFFIX
 
@@ -21,5 +22,6 @@
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
+#include "templates/conv.h"
 #undef T
 #undef SUFFIX

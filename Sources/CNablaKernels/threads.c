@@ -58,8 +58,13 @@ void nabla_set_thread_count(int count) {
   atomic_store(&requested_threads, count < 0 ? 0 : (count > MAX_THREADS ? MAX_THREADS : count));
 }
 
+/// Set while a thread runs tasks, so a parallel loop started inside a task runs serially instead
+/// of waiting for the pool it is part of.
+static _Thread_local int inside_task = 0;
+
 /// Claims and runs tasks of the job of `generation` until none are left.
 static void run_tasks(unsigned long long generation) {
+  inside_task = 1;
   unsigned long long word = atomic_load_explicit(&work, memory_order_acquire);
   while (GENERATION(word) == generation && NEXT_TASK(word) < TASK_COUNT(word)) {
     if (!atomic_compare_exchange_weak_explicit(&work, &word, word + 1, memory_order_acq_rel,
@@ -69,6 +74,7 @@ static void run_tasks(unsigned long long generation) {
     atomic_fetch_add_explicit(&finished_tasks, 1, memory_order_release);
     word = atomic_load_explicit(&work, memory_order_acquire);
   }
+  inside_task = 0;
 }
 
 static void *worker_main(void *argument) {
@@ -107,7 +113,7 @@ static void start_workers(void) {
 
 void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context) {
   int threads = nabla_thread_count();
-  if (count <= 1 || threads <= 1 || count > MAX_TASKS) {
+  if (count <= 1 || threads <= 1 || count > MAX_TASKS || inside_task) {
     for (ptrdiff_t task = 0; task < count; task++) fn(context, task);
     return;
   }
@@ -129,4 +135,29 @@ void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context) {
   run_tasks(generation);
   while (atomic_load_explicit(&finished_tasks, memory_order_acquire) < count) NABLA_PAUSE();
   pthread_mutex_unlock(&submit);
+}
+
+/// The arguments of nabla_parallel_range, for its tasks.
+typedef struct {
+  nabla_range_fn fn;
+  void *context;
+  ptrdiff_t count, chunk;
+} RangeJob;
+
+static void range_task(void *context, ptrdiff_t index) {
+  const RangeJob *job = (const RangeJob *)context;
+  ptrdiff_t begin = index * job->chunk;
+  ptrdiff_t end = begin + job->chunk < job->count ? begin + job->chunk : job->count;
+  job->fn(job->context, begin, end);
+}
+
+void nabla_parallel_range(ptrdiff_t count, ptrdiff_t grain, nabla_range_fn fn, void *context) {
+  int threads = nabla_thread_count();
+  if (count < 2 * grain || threads <= 1) {
+    if (count > 0) fn(context, 0, count);
+    return;
+  }
+  ptrdiff_t tasks = count / grain < 4 * threads ? count / grain : 4 * threads;
+  RangeJob job = {fn, context, count, (count + tasks - 1) / tasks};
+  nabla_parallel_for((count + job.chunk - 1) / job.chunk, range_task, &job);
 }

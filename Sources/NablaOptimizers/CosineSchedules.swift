@@ -30,8 +30,9 @@ public final class CosineAnnealingLR: LearningRateSchedule {
 
   /// `minimum + (base - minimum) * (1 + cos(π * step / period)) / 2`.
   public override func learningRate(atStep step: Int, baseLearningRate: Double) -> Double {
-    minimumLearningRate + (baseLearningRate - minimumLearningRate)
-      * (1 + cos(Double.pi * Double(step) / Double(period))) / 2
+    halfCosine(
+      from: baseLearningRate, to: minimumLearningRate,
+      angle: Double.pi * Double(step) / Double(period))
   }
 }
 
@@ -82,8 +83,8 @@ public final class WarmupCosine: LearningRateSchedule {
     if step < warmupSteps { return baseLearningRate * Double(step) / Double(warmupSteps) }
     if step >= totalSteps { return minimumLearningRate }
     let progress = Double(step - warmupSteps) / Double(totalSteps - warmupSteps)
-    return minimumLearningRate + (baseLearningRate - minimumLearningRate)
-      * (1 + cos(Double.pi * progress)) / 2
+    return halfCosine(
+      from: baseLearningRate, to: minimumLearningRate, angle: Double.pi * progress)
   }
 }
 
@@ -204,4 +205,9 @@ public final class OneCycleLR: LearningRateSchedule {
     }
     fatalError("unreachable")
   }
+}
+
+/// `minimum + (base - minimum) * (1 + cos(angle)) / 2`: `base` at angle 0, `minimum` at π.
+private func halfCosine(from base: Double, to minimum: Double, angle: Double) -> Double {
+  minimum + (base - minimum) * (1 + cos(angle)) / 2
 }

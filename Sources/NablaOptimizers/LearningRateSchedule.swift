@@ -80,7 +80,7 @@ open class LearningRateSchedule: Checkpointable {
   /// Throws `StateRestoreError`, changing nothing, when an entry is missing or the number of
   /// groups differs.
   public func restore(from state: TrainingState) throws {
-    let step = try restoredStepCount(state, name: name)
+    let step = try restoredCount(state, name: name)
     var rates: [Double] = []
     for g in baseLearningRates.indices {
       guard let rate = state.values["base_learning_rate.\(g)"] else {
@@ -98,15 +98,16 @@ open class LearningRateSchedule: Checkpointable {
   }
 }
 
-/// Reads the whole, non-negative `step` entry of a schedule's state.
-func restoredStepCount(_ state: TrainingState, name: String) throws -> Int {
-  guard let step = state.values["step"] else {
-    throw StateRestoreError("\(name).restore: the state has no 'step'")
+/// Reads the whole, non-negative `key` entry (by default `step`) of the state of schedule `name`.
+func restoredCount(_ state: TrainingState, key: String = "step", name: String) throws -> Int {
+  guard let value = state.values[key] else {
+    throw StateRestoreError("\(name).restore: the state has no '\(key)'")
   }
-  guard step >= 0, step == step.rounded(), step < 9e15 else {
-    throw StateRestoreError("\(name).restore: 'step' is \(formatted(step)), not a whole number ≥ 0")
+  guard value >= 0, value == value.rounded(), value < 9e15 else {
+    throw StateRestoreError(
+      "\(name).restore: '\(key)' is \(formatted(value)), not a whole number ≥ 0")
   }
-  return Int(step)
+  return Int(value)
 }
 
 /// Multiplies the learning rate by `gamma` every `stepSize` steps, as PyTorch's `StepLR`:

@@ -177,22 +177,13 @@ public final class ReduceLROnPlateau: Checkpointable {
   ///
   /// Throws `StateRestoreError`, changing nothing, when an entry is missing or not a count.
   public func restore(from state: TrainingState) throws {
-    let step = try restoredStepCount(state, name: "ReduceLROnPlateau")
+    let name = "ReduceLROnPlateau"
+    let step = try restoredCount(state, name: name)
     guard let best = state.values["best"] else {
-      throw StateRestoreError("ReduceLROnPlateau.restore: the state has no 'best'")
+      throw StateRestoreError("\(name).restore: the state has no 'best'")
     }
-    func count(_ key: String) throws -> Int {
-      guard let value = state.values[key] else {
-        throw StateRestoreError("ReduceLROnPlateau.restore: the state has no '\(key)'")
-      }
-      guard value >= 0, value == value.rounded(), value < 9e15 else {
-        throw StateRestoreError(
-          "ReduceLROnPlateau.restore: '\(key)' is \(formatted(value)), not a whole number ≥ 0")
-      }
-      return Int(value)
-    }
-    let bad = try count("bad_step_count")
-    let cooldownLeft = try count("cooldown_remaining")
+    let bad = try restoredCount(state, key: "bad_step_count", name: name)
+    let cooldownLeft = try restoredCount(state, key: "cooldown_remaining", name: name)
     stepCount = step
     self.best = best
     badStepCount = bad

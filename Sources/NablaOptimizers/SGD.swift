@@ -69,18 +69,12 @@ public final class SGD: Optimizer {
   public override func update(
     _ value: inout Tensor, gradient: Tensor, group: ParameterGroup, state: inout OptimizerState
   ) {
-    var direction = gradient
-    if group.weightDecay != 0 { direction = direction + group.weightDecay * value }
-    if momentum != 0 {
-      let buffer =
-        if let previous = state["momentum_buffer"] {
-          momentum * previous + (1 - dampening) * direction
-        } else {
-          direction
-        }
-      state["momentum_buffer"] = buffer
-      direction = nesterov ? direction + momentum * buffer : buffer
-    }
-    value = value - group.learningRate * direction
+    // Taken out of the state while updated in place, so no other reference forces a copy.
+    var buffer = state.tensors.removeValue(forKey: "momentum_buffer")
+    value = value.sgdUpdate(
+      gradient: gradient, momentumBuffer: &buffer, useMomentum: momentum != 0,
+      learningRate: group.learningRate, momentum: momentum, dampening: dampening,
+      weightDecay: group.weightDecay, nesterov: nesterov)
+    if let buffer { state["momentum_buffer"] = buffer }
   }
 }

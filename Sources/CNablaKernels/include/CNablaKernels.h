@@ -42,9 +42,16 @@ void nabla_buffer_release_cache(void);
 typedef void (*nabla_task_fn)(void *context, ptrdiff_t index);
 
 /// Runs fn(context, i) for i in 0..<count on the worker pool and the calling thread, and returns
-/// when all are done. Tasks must be independent and must not start a parallel loop themselves.
-/// Jobs from several threads run one at a time.
+/// when all are done. Tasks must be independent; a parallel loop started inside a task runs on
+/// that task's thread. Jobs from several threads run one at a time.
 void nabla_parallel_for(ptrdiff_t count, nabla_task_fn fn, void *context);
+
+/// A piece of a parallel range: the elements begin ..< end.
+typedef void (*nabla_range_fn)(void *context, ptrdiff_t begin, ptrdiff_t end);
+
+/// Splits 0 ..< count into pieces of at least `grain` elements run on the pool (or runs it whole
+/// on the caller when it is small); pieces must be independent.
+void nabla_parallel_range(ptrdiff_t count, ptrdiff_t grain, nabla_range_fn fn, void *context);
 
 /// The number of threads kernels use (by default one per core).
 int nabla_thread_count(void);
@@ -209,6 +216,18 @@ void nabla_adam_update_f64(ptrdiff_t n, const double *parameter, const double *g
                            double epsilon, double weightDecay, double decoupledDecay,
                            double biasCorrection1, double biasCorrection2);
 
+/// One SGD step for n elements, as PyTorch's: d = g + weightDecay·p; with a momentum buffer
+/// (NULL for none) buf = d on the first step, else momentum·buf + (1 − dampening)·d, and d = buf
+/// (or d + momentum·buf with Nesterov); result receives p − lr·d.
+void nabla_sgd_update_f32(ptrdiff_t n, const float *parameter, const float *gradient,
+                          float *momentumBuffer, int firstStep, float *result, double learningRate,
+                          double momentum, double dampening, double weightDecay, int nesterov);
+/// Double-precision form of nabla_sgd_update_f32.
+void nabla_sgd_update_f64(ptrdiff_t n, const double *parameter, const double *gradient,
+                          double *momentumBuffer, int firstStep, double *result,
+                          double learningRate, double momentum, double dampening,
+                          double weightDecay, int nesterov);
+
 // MARK: - Recurrent steps (LSTM, GRU, Elman RNN)
 //
 // The pointwise part of one time step for a batch of n rows and hidden size h: the caller computes
@@ -276,5 +295,69 @@ void nabla_gru_step_backward_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *length
 void nabla_gru_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                  const double *act, const double *hPrev, const double *dOut,
                                  const double *dh, double *dXg, double *dHg, double *dhCarry);
+
+// MARK: - Convolution and pooling over planes [channels, height, width] (1-D: height 1)
+
+/// The geometry of a convolution: input planes, kernel, stride, dilation, the zero padding before
+/// each axis (padding after is implied by the output size), the output size, and colStride, the
+/// distance between consecutive rows of the col matrix (outHeight * outWidth for one image; more
+/// when the columns of several images sit side by side).
+typedef struct {
+  ptrdiff_t channels, height, width;
+  ptrdiff_t kernelHeight, kernelWidth;
+  ptrdiff_t strideHeight, strideWidth;
+  ptrdiff_t dilationHeight, dilationWidth;
+  ptrdiff_t padTop, padLeft;
+  ptrdiff_t outHeight, outWidth;
+  ptrdiff_t colStride;
+} NablaConvGeometry;
+
+/// col[(c, i, j), (y, x)] = x[c, y*sh - padTop + i*dh, x*sw - padLeft + j*dw], or 0 outside the
+/// input: col has channels * kh * kw rows of outHeight * outWidth, colStride apart.
+void nabla_im2col_f32(const NablaConvGeometry *geometry, const float *x, float *col);
+/// Double-precision form of nabla_im2col_f32.
+void nabla_im2col_f64(const NablaConvGeometry *geometry, const double *x, double *col);
+
+/// The adjoint of im2col: adds every entry of col into the input position it was read from
+/// (x is accumulated into, not cleared).
+void nabla_col2im_f32(const NablaConvGeometry *geometry, const float *col, float *x);
+/// Double-precision form of nabla_col2im_f32.
+void nabla_col2im_f64(const NablaConvGeometry *geometry, const double *col, double *x);
+
+/// The windows of a pooling: output row oy reads input rows rowStart[oy] + i*rowStep for
+/// i < rowCount[oy] (all inside the input, at least one), and likewise for columns.
+typedef struct {
+  ptrdiff_t height, width, outHeight, outWidth;
+  const int64_t *rowStart, *rowCount;
+  ptrdiff_t rowStep;
+  const int64_t *columnStart, *columnCount;
+  ptrdiff_t columnStep;
+} NablaPoolWindows;
+
+/// y = the largest element of each window of each of `planes` planes (NaN wins); argmax gets its
+/// flat position within the plane (the first of ties).
+void nabla_max_pool_f32(ptrdiff_t planes, const NablaPoolWindows *windows, const float *x, float *y,
+                        int64_t *argmax);
+/// Double-precision form of nabla_max_pool_f32.
+void nabla_max_pool_f64(ptrdiff_t planes, const NablaPoolWindows *windows, const double *x,
+                        double *y, int64_t *argmax);
+
+/// y = the sum of each window divided by rowDivisor[oy] * columnDivisor[ox].
+void nabla_avg_pool_f32(ptrdiff_t planes, const NablaPoolWindows *windows,
+                        const int64_t *rowDivisor, const int64_t *columnDivisor, const float *x,
+                        float *y);
+/// Double-precision form of nabla_avg_pool_f32.
+void nabla_avg_pool_f64(ptrdiff_t planes, const NablaPoolWindows *windows,
+                        const int64_t *rowDivisor, const int64_t *columnDivisor, const double *x,
+                        double *y);
+
+/// The adjoint of nabla_avg_pool: adds each output gradient, divided, into its window of gx.
+void nabla_avg_pool_backward_f32(ptrdiff_t planes, const NablaPoolWindows *windows,
+                                 const int64_t *rowDivisor, const int64_t *columnDivisor,
+                                 const float *gy, float *gx);
+/// Double-precision form of nabla_avg_pool_backward_f32.
+void nabla_avg_pool_backward_f64(ptrdiff_t planes, const NablaPoolWindows *windows,
+                                 const int64_t *rowDivisor, const int64_t *columnDivisor,
+                                 const double *gy, double *gx);
 
 #endif

@@ -46,6 +46,23 @@ static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_
 }
 #undef BINARY_ROW
 
+// Large elementwise work is split over the thread pool; each element is computed the same way
+// whatever the split.
+enum { NAME(ELEMENTWISE_GRAIN) = 1 << 15 };
+
+typedef struct {
+  NablaBinaryOp op;
+  const T *a, *b;
+  ptrdiff_t sa, sb;
+  T *out;
+} NAME(BinaryJob);
+
+static void NAME(binary_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(BinaryJob) *job = (const NAME(BinaryJob) *)context;
+  NAME(binary_row)(job->op, end - begin, job->a + begin * job->sa, job->sa,
+                   job->b + begin * job->sb, job->sb, job->out + begin);
+}
+
 void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape, const T *a,
                         const ptrdiff_t *aStrides, const T *b, const ptrdiff_t *bStrides, T *out) {
   if (rank == 0) {
@@ -55,6 +72,11 @@ void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape
   for (ptrdiff_t d = 0; d < rank; d++)
     if (shape[d] == 0) return;
   ptrdiff_t n = shape[rank - 1];
+  if (rank == 1) {  // one flat loop, large ones split over the pool
+    NAME(BinaryJob) job = {op, a, b, aStrides[0], bStrides[0], out};
+    nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(binary_range), &job);
+    return;
+  }
   NABLA_FOR_EACH_ROW(rank, shape, aStrides, bStrides, bStrides, {
     NAME(binary_row)(op, n, a + o0, aStrides[rank - 1], b + o1, bStrides[rank - 1], out + count * n);
   });
@@ -85,7 +107,7 @@ static inline T NAME(softplus)(T x, T beta, T threshold) {
   return bx > threshold ? x : log1p(exp(bx)) / beta;
 }
 
-void NAME(nabla_unary)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
+static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
     case NABLA_NEG: for (ptrdiff_t i = 0; i < n; i++) y[i] = -x[i]; break;
@@ -127,8 +149,8 @@ void NAME(nabla_unary)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1
   }
 }
 
-void NAME(nabla_unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y, const T *gy,
-                                T *gx, double p1, double p2) {
+static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y,
+                                        const T *gy, T *gx, double p1, double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
     case NABLA_NEG: for (ptrdiff_t i = 0; i < n; i++) gx[i] = -gy[i]; break;
@@ -137,11 +159,24 @@ void NAME(nabla_unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const 
     case NABLA_SQRT: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] / ((T)2 * y[i]); break;
     case NABLA_RSQRT: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * (T)-0.5 * y[i] * y[i] * y[i]; break;
     case NABLA_ABS:
-      for (ptrdiff_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : (x[i] < 0 ? -gy[i] : 0);
+      for (ptrdiff_t i = 0; i < n; i++) {
+        T g = gy[i];
+        gx[i] = x[i] > 0 ? g : (x[i] < 0 ? -g : 0);
+      }
       break;
     case NABLA_SIGN: for (ptrdiff_t i = 0; i < n; i++) gx[i] = 0; break;
-    case NABLA_RELU: for (ptrdiff_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : 0; break;
-    case NABLA_LEAKY_RELU: for (ptrdiff_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : q1 * gy[i]; break;
+    case NABLA_RELU:
+      for (ptrdiff_t i = 0; i < n; i++) {
+        T g = gy[i];  // loaded unconditionally so the loop vectorizes as a select
+        gx[i] = x[i] > 0 ? g : 0;
+      }
+      break;
+    case NABLA_LEAKY_RELU:
+      for (ptrdiff_t i = 0; i < n; i++) {
+        T g = gy[i];
+        gx[i] = x[i] > 0 ? g : q1 * g;
+      }
+      break;
     case NABLA_ELU: for (ptrdiff_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : gy[i] * (y[i] + q1); break;
     case NABLA_GELU:
       for (ptrdiff_t i = 0; i < n; i++) {
@@ -174,9 +209,43 @@ void NAME(nabla_unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const 
       for (ptrdiff_t i = 0; i < n; i++) gx[i] = p1 == 0 ? 0 : gy[i] * q1 * pow(x[i], q1 - (T)1);
       break;
     case NABLA_CLAMP:
-      for (ptrdiff_t i = 0; i < n; i++) gx[i] = (x[i] >= q1 && x[i] <= q2) ? gy[i] : 0;
+      for (ptrdiff_t i = 0; i < n; i++) {
+        T g = gy[i];
+        gx[i] = (x[i] >= q1 && x[i] <= q2) ? g : 0;
+      }
       break;
   }
   (void)q2;
 }
 #undef GELU_TANH_INNER
+
+
+typedef struct {
+  NablaUnaryOp op;
+  const T *x, *y, *gy;
+  T *out;
+  double p1, p2;
+} NAME(UnaryJob);
+
+static void NAME(unary_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(UnaryJob) *job = (const NAME(UnaryJob) *)context;
+  NAME(unary_serial)(job->op, end - begin, job->x + begin, job->out + begin, job->p1, job->p2);
+}
+
+static void NAME(unary_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(UnaryJob) *job = (const NAME(UnaryJob) *)context;
+  NAME(unary_backward_serial)(job->op, end - begin, job->x + begin, job->y + begin,
+                              job->gy + begin, job->out + begin, job->p1, job->p2);
+}
+
+void NAME(nabla_unary)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
+  NAME(UnaryJob) job = {op, x, NULL, NULL, y, p1, p2};
+  nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(unary_range), &job);
+}
+
+void NAME(nabla_unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y, const T *gy,
+                                T *gx, double p1, double p2) {
+  NAME(UnaryJob) job = {op, x, y, gy, gx, p1, p2};
+  nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(unary_backward_range), &job);
+}
+

@@ -87,8 +87,13 @@ static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i
   const NAME(KernelChoice) *kernel = &job->kernel;
   int mr = kernel->mr, nr = kernel->nr;
   ptrdiff_t kcMax = kernel->kc, mcMax = kernel->mc, ncMax = kernel->nc;
-  T *packedA = (T *)aligned_alloc(64, sizeof(T) * (size_t)(mcMax + mr) * (size_t)kcMax);
-  T *packedB = (T *)aligned_alloc(64, sizeof(T) * (size_t)(ncMax + nr) * (size_t)kcMax);
+  // Packing buffers as large as this block needs (not the maximum block), from the buffer cache.
+  ptrdiff_t kcUsed = job->k < kcMax ? job->k : kcMax;
+  ptrdiff_t mcUsed = i1 - i0 < mcMax ? i1 - i0 : mcMax, ncUsed = j1 - j0 < ncMax ? j1 - j0 : ncMax;
+  size_t bytesA = sizeof(T) * (size_t)((mcUsed + mr - 1) / mr * mr) * (size_t)kcUsed;
+  size_t bytesB = sizeof(T) * (size_t)((ncUsed + nr - 1) / nr * nr) * (size_t)kcUsed;
+  T *packedA = (T *)nabla_buffer_allocate(bytesA);
+  T *packedB = (T *)nabla_buffer_allocate(bytesB);
   T tile[16 * 64];  // the largest MR x NR of any kernel
   for (ptrdiff_t jc = j0; jc < j1; jc += ncMax) {
     ptrdiff_t nc = j1 - jc < ncMax ? j1 - jc : ncMax;
@@ -122,8 +127,8 @@ static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i
       }
     }
   }
-  free(packedA);
-  free(packedB);
+  nabla_buffer_free(packedA, bytesA);
+  nabla_buffer_free(packedB, bytesB);
 }
 
 static void NAME(gemm_task)(void *context, ptrdiff_t index) {

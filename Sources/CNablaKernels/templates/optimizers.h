@@ -1,27 +1,77 @@
 // Fused optimizer updates for one element type (see prelude.h): one pass over a parameter
 // instead of a dozen tensor ops, with PyTorch's formulas and order of operations.
 
+#if defined(__clang__)
+#define NABLA_SQRT(x) __builtin_elementwise_sqrt(x)  // no errno, so the loop vectorizes
+#else
+#define NABLA_SQRT(x) sqrt(x)
+#endif
+
+typedef struct {
+  const T *parameter, *gradient;
+  T *firstMoment, *secondMoment, *maxSecondMoment, *result;
+  T stepSize, correction2, keep, b1, b2, c2, eps, wd;
+  int decoupled, decay;
+} NAME(AdamJob);
+
+// One Adam element: p and g in, the moments updated, the new parameter returned. VMAX is the
+// AMSGrad step (or nothing); the loop below is written twice so each version vectorizes.
+#define ADAM_ELEMENT(VMAX)                                                                       \
+  T p = parameter[i] * pKeep; /* AdamW: decay the weight, not the gradient */                  \
+  T g = gradient[i] + gDecay * p; /* Adam: L2 penalty through the gradient */                  \
+  T m = m1[i] + b1 * (g - m1[i]); /* lerp, as torch's exp_avg.lerp_ */                         \
+  T v = m2[i] * b2 + c2 * g * g;                                                                \
+  m1[i] = m;                                                                                    \
+  m2[i] = v;                                                                                    \
+  VMAX                                                                                          \
+  result[i] = p - stepSize * (m / (NABLA_SQRT(v) / correction2 + eps));
+
+static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(AdamJob) *job = (const NAME(AdamJob) *)context;
+  const T *restrict parameter = job->parameter, *restrict gradient = job->gradient;
+  T *restrict m1 = job->firstMoment, *restrict m2 = job->secondMoment;
+  T *restrict vmax = job->maxSecondMoment, *restrict result = job->result;
+  const T stepSize = job->stepSize, correction2 = job->correction2;
+  const T b1 = job->b1, b2 = job->b2, c2 = job->c2, eps = job->eps;
+  const T pKeep = job->decoupled ? job->keep : 1, gDecay = job->decay ? job->wd : 0;
+  if (vmax) {
+    for (ptrdiff_t i = begin; i < end; i++) {
+      ADAM_ELEMENT(T previous = vmax[i]; v = (v != v || v > previous) ? v : previous; vmax[i] = v;)
+    }
+  } else {
+    for (ptrdiff_t i = begin; i < end; i++) {
+      ADAM_ELEMENT()
+    }
+  }
+}
+#undef ADAM_ELEMENT
+
 void NAME(nabla_adam_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *firstMoment,
                              T *secondMoment, T *maxSecondMoment, T *result, double learningRate,
                              double beta1, double beta2, double epsilon, double weightDecay,
                              double decoupledDecay, double biasCorrection1,
                              double biasCorrection2) {
-  T stepSize = (T)(learningRate / biasCorrection1);
-  T correction2 = (T)sqrt(biasCorrection2);
-  T keep = (T)(1 - learningRate * decoupledDecay);
-  T b1 = (T)(1 - beta1), b2 = (T)beta2, c2 = (T)(1 - beta2), eps = (T)epsilon, wd = (T)weightDecay;
+  NAME(AdamJob) job = {parameter, gradient, firstMoment, secondMoment, maxSecondMoment, result,
+                       (T)(learningRate / biasCorrection1), (T)sqrt(biasCorrection2),
+                       (T)(1 - learningRate * decoupledDecay), (T)(1 - beta1), (T)beta2,
+                       (T)(1 - beta2), (T)epsilon, (T)weightDecay, decoupledDecay != 0,
+                       weightDecay != 0};
+  nabla_parallel_range(n, 1 << 15, NAME(adam_range), &job);
+}
+
+void NAME(nabla_sgd_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *momentumBuffer,
+                            int firstStep, T *result, double learningRate, double momentum,
+                            double dampening, double weightDecay, int nesterov) {
+  T lr = (T)learningRate, mu = (T)momentum, keep = (T)(1 - dampening), wd = (T)weightDecay;
   for (ptrdiff_t i = 0; i < n; i++) {
-    T p = parameter[i], g = gradient[i];
-    if (decoupledDecay != 0) p *= keep;  // AdamW: decay the weight, not the gradient
-    if (weightDecay != 0) g += wd * p;    // Adam: L2 penalty through the gradient
-    T m = firstMoment[i] + b1 * (g - firstMoment[i]);  // lerp, as torch's exp_avg.lerp_
-    T v = secondMoment[i] * b2 + c2 * g * g;
-    firstMoment[i] = m;
-    secondMoment[i] = v;
-    if (maxSecondMoment) {
-      if (v > maxSecondMoment[i] || v != v) maxSecondMoment[i] = v;
-      v = maxSecondMoment[i];
+    T p = parameter[i], d = gradient[i];
+    if (weightDecay != 0) d += wd * p;
+    if (momentumBuffer) {
+      T buffer = firstStep ? d : mu * momentumBuffer[i] + keep * d;
+      momentumBuffer[i] = buffer;
+      d = nesterov ? d + mu * buffer : buffer;
     }
-    result[i] = p - stepSize * (m / (sqrt(v) / correction2 + eps));
+    result[i] = p - lr * d;
   }
 }
+#undef NABLA_SQRT

@@ -33,6 +33,7 @@ public struct TensorRange: TensorIndex, Sendable {
   /// Every element of the axis.
   public static let all = TensorRange()
 
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     guard step > 0 else { return nil }
     func clamp(_ value: Int) -> Int {
@@ -46,6 +47,7 @@ public struct TensorRange: TensorIndex, Sendable {
 }
 
 extension Int: TensorIndex {
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     let position = self < 0 ? self + size : self
     return position >= 0 && position < size ? (position, 1, 1, true) : nil
@@ -53,30 +55,35 @@ extension Int: TensorIndex {
 }
 
 extension Range<Int>: TensorIndex {
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     TensorRange(lowerBound, upperBound).resolve(size: size)
   }
 }
 
 extension ClosedRange<Int>: TensorIndex {
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     TensorRange(lowerBound, upperBound == -1 ? nil : upperBound + 1).resolve(size: size)
   }
 }
 
 extension PartialRangeFrom<Int>: TensorIndex {
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     TensorRange(lowerBound, nil).resolve(size: size)
   }
 }
 
 extension PartialRangeUpTo<Int>: TensorIndex {
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     TensorRange(nil, upperBound).resolve(size: size)
   }
 }
 
 extension PartialRangeThrough<Int>: TensorIndex {
+  /// The selection this index makes from an axis of `size` (see `TensorIndex`).
   public func resolve(size: Int) -> (start: Int, count: Int, step: Int, removesAxis: Bool)? {
     TensorRange(nil, upperBound == -1 ? nil : upperBound + 1).resolve(size: size)
   }

@@ -56,6 +56,36 @@ extension Tensor {
     return result
   }
 
+  /// One fused SGD step (PyTorch's rule): updates `momentumBuffer` in place when given (it is
+  /// created from the first step's direction when nil) and returns the new parameter value.
+  package func sgdUpdate(
+    gradient: Tensor, momentumBuffer: inout Tensor?, useMomentum: Bool, learningRate: Double,
+    momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
+  ) -> Tensor {
+    require(
+      gradient.shape == shape && gradient.dtype == dtype,
+      "sgd: gradient of shape \(describe(gradient.shape)) (\(gradient.dtype)) does not fit a "
+        + "parameter of shape \(describe(shape)) (\(dtype))")
+    requireFloatingPoint("sgd")
+    let firstStep: Int32 = momentumBuffer == nil ? 1 : 0
+    if useMomentum {
+      if momentumBuffer == nil { momentumBuffer = Tensor(empty: shape, dtype: dtype) }
+      momentumBuffer!.makeUnique()
+    }
+    let result = Tensor(empty: shape, dtype: dtype)
+    let isNesterov: Int32 = nesterov ? 1 : 0
+    if dtype == .float32 {
+      nabla_sgd_update_f32(
+        scalarCount, f32, gradient.f32, useMomentum ? momentumBuffer!.f32 : nil, firstStep,
+        result.f32, learningRate, momentum, dampening, weightDecay, isNesterov)
+    } else {
+      nabla_sgd_update_f64(
+        scalarCount, f64, gradient.f64, useMomentum ? momentumBuffer!.f64 : nil, firstStep,
+        result.f64, learningRate, momentum, dampening, weightDecay, isNesterov)
+    }
+    return result
+  }
+
   /// Gives the tensor a buffer of its own, copying when another tensor shares it.
   mutating func makeUnique() {
     if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }

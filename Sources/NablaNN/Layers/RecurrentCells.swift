@@ -170,6 +170,14 @@ public class RecurrentCell: Module, CustomReflectable {
     )
   }
 
+  /// The next hidden state of an RNN or GRU cell from `input` and `hidden` (zeros when nil), in
+  /// the batched or unbatched layout of `input`.
+  func nextHidden(_ input: Tensor, hidden: Tensor?) -> Tensor {
+    let (x, states, unbatched) = batched(input, [hidden])
+    let next = step(x, hidden: states[0], cell: nil).hidden
+    return unbatched ? next.squeezed(axes: [0]) : next
+  }
+
   /// One step from `hidden` (and `cell` for an LSTM), each `[N, hiddenSize]`.
   func step(_ input: Tensor, hidden: Tensor, cell: Tensor?) -> (hidden: Tensor, cell: Tensor?) {
     let result = run(
@@ -210,9 +218,7 @@ public final class RNNCell: RecurrentCell {
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
-    let (x, states, unbatched) = batched(input, [hidden])
-    let next = step(x, hidden: states[0], cell: nil).hidden
-    return unbatched ? next.squeezed(axes: [0]) : next
+    nextHidden(input, hidden: hidden)
   }
 
   /// The next hidden state from a zero hidden state.
@@ -298,9 +304,7 @@ public final class GRUCell: RecurrentCell {
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
-    let (x, states, unbatched) = batched(input, [hidden])
-    let next = step(x, hidden: states[0], cell: nil).hidden
-    return unbatched ? next.squeezed(axes: [0]) : next
+    nextHidden(input, hidden: hidden)
   }
 
   /// The next hidden state from a zero hidden state.

@@ -75,6 +75,14 @@ public class RecurrentLayer: Module, CustomReflectable {
   /// A description such as `LSTM(10 -> 20)`, for messages.
   var label: String { "\(type(of: self))(\(inputSize) -> \(hiddenSize))" }
 
+  /// The output and final hidden states of an RNN or GRU, whose only state is the hidden one.
+  func forward(
+    _ input: Tensor, initialHidden: Tensor?, lengths: [Int]?
+  ) -> (output: Tensor, hidden: Tensor) {
+    let result = forward(input, initialStates: [initialHidden], lengths: lengths)
+    return (result.output, result.finalStates[0])
+  }
+
   /// Checks the input, initial states and lengths, runs every layer and direction, and returns
   /// the output and final states in the caller's layout.
   func forward(
@@ -195,8 +203,7 @@ public final class RNN: RecurrentLayer {
   public func callAsFunction(
     _ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, hidden: Tensor) {
-    let result = forward(input, initialStates: [initialHidden], lengths: lengths)
-    return (result.output, result.finalStates[0])
+    forward(input, initialHidden: initialHidden, lengths: lengths)
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
@@ -304,8 +311,7 @@ public final class GRU: RecurrentLayer {
   public func callAsFunction(
     _ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, hidden: Tensor) {
-    let result = forward(input, initialStates: [initialHidden], lengths: lengths)
-    return (result.output, result.finalStates[0])
+    forward(input, initialHidden: initialHidden, lengths: lengths)
   }
 
   /// The outputs of the last layer at every step, from zero initial states.

@@ -19,7 +19,7 @@ public enum TransformerActivation: Sendable {
 /// let layer = TransformerEncoderLayer(dModel: 128, headCount: 4, feedForwardSize: 512)
 /// let y = layer(Tensor.randomNormal([64, 16, 128]))  // [length, batch, dModel]
 /// ```
-public final class TransformerEncoderLayer: Module {
+public final class TransformerEncoderLayer: Module, TransformerLayer {
   // Properties are declared in PyTorch's order and, where PyTorch's names are not Swift names,
   // stored under PyTorch's state-dict names and reached through camel-case accessors.
   // swift-format-ignore: AlwaysUseLowerCamelCase
@@ -59,40 +59,34 @@ public final class TransformerEncoderLayer: Module {
   ///   - bias: Whether the linear layers and layer norms have biases.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values and of the dropout masks.
-  public init(
+  public convenience init(
     dModel: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
     activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5,
     batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
     dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    settings = TransformerLayerSettings(
-      dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
-      activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
-      normFirst: normFirst, bias: bias, dtype: dtype, generator: generator)
+    self.init(
+      settings: TransformerLayerSettings(
+        dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
+        activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
+        normFirst: normFirst, bias: bias, dtype: dtype, generator: generator))
+  }
+
+  /// Creates the layer from the settings of its public initializer.
+  init(settings: TransformerLayerSettings) {
+    self.settings = settings
     self_attn = settings.attention()
-    linear1 = Linear(dModel, feedForwardSize, bias: bias, dtype: dtype, generator: generator)
-    self.dropout = Dropout(probability: dropout, generator: generator)
-    linear2 = Linear(feedForwardSize, dModel, bias: bias, dtype: dtype, generator: generator)
+    (linear1, dropout, linear2) = settings.feedForward()
     norm1 = settings.norm()
     norm2 = settings.norm()
-    dropout1 = Dropout(probability: dropout, generator: generator)
-    dropout2 = Dropout(probability: dropout, generator: generator)
-    self.activation = activation
-    self.normFirst = normFirst
+    dropout1 = settings.dropoutLayer()
+    dropout2 = settings.dropoutLayer()
+    activation = settings.activation
+    normFirst = settings.normFirst
   }
 
   /// A new layer with the same settings and a copy of this one's parameters.
-  public func copy() -> TransformerEncoderLayer {
-    let s = settings
-    let layer = TransformerEncoderLayer(
-      dModel: s.dModel, headCount: s.headCount, feedForwardSize: s.feedForwardSize,
-      dropout: s.dropout, activation: s.activation, layerNormEpsilon: s.layerNormEpsilon,
-      batchFirst: s.batchFirst, normFirst: s.normFirst, bias: s.bias,
-      dtype: self_attn.out_proj.weight.value.dtype, generator: s.generator)
-    try! layer.loadStateDict(stateDict())
-    layer.train(isTraining)
-    return layer
-  }
+  public func copy() -> TransformerEncoderLayer { copied() }
 
   /// The layer applied to `source` without masks.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
@@ -119,18 +113,8 @@ public final class TransformerEncoderLayer: Module {
           attentionMask: mask, isCausal: isCausal
         ).output)
     }
-    func feedForwardBlock(_ x: Tensor) -> Tensor {
-      dropout2(linear2(dropout(activation.apply(linear1(x)))))
-    }
-    var x = source
-    if normFirst {
-      x = x + attentionBlock(norm1(x))
-      x = x + feedForwardBlock(norm2(x))
-    } else {
-      x = norm1(x + attentionBlock(x))
-      x = norm2(x + feedForwardBlock(x))
-    }
-    return x
+    let x = residual(source, norm1, attentionBlock)
+    return residual(x, norm2) { dropout2(feedForward($0)) }
   }
 }
 
@@ -142,7 +126,7 @@ public final class TransformerEncoderLayer: Module {
 /// let layer = TransformerDecoderLayer(dModel: 64, headCount: 4, batchFirst: true)
 /// let y = layer(target, memory: memory, targetIsCausal: true)
 /// ```
-public final class TransformerDecoderLayer: Module {
+public final class TransformerDecoderLayer: Module, TransformerLayer {
   // Declared in PyTorch's order, under its state-dict names (see TransformerEncoderLayer).
   // swift-format-ignore: AlwaysUseLowerCamelCase
   let self_attn: MultiHeadAttention
@@ -175,43 +159,37 @@ public final class TransformerDecoderLayer: Module {
 
   /// Creates a decoder layer with PyTorch's defaults; the parameters are as for
   /// `TransformerEncoderLayer`.
-  public init(
+  public convenience init(
     dModel: Int, headCount: Int, feedForwardSize: Int = 2048, dropout: Double = 0.1,
     activation: TransformerActivation = .relu, layerNormEpsilon: Double = 1e-5,
     batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
     dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    settings = TransformerLayerSettings(
-      dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
-      activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
-      normFirst: normFirst, bias: bias, dtype: dtype, generator: generator)
+    self.init(
+      settings: TransformerLayerSettings(
+        dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
+        activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
+        normFirst: normFirst, bias: bias, dtype: dtype, generator: generator))
+  }
+
+  /// Creates the layer from the settings of its public initializer.
+  init(settings: TransformerLayerSettings) {
+    self.settings = settings
     self_attn = settings.attention()
     multihead_attn = settings.attention()
-    linear1 = Linear(dModel, feedForwardSize, bias: bias, dtype: dtype, generator: generator)
-    self.dropout = Dropout(probability: dropout, generator: generator)
-    linear2 = Linear(feedForwardSize, dModel, bias: bias, dtype: dtype, generator: generator)
+    (linear1, dropout, linear2) = settings.feedForward()
     norm1 = settings.norm()
     norm2 = settings.norm()
     norm3 = settings.norm()
-    dropout1 = Dropout(probability: dropout, generator: generator)
-    dropout2 = Dropout(probability: dropout, generator: generator)
-    dropout3 = Dropout(probability: dropout, generator: generator)
-    self.activation = activation
-    self.normFirst = normFirst
+    dropout1 = settings.dropoutLayer()
+    dropout2 = settings.dropoutLayer()
+    dropout3 = settings.dropoutLayer()
+    activation = settings.activation
+    normFirst = settings.normFirst
   }
 
   /// A new layer with the same settings and a copy of this one's parameters.
-  public func copy() -> TransformerDecoderLayer {
-    let s = settings
-    let layer = TransformerDecoderLayer(
-      dModel: s.dModel, headCount: s.headCount, feedForwardSize: s.feedForwardSize,
-      dropout: s.dropout, activation: s.activation, layerNormEpsilon: s.layerNormEpsilon,
-      batchFirst: s.batchFirst, normFirst: s.normFirst, bias: s.bias,
-      dtype: self_attn.out_proj.weight.value.dtype, generator: s.generator)
-    try! layer.loadStateDict(stateDict())
-    layer.train(isTraining)
-    return layer
-  }
+  public func copy() -> TransformerDecoderLayer { copied() }
 
   /// The decoder layer needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
@@ -248,20 +226,9 @@ public final class TransformerDecoderLayer: Module {
           needWeights: false, attentionMask: memoryMask
         ).output)
     }
-    func feedForwardBlock(_ x: Tensor) -> Tensor {
-      dropout3(linear2(dropout(activation.apply(linear1(x)))))
-    }
-    var x = target
-    if normFirst {
-      x = x + selfAttentionBlock(norm1(x))
-      x = x + crossAttentionBlock(norm2(x))
-      x = x + feedForwardBlock(norm3(x))
-    } else {
-      x = norm1(x + selfAttentionBlock(x))
-      x = norm2(x + crossAttentionBlock(x))
-      x = norm3(x + feedForwardBlock(x))
-    }
-    return x
+    var x = residual(target, norm1, selfAttentionBlock)
+    x = residual(x, norm2, crossAttentionBlock)
+    return residual(x, norm3) { dropout3(feedForward($0)) }
   }
 }
 
@@ -287,5 +254,55 @@ struct TransformerLayerSettings {
 
   func norm() -> LayerNorm {
     LayerNorm([dModel], epsilon: layerNormEpsilon, bias: bias, dtype: dtype)
+  }
+
+  /// linear1 (dModel to feedForwardSize), its dropout, and linear2, made in PyTorch's order.
+  func feedForward() -> (Linear, Dropout, Linear) {
+    let linear1 = Linear(dModel, feedForwardSize, bias: bias, dtype: dtype, generator: generator)
+    let dropout = dropoutLayer()
+    return (
+      linear1, dropout,
+      Linear(feedForwardSize, dModel, bias: bias, dtype: dtype, generator: generator)
+    )
+  }
+
+  func dropoutLayer() -> Dropout { Dropout(probability: dropout, generator: generator) }
+}
+
+/// What the encoder and decoder layers share: the settings they were made with, the self-attention,
+/// the feed-forward network and where the layer norms go.
+protocol TransformerLayer: Module {
+  init(settings: TransformerLayerSettings)
+  var settings: TransformerLayerSettings { get }
+  // swift-format-ignore: AlwaysUseLowerCamelCase
+  var self_attn: MultiHeadAttention { get }
+  var linear1: Linear { get }
+  var dropout: Dropout { get }
+  var linear2: Linear { get }
+  var activation: TransformerActivation { get }
+  var normFirst: Bool { get }
+}
+
+extension TransformerLayer {
+  /// A new layer with the same settings (in the parameters' current dtype), a copy of this one's
+  /// parameters and the same training mode.
+  func copied() -> Self {
+    var settings = settings
+    settings.dtype = self_attn.out_proj.weight.value.dtype
+    let layer = Self(settings: settings)
+    try! layer.loadStateDict(stateDict())
+    layer.train(isTraining)
+    return layer
+  }
+
+  /// linear2(dropout(activation(linear1(x)))), without the block's own dropout.
+  func feedForward(_ x: Tensor) -> Tensor {
+    linear2(dropout(activation.apply(linear1(x))))
+  }
+
+  /// `x` plus `block` in a residual connection with `norm`: after the sum (post-norm) or before
+  /// the block (pre-norm, `normFirst`).
+  func residual(_ x: Tensor, _ norm: LayerNorm, _ block: (Tensor) -> Tensor) -> Tensor {
+    normFirst ? x + block(norm(x)) : norm(x + block(x))
   }
 }

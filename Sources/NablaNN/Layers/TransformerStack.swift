@@ -119,21 +119,16 @@ public final class Transformer: Module {
     batchFirst: Bool = false, normFirst: Bool = false, bias: Bool = true,
     dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
-    func norm() -> LayerNorm {
-      LayerNorm([dModel], epsilon: layerNormEpsilon, bias: bias, dtype: dtype)
-    }
+    let settings = TransformerLayerSettings(
+      dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
+      activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
+      normFirst: normFirst, bias: bias, dtype: dtype, generator: generator)
     encoder = TransformerEncoder(
-      TransformerEncoderLayer(
-        dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
-        activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
-        normFirst: normFirst, bias: bias, dtype: dtype, generator: generator),
-      count: encoderLayerCount, norm: norm())
+      TransformerEncoderLayer(settings: settings), count: encoderLayerCount,
+      norm: settings.norm())
     decoder = TransformerDecoder(
-      TransformerDecoderLayer(
-        dModel: dModel, headCount: headCount, feedForwardSize: feedForwardSize, dropout: dropout,
-        activation: activation, layerNormEpsilon: layerNormEpsilon, batchFirst: batchFirst,
-        normFirst: normFirst, bias: bias, dtype: dtype, generator: generator),
-      count: decoderLayerCount, norm: norm())
+      TransformerDecoderLayer(settings: settings), count: decoderLayerCount,
+      norm: settings.norm())
     super.init()
     for parameter in parameters() where parameter.value.rank > 1 {
       parameter.initialize { shape, dtype in

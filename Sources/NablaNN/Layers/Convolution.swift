@@ -1,0 +1,284 @@
+// Convolution layers with PyTorch's weight layouts and default initialization: weights drawn by
+// kaiming_uniform(a: √5), which is uniform in ±1/√fanIn, and the bias uniform in ±1/√fanIn, where
+// fanIn is the weight's dimension 1 times the kernel's size.
+
+/// Stops, naming `layer`, unless the channel counts are positive and divisible by `groups` and
+/// the kernel size is positive; then draws the weight and optional bias as PyTorch's `_ConvNd`
+/// does: [outputChannels, inputChannels/groups, kernel...] ([inputChannels,
+/// outputChannels/groups, kernel...] when `transposed`) and [outputChannels].
+private func convolutionParameters(
+  _ layer: String, _ inputChannels: Int, _ outputChannels: Int, groups: Int,
+  kernelSize: some CustomStringConvertible, kernel: [Int], transposed: Bool, bias: Bool,
+  dtype: DType, generator: RandomGenerator
+) -> (Parameter, Parameter?) {
+  require(
+    inputChannels > 0 && outputChannels > 0 && groups > 0 && inputChannels % groups == 0
+      && outputChannels % groups == 0,
+    "\(layer): \(inputChannels) input and \(outputChannels) output channels must be positive and "
+      + "divisible by \(groups) groups")
+  require(
+    kernel.allSatisfy { $0 > 0 }, "\(layer): kernel size \(kernelSize) must be positive")
+  let shape =
+    (transposed
+      ? [inputChannels, outputChannels / groups] : [outputChannels, inputChannels / groups])
+    + kernel
+  let weight = Initializer.kaimingUniform(
+    shape, a: 5.0.squareRoot(), dtype: dtype, generator: generator)
+  let bound = 1 / Double(Initializer.fans(of: shape).fanIn).squareRoot()
+  let biasValues =
+    bias
+    ? Initializer.uniform(
+      [outputChannels], low: -bound, high: bound, dtype: dtype, generator: generator) : nil
+  return (Parameter(weight), biasValues.map(Parameter.init))
+}
+
+/// A 1-D convolution over [N, C, L] inputs, as `torch.nn.Conv1d`: weight
+/// [outputChannels, inputChannels/groups, kernelSize], bias [outputChannels].
+///
+/// ```swift
+/// let conv = Conv1D(1, 25, kernelSize: 5, padding: 2)
+/// conv(Tensor.randomNormal([100, 1, 40])).shape  // [100, 25, 40]
+/// ```
+public final class Conv1D: Module, CustomStringConvertible {
+  /// The kernels, [outputChannels, inputChannels/groups, kernelSize].
+  public let weight: Parameter
+  /// The bias, [outputChannels], or nil.
+  public let bias: Parameter?
+  /// The step between kernel positions.
+  public let stride: Int
+  /// The zero padding at both ends.
+  public let padding: ConvolutionPadding
+  /// The spacing between kernel taps.
+  public let dilation: Int
+  /// The number of channel groups.
+  public let groups: Int
+
+  /// Creates a layer mapping `inputChannels` to `outputChannels`.
+  ///
+  /// - Parameters:
+  ///   - kernelSize: The kernel length.
+  ///   - stride: The step between kernel positions.
+  ///   - padding: Zeros added at both ends: a number, `.valid` or `.same`.
+  ///   - dilation: The spacing between kernel taps.
+  ///   - groups: The number of channel groups (`inputChannels` for a depthwise convolution).
+  ///   - bias: Whether to add a learned bias.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
+  public init(
+    _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
+    padding: ConvolutionPadding = 0, dilation: Int = 1, groups: Int = 1, bias: Bool = true,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    (weight, self.bias) = convolutionParameters(
+      "Conv1D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: [kernelSize], transposed: false, bias: bias, dtype: dtype, generator: generator)
+    self.stride = stride
+    self.padding = padding
+    self.dilation = dilation
+    self.groups = groups
+  }
+
+  /// The layer's configuration, as in `Conv1D(1, 25, kernelSize: 5, stride: 1, ...)`.
+  public var description: String {
+    let shape = weight.value.shape
+    return "Conv1D(\(shape[1] * groups), \(shape[0]), kernelSize: \(shape[2]), stride: \(stride), "
+      + "padding: \(padding), dilation: \(dilation), groups: \(groups), bias: \(bias != nil))"
+  }
+
+  /// The convolution of `input`, [N, C, L] or [C, L].
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.convolution(
+      weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
+      dilation: [dilation], groups: groups, context: description)
+  }
+}
+
+/// A 2-D convolution over [N, C, H, W] inputs, as `torch.nn.Conv2d`: weight
+/// [outputChannels, inputChannels/groups, kh, kw], bias [outputChannels].
+///
+/// ```swift
+/// let conv = Conv2D(1, 16, kernelSize: 3, padding: 1)
+/// conv(Tensor.randomNormal([64, 1, 28, 28])).shape  // [64, 16, 28, 28]
+/// let depthwise = Conv2D(16, 16, kernelSize: [3, 5], padding: .same, groups: 16)
+/// ```
+public final class Conv2D: Module, CustomStringConvertible {
+  /// The kernels, [outputChannels, inputChannels/groups, kh, kw].
+  public let weight: Parameter
+  /// The bias, [outputChannels], or nil.
+  public let bias: Parameter?
+  /// The step between kernel positions.
+  public let stride: Size2D
+  /// The zero padding on each side.
+  public let padding: ConvolutionPadding
+  /// The spacing between kernel taps.
+  public let dilation: Size2D
+  /// The number of channel groups.
+  public let groups: Int
+
+  /// Creates a layer mapping `inputChannels` to `outputChannels`.
+  ///
+  /// - Parameters:
+  ///   - kernelSize: The kernel's height and width (one number for a square kernel).
+  ///   - stride: The step between kernel positions.
+  ///   - padding: Zeros added on each side: numbers, `.valid` or `.same`.
+  ///   - dilation: The spacing between kernel taps.
+  ///   - groups: The number of channel groups (`inputChannels` for a depthwise convolution).
+  ///   - bias: Whether to add a learned bias.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
+  public init(
+    _ inputChannels: Int, _ outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
+    padding: ConvolutionPadding = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    (weight, self.bias) = convolutionParameters(
+      "Conv2D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: kernelSize.values, transposed: false, bias: bias, dtype: dtype,
+      generator: generator)
+    self.stride = stride
+    self.padding = padding
+    self.dilation = dilation
+    self.groups = groups
+  }
+
+  /// The kernel's height and width.
+  public var kernelSize: Size2D { Size2D(weight.value.shape[2], weight.value.shape[3]) }
+
+  /// The layer's configuration, as in `Conv2D(1, 16, kernelSize: [3, 3], ...)`.
+  public var description: String {
+    let shape = weight.value.shape
+    return "Conv2D(\(shape[1] * groups), \(shape[0]), kernelSize: \(kernelSize), stride: "
+      + "\(stride), padding: \(padding), dilation: \(dilation), groups: \(groups), bias: "
+      + "\(bias != nil))"
+  }
+
+  /// The convolution of `input`, [N, C, H, W] or [C, H, W].
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.convolution(
+      weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
+      dilation: dilation.values, groups: groups, context: description)
+  }
+}
+
+/// A 1-D transposed convolution, as `torch.nn.ConvTranspose1d`: weight
+/// [inputChannels, outputChannels/groups, kernelSize]. It maps a length L to
+/// (L − 1)·stride − 2·padding + dilation·(kernelSize − 1) + outputPadding + 1.
+///
+/// ```swift
+/// let up = ConvTranspose1D(8, 4, kernelSize: 4, stride: 2, padding: 1)
+/// up(Tensor.randomNormal([2, 8, 10])).shape  // [2, 4, 20]
+/// ```
+public final class ConvTranspose1D: Module, CustomStringConvertible {
+  /// The kernels, [inputChannels, outputChannels/groups, kernelSize].
+  public let weight: Parameter
+  /// The bias, [outputChannels], or nil.
+  public let bias: Parameter?
+  /// The stride of the convolution this layer transposes.
+  public let stride: Int
+  /// The padding of the convolution this layer transposes (removed from both ends).
+  public let padding: Int
+  /// Extra positions added at the end of the output.
+  public let outputPadding: Int
+  /// The spacing between kernel taps.
+  public let dilation: Int
+  /// The number of channel groups.
+  public let groups: Int
+
+  /// Creates a layer mapping `inputChannels` to `outputChannels`.
+  ///
+  /// - Parameters:
+  ///   - outputPadding: Extra positions at the end, smaller than the stride or the dilation.
+  ///   - groups: The number of channel groups.
+  ///   - bias: Whether to add a learned bias.
+  public init(
+    _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
+    padding: Int = 0, outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1,
+    bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    (weight, self.bias) = convolutionParameters(
+      "ConvTranspose1D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: [kernelSize], transposed: true, bias: bias, dtype: dtype, generator: generator)
+    self.stride = stride
+    self.padding = padding
+    self.outputPadding = outputPadding
+    self.dilation = dilation
+    self.groups = groups
+  }
+
+  /// The layer's configuration.
+  public var description: String {
+    let shape = weight.value.shape
+    return "ConvTranspose1D(\(shape[0]), \(shape[1] * groups), kernelSize: \(shape[2]), stride: "
+      + "\(stride), padding: \(padding), outputPadding: \(outputPadding), dilation: "
+      + "\(dilation), groups: \(groups), bias: \(bias != nil))"
+  }
+
+  /// The transposed convolution of `input`, [N, C, L] or [C, L].
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.transposedConvolution(
+      weight: weight.value, bias: bias?.value, stride: [stride], padding: [padding],
+      outputPadding: [outputPadding], dilation: [dilation], groups: groups, context: description)
+  }
+}
+
+/// A 2-D transposed convolution, as `torch.nn.ConvTranspose2d`: weight
+/// [inputChannels, outputChannels/groups, kh, kw].
+///
+/// ```swift
+/// let up = ConvTranspose2D(16, 8, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
+/// up(Tensor.randomNormal([1, 16, 7, 7])).shape  // [1, 8, 14, 14]
+/// ```
+public final class ConvTranspose2D: Module, CustomStringConvertible {
+  /// The kernels, [inputChannels, outputChannels/groups, kh, kw].
+  public let weight: Parameter
+  /// The bias, [outputChannels], or nil.
+  public let bias: Parameter?
+  /// The stride of the convolution this layer transposes.
+  public let stride: Size2D
+  /// The padding of the convolution this layer transposes (removed from each side).
+  public let padding: Size2D
+  /// Extra rows and columns added at the bottom and right of the output.
+  public let outputPadding: Size2D
+  /// The spacing between kernel taps.
+  public let dilation: Size2D
+  /// The number of channel groups.
+  public let groups: Int
+
+  /// Creates a layer mapping `inputChannels` to `outputChannels`.
+  ///
+  /// - Parameters:
+  ///   - outputPadding: Extra rows and columns, smaller than the stride or the dilation.
+  ///   - groups: The number of channel groups.
+  ///   - bias: Whether to add a learned bias.
+  public init(
+    _ inputChannels: Int, _ outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
+    padding: Size2D = 0, outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1,
+    bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    (weight, self.bias) = convolutionParameters(
+      "ConvTranspose2D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
+      kernel: kernelSize.values, transposed: true, bias: bias, dtype: dtype,
+      generator: generator)
+    self.stride = stride
+    self.padding = padding
+    self.outputPadding = outputPadding
+    self.dilation = dilation
+    self.groups = groups
+  }
+
+  /// The layer's configuration.
+  public var description: String {
+    let shape = weight.value.shape
+    return "ConvTranspose2D(\(shape[0]), \(shape[1] * groups), kernelSize: "
+      + "\(Size2D(shape[2], shape[3])), stride: \(stride), padding: \(padding), outputPadding: "
+      + "\(outputPadding), dilation: \(dilation), groups: \(groups), bias: \(bias != nil))"
+  }
+
+  /// The transposed convolution of `input`, [N, C, H, W] or [C, H, W].
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.transposedConvolution(
+      weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding.values,
+      outputPadding: outputPadding.values, dilation: dilation.values, groups: groups,
+      context: description)
+  }
+}
