@@ -43,11 +43,38 @@ final class GRUClassifier: Module {
   }
 }
 
+/// The CNN of the paper: three 1-D convolutions (1 → 25 channels, kernels 5, 3, 3, stride 2,
+/// padding 1) with ReLU take the 40 samples to 25 channels of length 5, and a linear layer maps
+/// those 125 features to 10 logits.
+final class CNN: Module {
+  let conv1: Conv1D
+  let conv2: Conv1D
+  let conv3: Conv1D
+  let output: Linear
+
+  /// Creates the model with PyTorch's initialization, drawn from `generator`.
+  init(generator: RandomGenerator = .global) {
+    conv1 = Conv1D(1, 25, kernelSize: 5, stride: 2, padding: 1, generator: generator)
+    conv2 = Conv1D(25, 25, kernelSize: 3, stride: 2, padding: 1, generator: generator)
+    conv3 = Conv1D(25, 25, kernelSize: 3, stride: 2, padding: 1, generator: generator)
+    output = Linear(125, 10, generator: generator)
+  }
+
+  /// The logits [n, 10] of signals [n, 40].
+  override func callAsFunction(_ x: Tensor) -> Tensor {
+    let n = x.shape[0]
+    let h1 = conv1(x.reshaped([n, 1, x.shape[1]])).relu()  // [n, 25, 19]
+    let h3 = conv3(conv2(h1).relu()).relu()  // [n, 25, 5]
+    return output(h3.reshaped([n, -1]))
+  }
+}
+
 /// The model called `name` on the command line, or nil for an unknown name.
 func makeModel(_ name: String, generator: RandomGenerator = .global) -> Module? {
   switch name {
   case "logistic": return Linear(40, 10, generator: generator)
   case "mlp": return MLP(generator: generator)
+  case "cnn": return CNN(generator: generator)
   case "gru": return GRUClassifier(generator: generator)
   default: return nil
   }

@@ -2,9 +2,9 @@
 // the paper's setup: Adam with learning rate 1e-2, batches of 100, 8000 steps, batch i taking the
 // training rows (100·i mod 4000) ..< +100. Prints progress and ends with one summary line:
 //
-//   model=mlp steps=8000 test_acc=68.0 train_s=12.3
+//   model=cnn steps=8000 test_acc=93.0 train_s=21.3
 //
-// Run with: swift run -c release mnist1d [--model logistic|mlp|gru] [--steps N] [--seed N]
+// Run with: swift run -c release mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N]
 //   [--data DIR] [--plot PATH.svg] [--save PATH] [--resume PATH]
 //
 // --save writes the model and the optimizer to a checkpoint at the end; --resume continues from
@@ -17,9 +17,9 @@ import NablaNN
 import NablaOptimizers
 
 var arguments = Arguments(
-  usage: "mnist1d [--model logistic|mlp|gru] [--steps N] [--seed N] [--data DIR] "
+  usage: "mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N] [--data DIR] "
     + "[--plot PATH.svg] [--save PATH] [--resume PATH]")
-let modelName = arguments.string("model", default: "mlp")
+let modelName = arguments.string("model", default: "cnn")
 let steps = arguments.integer("steps", default: 8000)
 let seed = UInt64(arguments.integer("seed", default: 0))
 let dataDirectory = arguments.string(
@@ -33,7 +33,7 @@ arguments.finish()
 
 manualSeed(seed)
 guard let model = makeModel(modelName) else {
-  arguments.fail("unknown model \(modelName); this version has logistic, mlp and gru")
+  arguments.fail("unknown model \(modelName); choose logistic, mlp, cnn or gru")
 }
 let data = arguments.orFail { try MNIST1D(directory: URL(fileURLWithPath: dataDirectory)) }
 let optimizer = Adam(model.parameters(), learningRate: 1e-2)

@@ -11,7 +11,7 @@ import Testing
 
   @Test func eachModelReducesTheLossOnARepeatedBatch() throws {
     let data = try MNIST1D(directory: Self.dataDirectory)
-    for name in ["logistic", "mlp", "gru"] {
+    for name in ["logistic", "mlp", "cnn", "gru"] {
       let model = try #require(makeModel(name, generator: RandomGenerator(seed: 0)))
       let optimizer = Adam(model.parameters(), learningRate: 1e-2)
       let losses = (0..<8).map { _ in trainStep(model, optimizer, data: data, step: 0) }
