@@ -73,10 +73,52 @@ func dropoutStop(seed: UInt64, probability: Double = 0.5) -> TourStop {
     maxError: maxDifference(byMatrix, byLayer))
 }
 
-// MARK: - Convolution as a matrix
-// A convolution is a dense matrix with constraints (a Toeplitz band of shared weights). That stop
-// of the tour arrives with the Conv1D/Conv2D layers: build the [outputs, inputs] matrix from the
-// kernel, multiply it by the flattened input, and compare with the layer's output, as above.
+/// A 1-D convolution is a fully connected layer with a constrained matrix: row (o, t) holds the
+/// kernel of output channel o, shifted to start at input position t·stride − padding, and zeros
+/// elsewhere (a band of repeated weights). The matrix is built here from the kernel by hand,
+/// compared with the layer's own `denseMatrix(inputLength:)`, and, plus the bias repeated over
+/// the positions, applied to an input and compared with the layer's output.
+func convolutionStop(
+  seed: UInt64, inputChannels: Int = 1, outputChannels: Int = 2, kernelSize: Int = 3,
+  stride: Int = 1, padding: Int = 1, length: Int = 6
+) -> TourStop {
+  let generator = RandomGenerator(seed: seed)
+  let conv = Conv1D(
+    inputChannels, outputChannels, kernelSize: kernelSize, stride: stride,
+    padding: .explicit([padding]), dtype: .float64, generator: generator)
+  let x = Tensor.randomNormal([inputChannels, length], dtype: .float64, generator: generator)
+  let outputLength = (length + 2 * padding - kernelSize) / stride + 1
+  let kernel = [Double](conv.weight.value)  // [out, in, k]
+  let columns = inputChannels * length
+  var values = [Double](repeating: 0, count: outputChannels * outputLength * columns)
+  for o in 0..<outputChannels {
+    for t in 0..<outputLength {
+      for i in 0..<inputChannels {
+        for k in 0..<kernelSize {
+          let position = t * stride + k - padding
+          guard (0..<length).contains(position) else { continue }  // a padding zero
+          let row = o * outputLength + t
+          values[row * columns + i * length + position] =
+            kernel[(o * inputChannels + i) * kernelSize + k]
+        }
+      }
+    }
+  }
+  let matrix = Tensor(values, shape: [outputChannels * outputLength, columns], dtype: .float64)
+  let bias = conv.bias!.value.reshaped([outputChannels, 1]).expanded(to: [
+    outputChannels, outputLength,
+  ])
+  let byMatrix = matrix.matmul(x.reshaped([columns])) + bias.reshaped([-1])
+  let byLayer = withoutGradients { conv(x).reshaped([-1]) }
+  let matrixError = maxDifference(matrix, conv.denseMatrix(inputLength: length))
+  return TourStop(
+    title: "Conv1D(\(inputChannels), \(outputChannels), kernelSize: \(kernelSize), padding: "
+      + "\(padding)) on length \(length) is a banded \(matrix.shape[0])×\(columns) matrix",
+    lines: ["kernels ="] + matrixText(conv.weight.value.reshaped([outputChannels, -1]))
+      + ["M (built from the kernels) ="] + matrixText(matrix) + ["M·x + b ="]
+      + matrixText(byMatrix) + ["conv(x) ="] + matrixText(byLayer),
+    maxError: max(matrixError, maxDifference(byMatrix, byLayer)))
+}
 
 /// Multi-head attention with h heads works on all E features at once: the heads are the blocks
 /// of a block-diagonal split of the feature axis. With P_h the E×E diagonal 0/1 projection onto
