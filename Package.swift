@@ -25,7 +25,29 @@ let package = Package(
       name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
     .executableTarget(
-      name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers"], path: "Examples/mnist1d"),
+      name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/mnist1d"),
+    .target(name: "ExampleSupport", path: "Examples/ExampleSupport"),
+    .executableTarget(
+      name: "perceptron", dependencies: ["Nabla", "ExampleSupport"], path: "Examples/perceptron"),
+    .executableTarget(
+      name: "spirals", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/spirals"),
+    .executableTarget(
+      name: "addition", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/addition"),
+    .executableTarget(
+      name: "translate", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      path: "Examples/translate"),
+    .executableTarget(
+      name: "matrices", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/matrices"),
+    .executableTarget(
+      name: "gradcheck", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/gradcheck"),
+    .testTarget(
+      name: "ExamplesTests",
+      dependencies: [
+        "perceptron", "spirals", "addition", "translate", "matrices", "gradcheck", "mnist1d",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

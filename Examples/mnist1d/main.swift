@@ -2,100 +2,101 @@
 // the paper's setup: Adam with learning rate 1e-2, batches of 100, 8000 steps, batch i taking the
 // training rows (100·i mod 4000) ..< +100. Prints progress and ends with one summary line:
 //
-//   model=mlp steps=8000 test_acc=68.0 train_s=12.3
+//   model=cnn steps=8000 test_acc=93.0 train_s=21.3
 //
-// Run with: swift run -c release mnist1d [--model logistic|mlp] [--steps N] [--seed N] [--data DIR]
+// Run with: swift run -c release mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N]
+//   [--data DIR] [--plot PATH.svg] [--save PATH] [--resume PATH]
+//
+// --save writes the model and the optimizer to a checkpoint at the end; --resume continues from
+// one (the batch schedule follows the step stored in it, so 4000 steps, save, resume to 8000 gives
+// the same model as 8000 steps at once). --plot writes the training loss and the test accuracy,
+// measured every tenth of the run, as an SVG.
+import ExampleSupport
 import Foundation
 import NablaNN
 import NablaOptimizers
 
-/// The MLP of the paper: 40 → 100 → 100 → 10 with ReLU and a residual connection in the middle.
-final class MLP: Module {
-  let input = Linear(40, 100)
-  let hidden = Linear(100, 100)
-  let output = Linear(100, 10)
+var arguments = Arguments(
+  usage: "mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N] [--data DIR] "
+    + "[--plot PATH.svg] [--save PATH] [--resume PATH]")
+let modelName = arguments.string("model", default: "cnn")
+let steps = arguments.integer("steps", default: 8000)
+let seed = UInt64(arguments.integer("seed", default: 0))
+let dataDirectory = arguments.string(
+  "data",
+  default: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../Data/mnist1d").standardized.path)
+let plotPath = arguments.string("plot")
+let savePath = arguments.string("save")
+let resumePath = arguments.string("resume")
+arguments.finish()
 
-  override func callAsFunction(_ x: Tensor) -> Tensor {
-    let h = input(x).relu()
-    return output(h + hidden(h).relu())
-  }
+manualSeed(seed)
+guard let model = makeModel(modelName) else {
+  arguments.fail("unknown model \(modelName); choose logistic, mlp, cnn or gru")
 }
-
-struct Options {
-  var model = "mlp"
-  var steps = 8000
-  var seed: UInt64 = 0
-  var data = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../Data/mnist1d").standardized.path
-}
-
-func parseOptions() -> Options {
-  var options = Options()
-  var arguments = CommandLine.arguments.dropFirst()
-  func value(for flag: String) -> String {
-    guard let next = arguments.popFirst() else { fail("\(flag) needs a value") }
-    return next
-  }
-  func number<Number: LosslessStringConvertible>(for flag: String) -> Number {
-    guard let number = Number(value(for: flag)) else { fail("\(flag) needs a whole number") }
-    return number
-  }
-  while let flag = arguments.popFirst() {
-    switch flag {
-    case "--model": options.model = value(for: flag)
-    case "--steps": options.steps = number(for: flag)
-    case "--seed": options.seed = number(for: flag)
-    case "--data": options.data = value(for: flag)
-    case "--help", "-h":
-      print("usage: mnist1d [--model logistic|mlp] [--steps N] [--seed N] [--data DIR]")
-      exit(0)
-    default: fail("unknown option \(flag) (try --help)")
-    }
-  }
-  return options
-}
-
-func fail(_ message: String) -> Never {
-  FileHandle.standardError.write(Data("mnist1d: \(message)\n".utf8))
-  exit(2)
-}
-
-let options = parseOptions()
-manualSeed(options.seed)
-let model: Module
-switch options.model {
-case "logistic": model = Linear(40, 10)
-case "mlp": model = MLP()
-default: fail("unknown model \(options.model); this version has logistic and mlp")
-}
-
-func load(_ name: String) -> Tensor {
-  let url = URL(fileURLWithPath: options.data).appendingPathComponent("\(name).npy")
-  do { return try Tensor(numpyFile: url) } catch { fail("\(error)") }
-}
-let (trainX, trainY, testX, testY) = (
-  load("x_train"), load("y_train"), load("x_test"), load("y_test")
-)
-
+let data = arguments.orFail { try MNIST1D(directory: URL(fileURLWithPath: dataDirectory)) }
 let optimizer = Adam(model.parameters(), learningRate: 1e-2)
-let start = Date()
-for step in 0..<options.steps {
-  let first = (step * 100) % trainX.shape[0]
-  let x = trainX.narrow(alongAxis: 0, start: first, length: 100)
-  let y = trainY.narrow(alongAxis: 0, start: first, length: 100)
-  let loss = crossEntropy(model(x), classIndices: y)
-  optimizer.zeroGradients()
-  loss.backward()
-  optimizer.step()
-  if (step + 1) % 1000 == 0 || step + 1 == options.steps {
-    print("step \(step + 1)/\(options.steps) loss \(String(format: "%.4f", loss.item))")
+let parts: [String: any Checkpointable] = ["model": model, "optimizer": optimizer]
+
+var firstStep = 0
+if let resumePath {
+  firstStep = arguments.orFail {
+    try Checkpoint.load(from: URL(fileURLWithPath: resumePath), into: parts)
+  }
+  print("resumed from \(resumePath) at step \(firstStep)")
+}
+
+// The curves: mean training loss over each tenth of the run and the test accuracy at its end.
+let interval = max(steps / 10, 1)
+var curve: [(step: Int, loss: Double, accuracy: Double)] = []
+var (lossSum, lossCount) = (0.0, 0)
+var trainSeconds = 0.0
+let progress = Progress(total: steps - firstStep)
+var stepStart = Date()
+for step in firstStep..<max(steps, firstStep) {
+  let loss = trainStep(model, optimizer, data: data, step: step)
+  (lossSum, lossCount) = (lossSum + loss, lossCount + 1)
+  progress.update(step: step + 1 - firstStep, loss: loss)
+  if plotPath != nil && ((step + 1) % interval == 0 || step + 1 == steps) {
+    trainSeconds += Date().timeIntervalSince(stepStart)
+    model.eval()
+    curve.append((step + 1, lossSum / Double(lossCount), data.testAccuracy(of: model)))
+    model.train()
+    (lossSum, lossCount) = (0, 0)
+    stepStart = Date()
   }
 }
-let trainSeconds = Date().timeIntervalSince(start)
+trainSeconds += Date().timeIntervalSince(stepStart)
+progress.finish()
 model.eval()
-let predictions = withoutGradients { model(testX).argmax(alongAxis: 1) }
-let correct = zip([Int](predictions), [Int](testY)).filter { $0 == $1 }.count
-let accuracy = 100 * Double(correct) / Double(testY.shape[0])
+let accuracy = data.testAccuracy(of: model)
+
+if let savePath {
+  arguments.orFail {
+    try Checkpoint.save(parts, step: max(steps, firstStep), to: URL(fileURLWithPath: savePath))
+  }
+  print("saved \(savePath)")
+}
+if let plotPath, !curve.isEmpty {
+  let xRange = Double(firstStep)...Double(curve.last!.step)
+  var lossPlot = SVGPlot(
+    title: "MNIST-1D \(modelName): training loss", xRange: xRange,
+    yRange: 0...max(curve.map(\.loss).max()!, 0.1))
+  lossPlot.addLine(
+    xs: curve.map { Double($0.step) }, ys: curve.map(\.loss), color: "#1f77b4",
+    label: "training loss")
+  var accuracyPlot = SVGPlot(
+    title: "MNIST-1D \(modelName): test accuracy (%)", xRange: xRange, yRange: 0...100)
+  accuracyPlot.addLine(
+    xs: curve.map { Double($0.step) }, ys: curve.map(\.accuracy), color: "#d62728",
+    label: "test accuracy")
+  let document = SVGPlot.stacked([lossPlot, accuracyPlot])
+  arguments.orFail {
+    try Data(document.utf8).write(to: URL(fileURLWithPath: plotPath), options: .atomic)
+  }
+  print("wrote \(plotPath)")
+}
 print(
-  "model=\(options.model) steps=\(options.steps) test_acc=\(String(format: "%.1f", accuracy)) "
+  "model=\(modelName) steps=\(steps) test_acc=\(String(format: "%.1f", accuracy)) "
     + "train_s=\(String(format: "%.2f", trainSeconds))")

@@ -1,0 +1,126 @@
+import Foundation
+import NablaNN
+import NablaOptimizers
+
+/// The MLP of the paper: 40 → 100 → 100 → 10 with ReLU and a residual connection in the middle.
+final class MLP: Module {
+  let input: Linear
+  let hidden: Linear
+  let output: Linear
+
+  /// Creates the model with PyTorch's initialization, drawn from `generator`.
+  init(generator: RandomGenerator = .global) {
+    input = Linear(40, 100, generator: generator)
+    hidden = Linear(100, 100, generator: generator)
+    output = Linear(100, 10, generator: generator)
+  }
+
+  /// The logits [n, 10] of signals [n, 40].
+  override func callAsFunction(_ x: Tensor) -> Tensor {
+    let h = input(x).relu()
+    return output(h + hidden(h).relu())
+  }
+}
+
+/// The GRU of the paper: a bidirectional GRU with 6 hidden units reads the 40 samples one at a
+/// time, and a linear layer maps all of its outputs (40 steps × 2 directions × 6) to 10 logits.
+final class GRUClassifier: Module {
+  let gru: GRU
+  let output: Linear
+
+  /// Creates the model with PyTorch's initialization, drawn from `generator`.
+  init(generator: RandomGenerator = .global) {
+    gru = GRU(
+      inputSize: 1, hiddenSize: 6, batchFirst: true, bidirectional: true, generator: generator)
+    output = Linear(2 * 6 * 40, 10, generator: generator)
+  }
+
+  /// The logits [n, 10] of signals [n, 40].
+  override func callAsFunction(_ x: Tensor) -> Tensor {
+    let n = x.shape[0]
+    let states = gru(x.reshaped([n, x.shape[1], 1]))  // [n, 40, 12]
+    return output(states.reshaped([n, -1]))
+  }
+}
+
+/// The CNN of the paper: three 1-D convolutions (1 → 25 channels, kernels 5, 3, 3, stride 2,
+/// padding 1) with ReLU take the 40 samples to 25 channels of length 5, and a linear layer maps
+/// those 125 features to 10 logits.
+final class CNN: Module {
+  let conv1: Conv1D
+  let conv2: Conv1D
+  let conv3: Conv1D
+  let output: Linear
+
+  /// Creates the model with PyTorch's initialization, drawn from `generator`.
+  init(generator: RandomGenerator = .global) {
+    conv1 = Conv1D(1, 25, kernelSize: 5, stride: 2, padding: 1, generator: generator)
+    conv2 = Conv1D(25, 25, kernelSize: 3, stride: 2, padding: 1, generator: generator)
+    conv3 = Conv1D(25, 25, kernelSize: 3, stride: 2, padding: 1, generator: generator)
+    output = Linear(125, 10, generator: generator)
+  }
+
+  /// The logits [n, 10] of signals [n, 40].
+  override func callAsFunction(_ x: Tensor) -> Tensor {
+    let n = x.shape[0]
+    let h1 = conv1(x.reshaped([n, 1, x.shape[1]])).relu()  // [n, 25, 19]
+    let h3 = conv3(conv2(h1).relu()).relu()  // [n, 25, 5]
+    return output(h3.reshaped([n, -1]))
+  }
+}
+
+/// The model called `name` on the command line, or nil for an unknown name.
+func makeModel(_ name: String, generator: RandomGenerator = .global) -> Module? {
+  switch name {
+  case "logistic": return Linear(40, 10, generator: generator)
+  case "mlp": return MLP(generator: generator)
+  case "cnn": return CNN(generator: generator)
+  case "gru": return GRUClassifier(generator: generator)
+  default: return nil
+  }
+}
+
+/// The MNIST-1D arrays: 4000 training and 1000 test signals of 40 samples, with their labels.
+struct MNIST1D {
+  var trainX: Tensor
+  var trainY: Tensor
+  var testX: Tensor
+  var testY: Tensor
+
+  /// Reads `x_train.npy`, `y_train.npy`, `x_test.npy` and `y_test.npy` from `directory`.
+  init(directory: URL) throws {
+    func load(_ name: String) throws -> Tensor {
+      try Tensor(numpyFile: directory.appendingPathComponent("\(name).npy"))
+    }
+    (trainX, trainY, testX, testY) = (
+      try load("x_train"), try load("y_train"), try load("x_test"), try load("y_test")
+    )
+  }
+
+  /// Batch `step` of the paper's schedule: the training rows (100·step mod 4000) ..< +100.
+  func batch(step: Int, size: Int = 100) -> (x: Tensor, y: Tensor) {
+    let first = (step * size) % trainX.shape[0]
+    return (
+      trainX.narrow(alongAxis: 0, start: first, length: size),
+      trainY.narrow(alongAxis: 0, start: first, length: size)
+    )
+  }
+
+  /// The percentage of test signals `model` classifies right.
+  func testAccuracy(of model: Module) -> Double {
+    let predictions = withoutGradients { model(testX).argmax(alongAxis: 1) }
+    let correct = zip([Int](predictions), [Int](testY)).filter { $0 == $1 }.count
+    return 100 * Double(correct) / Double(testY.shape[0])
+  }
+}
+
+/// One Adam step of cross-entropy on batch `step`; returns the loss.
+@discardableResult
+func trainStep(_ model: Module, _ optimizer: Optimizer, data: MNIST1D, step: Int) -> Double {
+  let (x, y) = data.batch(step: step)
+  let loss = crossEntropy(model(x), classIndices: y)
+  optimizer.zeroGradients()
+  loss.backward()
+  optimizer.step()
+  return loss.item
+}
