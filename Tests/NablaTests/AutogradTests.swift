@@ -172,3 +172,46 @@ import Testing
     }
   }
 }
+
+/// Operations users define with their own backward rule.
+@Suite struct CustomOperationTests {
+  /// x³ with its derivative 3x², as a user would write it.
+  private func cube(_ x: Tensor) -> Tensor {
+    Tensor.customOperation("cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] }) {
+      gradient, inputs, _ in [gradient * 3 * inputs[0] * inputs[0]]
+    }
+  }
+
+  @Test func aCustomOperationTakesPartInBackward() {
+    let x = Tensor([1, 2, -3], dtype: .float64).requiringGrad()
+    let y = cube(x)
+    #expect([Double](y) == [1, 8, -27])
+    #expect(y.requiresGrad && !y.isLeaf)
+    y.sum().backward()
+    #expect([Double](x.grad!) == [3, 12, 27])
+    expectGradients([randomDouble([3, 4], seed: 41)]) { cube($0[0]).tanh() }
+  }
+
+  @Test func aWrongBackwardRuleIsCaughtByTheGradientCheck() {
+    let wrong = { (x: Tensor) in
+      Tensor.customOperation("cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] }) {
+        gradient, inputs, _ in [gradient * 2 * inputs[0] * inputs[0]]
+      }
+    }
+    let result = gradientCheck(at: [randomDouble([5], seed: 42)]) { wrong($0[0]) }
+    #expect(!result.passed)
+  }
+
+  @Test func twoInputsGetTheirOwnGradients() {
+    // f(a, b) = a·b² with ∂f/∂a = b², ∂f/∂b = 2ab.
+    let product = { (a: Tensor, b: Tensor) in
+      Tensor.customOperation("ab2", inputs: [a, b], forward: { $0[0] * $0[1] * $0[1] }) {
+        gradient, inputs, _ in
+        [gradient * inputs[1] * inputs[1], gradient * 2 * inputs[0] * inputs[1]]
+      }
+    }
+    expectGradients([randomDouble([4], seed: 43), randomDouble([4], seed: 44)]) {
+      product($0[0], $0[1])
+    }
+  }
+}
