@@ -30,6 +30,17 @@ final class LearnableSwish: Module {
   }
 }
 
+/// Softsign, x / (1 + |x|), as an op with a backward rule written by hand: its derivative is
+/// 1 / (1 + |x|)². Here the tape does not derive the gradient; the rule supplies it, and the
+/// gradient check is what shows the rule is right.
+func softsign(_ x: Tensor) -> Tensor {
+  Tensor.customOperation("softsign", inputs: [x], forward: { $0[0] / (1 + $0[0].abs()) }) {
+    gradient, inputs, _ in
+    let denominator = 1 + inputs[0].abs()
+    return [gradient / (denominator * denominator)]
+  }
+}
+
 /// A buggy version of x², as written by someone who detached a tensor by mistake: the tape sees
 /// x·c with c a constant, so its gradient is x instead of 2x. A gradient check catches it.
 func buggySquare(_ x: Tensor) -> Tensor {
@@ -54,6 +65,7 @@ func runChecks(seed: UInt64) -> [(name: String, result: GradientCheckResult)] {
       gradientCheck(at: [point([5]), point([5])]) { logCoshLoss($0[0], $0[1]) }
     ),
     ("LearnableSwish layer (input and β)", gradientCheck(layer, input: point([2, 3]))),
+    ("softsign(x), hand-written backward", gradientCheck(at: [point([3, 4])]) { softsign($0[0]) }),
     ("buggySquare(x), expected to fail", gradientCheck(at: [point([4])]) { buggySquare($0[0]) }),
   ]
 }
