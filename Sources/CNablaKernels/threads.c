@@ -44,9 +44,16 @@ static atomic_long finished_tasks = 0;
 static atomic_int job_workers = 0;  // how many workers may help with the current job
 static atomic_int sleeping = 0;
 
+/// The number of online cores, asked of the system once (sysconf reads a file each time).
 static int core_count(void) {
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  return cores < 1 ? 1 : (cores > MAX_THREADS ? MAX_THREADS : (int)cores);
+  static atomic_int cached = 0;
+  int cores = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (cores == 0) {
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    cores = online < 1 ? 1 : (online > MAX_THREADS ? MAX_THREADS : (int)online);
+    atomic_store_explicit(&cached, cores, memory_order_relaxed);
+  }
+  return cores;
 }
 
 int nabla_thread_count(void) {
