@@ -17,7 +17,7 @@ let package = Package(
     .target(name: "NablaNN", dependencies: ["Nabla"]),
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
     .executableTarget(
-      name: "nabla-bench", dependencies: ["NablaNN", "NablaOptimizers"],
+      name: "nabla-bench", dependencies: ["CNablaKernels", "NablaNN", "NablaOptimizers"],
       path: "Benchmarks/nabla-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),

@@ -5,6 +5,7 @@
 //
 // Run with: swift run -c release nabla-bench [--only NAME] [--threads N]
 // Workloads whose layers do not exist yet print `skipped`.
+import CNablaKernels
 import Foundation
 import NablaNN
 import NablaOptimizers
@@ -41,6 +42,18 @@ struct Workload {
 
 manualSeed(0)
 var workloads: [Workload] = []
+workloads.append(
+  Workload(name: "fma_peak") {
+    // One core's limit: independent FMA chains, nothing from memory.
+    var sink: Float = 0
+    var flops = 0.0
+    let ms = measure(repetitions: 5) { flops = nabla_fma_flops_per_iteration(20_000_000, &sink) }
+    let note =
+      flops > 0
+      ? String(format: "%.1f GFLOP/s on one core", flops * 20_000_000 / ms / 1e6)
+      : "no x86 FMA path on this machine"
+    return (ms, note)
+  })
 for n in [256, 512, 1024, 2048] {
   workloads.append(
     Workload(name: "sgemm\(n)") {

@@ -72,6 +72,11 @@ void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc);
 
+/// Runs `iterations` rounds of independent FMA chains on the calling core (the benchmark's
+/// measure of the machine's limit) and returns the floating-point operations per round, or 0
+/// where no x86 FMA path exists; the result goes to *sink so the work is not optimized away.
+double nabla_fma_flops_per_iteration(ptrdiff_t iterations, float *sink);
+
 /// The GEMM micro-kernels. Results of one kernel do not depend on the thread count.
 typedef enum {
   NABLA_GEMM_AUTO, NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON
