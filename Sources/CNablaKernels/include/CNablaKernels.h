@@ -329,6 +329,21 @@ void nabla_col2im_f32(const NablaConvGeometry *geometry, const float *col, float
 /// Double-precision form of nabla_col2im_f32.
 void nabla_col2im_f64(const NablaConvGeometry *geometry, const double *col, double *x);
 
+/// nabla_im2col for `count` images split over the thread pool: image i reads x + i*imageStride
+/// and writes the columns from col + i*columnOffset.
+void nabla_im2col_images_f32(const NablaConvGeometry *geometry, ptrdiff_t count, const float *x,
+                             ptrdiff_t imageStride, float *col, ptrdiff_t columnOffset);
+/// Double-precision form of nabla_im2col_images_f32.
+void nabla_im2col_images_f64(const NablaConvGeometry *geometry, ptrdiff_t count, const double *x,
+                             ptrdiff_t imageStride, double *col, ptrdiff_t columnOffset);
+/// nabla_col2im for `count` images split over the thread pool (each image's input is its own).
+void nabla_col2im_images_f32(const NablaConvGeometry *geometry, ptrdiff_t count, const float *col,
+                             ptrdiff_t columnOffset, float *x, ptrdiff_t imageStride);
+/// Double-precision form of nabla_col2im_images_f32.
+void nabla_col2im_images_f64(const NablaConvGeometry *geometry, ptrdiff_t count,
+                             const double *col, ptrdiff_t columnOffset, double *x,
+                             ptrdiff_t imageStride);
+
 /// The windows of a pooling: output row oy reads input rows rowStart[oy] + i*rowStep for
 /// i < rowCount[oy] (all inside the input, at least one), and likewise for columns.
 typedef struct {

@@ -188,3 +188,45 @@ void NAME(nabla_avg_pool_backward)(ptrdiff_t planes, const NablaPoolWindows *p,
     }
   }
 }
+
+// Several images at once, split over the pool: image i reads x + i * imageStride and owns the
+// columns from col + i * columnOffset, so images are independent in both directions.
+typedef struct {
+  const NablaConvGeometry *geometry;
+  const T *x;
+  T *col;
+  const T *colIn;
+  T *xOut;
+  ptrdiff_t imageStride, columnOffset;
+} NAME(UnfoldJob);
+
+static void NAME(im2col_images)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(UnfoldJob) *job = (const NAME(UnfoldJob) *)context;
+  for (ptrdiff_t i = begin; i < end; i++)
+    NAME(nabla_im2col)(job->geometry, job->x + i * job->imageStride, job->col + i * job->columnOffset);
+}
+
+static void NAME(col2im_images)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(UnfoldJob) *job = (const NAME(UnfoldJob) *)context;
+  for (ptrdiff_t i = begin; i < end; i++)
+    NAME(nabla_col2im)(job->geometry, job->colIn + i * job->columnOffset,
+                       job->xOut + i * job->imageStride);
+}
+
+/// Images per piece of work: enough that a piece is worth handing to another thread.
+static ptrdiff_t NAME(images_per_piece)(const NablaConvGeometry *g) {
+  ptrdiff_t perImage = g->outHeight * g->outWidth * g->channels * g->kernelHeight * g->kernelWidth;
+  return perImage >= (1 << 14) ? 1 : (1 << 14) / (perImage + 1) + 1;
+}
+
+void NAME(nabla_im2col_images)(const NablaConvGeometry *geometry, ptrdiff_t count, const T *x,
+                               ptrdiff_t imageStride, T *col, ptrdiff_t columnOffset) {
+  NAME(UnfoldJob) job = {geometry, x, col, NULL, NULL, imageStride, columnOffset};
+  nabla_parallel_range(count, NAME(images_per_piece)(geometry), NAME(im2col_images), &job);
+}
+
+void NAME(nabla_col2im_images)(const NablaConvGeometry *geometry, ptrdiff_t count, const T *col,
+                               ptrdiff_t columnOffset, T *x, ptrdiff_t imageStride) {
+  NAME(UnfoldJob) job = {geometry, NULL, NULL, col, x, imageStride, columnOffset};
+  nabla_parallel_range(count, NAME(images_per_piece)(geometry), NAME(col2im_images), &job);
+}

@@ -428,10 +428,15 @@ private struct ImagePlanes {
     _ x: Tensor, images: Range<Int>, firstChannel: Int, with geometry: NablaConvGeometry,
     into col: Tensor
   ) {
-    for (index, image) in images.enumerated() {
-      im2col(
-        geometry, x, (image * channelCount + firstChannel) * plane, into: col,
-        column: index * positions)
+    let offset = (images.lowerBound * channelCount + firstChannel) * plane
+    withUnsafePointer(to: geometry) { g in
+      if x.dtype == .float32 {
+        nabla_im2col_images_f32(
+          g, images.count, x.f32 + offset, channelCount * plane, col.f32, positions)
+      } else {
+        nabla_im2col_images_f64(
+          g, images.count, x.f64 + offset, channelCount * plane, col.f64, positions)
+      }
     }
   }
 
@@ -441,10 +446,15 @@ private struct ImagePlanes {
     _ col: Tensor, with geometry: NablaConvGeometry, into x: Tensor, images: Range<Int>,
     firstChannel: Int
   ) {
-    for (index, image) in images.enumerated() {
-      col2im(
-        geometry, col, column: index * positions, into: x,
-        (image * channelCount + firstChannel) * plane)
+    let offset = (images.lowerBound * channelCount + firstChannel) * plane
+    withUnsafePointer(to: geometry) { g in
+      if x.dtype == .float32 {
+        nabla_col2im_images_f32(
+          g, images.count, col.f32, positions, x.f32 + offset, channelCount * plane)
+      } else {
+        nabla_col2im_images_f64(
+          g, images.count, col.f64, positions, x.f64 + offset, channelCount * plane)
+      }
     }
   }
 }

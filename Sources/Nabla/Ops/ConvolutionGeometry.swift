@@ -220,31 +220,3 @@ func gemm(
       ta, tb, m, n, k, 1, a.f64 + aOffset, lda, b.f64 + bOffset, ldb, beta, c.f64 + cOffset, ldc)
   }
 }
-
-/// Unfolds the planes of `x` starting at element `offset` into the columns of `col` starting at
-/// column `column` (see nabla_im2col).
-func im2col(
-  _ geometry: NablaConvGeometry, _ x: Tensor, _ offset: Int, into col: Tensor, column: Int
-) {
-  withUnsafePointer(to: geometry) { g in
-    if x.dtype == .float32 {
-      nabla_im2col_f32(g, x.f32 + offset, col.f32 + column)
-    } else {
-      nabla_im2col_f64(g, x.f64 + offset, col.f64 + column)
-    }
-  }
-}
-
-/// Adds the columns of `col` from column `column` back into the planes of `x` starting at
-/// element `offset` (see nabla_col2im).
-func col2im(
-  _ geometry: NablaConvGeometry, _ col: Tensor, column: Int, into x: Tensor, _ offset: Int
-) {
-  withUnsafePointer(to: geometry) { g in
-    if x.dtype == .float32 {
-      nabla_col2im_f32(g, col.f32 + column, x.f32 + offset)
-    } else {
-      nabla_col2im_f64(g, col.f64 + column, x.f64 + offset)
-    }
-  }
-}
