@@ -1,32 +1,46 @@
 // Convolution and pooling loops for one element type (see prelude.h). A 1-D signal is a 2-D one of
 // height 1, so every kernel here is written once, for [channels, height, width] planes.
 
+/// The output positions x0 in [0, ow) whose input column x0*stride + offset lies in [0, width):
+/// they form one run [*first, *last).
+static inline void NAME(inside_run)(ptrdiff_t ow, ptrdiff_t stride, ptrdiff_t offset,
+                                    ptrdiff_t width, ptrdiff_t *first, ptrdiff_t *last) {
+  ptrdiff_t lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  ptrdiff_t hi = width - offset <= 0 ? 0 : (width - offset + stride - 1) / stride;
+  *first = lo < ow ? lo : ow;
+  *last = hi < *first ? *first : (hi < ow ? hi : ow);
+}
+
 void NAME(nabla_im2col)(const NablaConvGeometry *g, const T *x, T *col) {
-  const ptrdiff_t kh = g->kernelHeight, kw = g->kernelWidth;
-  const ptrdiff_t oh = g->outHeight, ow = g->outWidth;
-  const ptrdiff_t plane = g->height * g->width;
-  for (ptrdiff_t c = 0; c < g->channels; c++) {
-    const T *xc = x + c * plane;
+  // The geometry in locals: writes through col cannot make the compiler reload it.
+  const NablaConvGeometry geometry = *g;
+  const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
+  const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth;
+  const ptrdiff_t height = geometry.height, width = geometry.width, plane = height * width;
+  const ptrdiff_t sh = geometry.strideHeight, sw = geometry.strideWidth;
+  for (ptrdiff_t c = 0; c < geometry.channels; c++) {
+    const T *restrict xc = x + c * plane;
     for (ptrdiff_t i = 0; i < kh; i++) {
       for (ptrdiff_t j = 0; j < kw; j++) {
-        T *row = col + ((c * kh + i) * kw + j) * g->colStride;
+        T *restrict row = col + ((c * kh + i) * kw + j) * geometry.colStride;
+        const ptrdiff_t offset = j * geometry.dilationWidth - geometry.padLeft;
+        ptrdiff_t first, last;
+        NAME(inside_run)(ow, sw, offset, width, &first, &last);
         for (ptrdiff_t y = 0; y < oh; y++) {
-          const ptrdiff_t h = y * g->strideHeight - g->padTop + i * g->dilationHeight;
-          T *out = row + y * ow;
-          if (h < 0 || h >= g->height) {
+          const ptrdiff_t h = y * sh - geometry.padTop + i * geometry.dilationHeight;
+          T *restrict out = row + y * ow;
+          if (h < 0 || h >= height) {
             for (ptrdiff_t x0 = 0; x0 < ow; x0++) out[x0] = 0;
             continue;
           }
-          const T *xrow = xc + h * g->width;
-          const ptrdiff_t offset = j * g->dilationWidth - g->padLeft;
-          if (g->strideWidth == 1 && offset >= 0 && offset + ow <= g->width) {
-            for (ptrdiff_t x0 = 0; x0 < ow; x0++) out[x0] = xrow[offset + x0];
-            continue;
+          const T *restrict xrow = xc + h * width;
+          for (ptrdiff_t x0 = 0; x0 < first; x0++) out[x0] = 0;
+          if (sw == 1) {
+            for (ptrdiff_t x0 = first; x0 < last; x0++) out[x0] = xrow[x0 + offset];
+          } else {
+            for (ptrdiff_t x0 = first; x0 < last; x0++) out[x0] = xrow[x0 * sw + offset];
           }
-          for (ptrdiff_t x0 = 0; x0 < ow; x0++) {
-            const ptrdiff_t w = x0 * g->strideWidth + offset;
-            out[x0] = (w >= 0 && w < g->width) ? xrow[w] : 0;
-          }
+          for (ptrdiff_t x0 = last; x0 < ow; x0++) out[x0] = 0;
         }
       }
     }
@@ -34,24 +48,25 @@ void NAME(nabla_im2col)(const NablaConvGeometry *g, const T *x, T *col) {
 }
 
 void NAME(nabla_col2im)(const NablaConvGeometry *g, const T *col, T *x) {
-  const ptrdiff_t kh = g->kernelHeight, kw = g->kernelWidth;
-  const ptrdiff_t oh = g->outHeight, ow = g->outWidth;
-  const ptrdiff_t plane = g->height * g->width;
-  for (ptrdiff_t c = 0; c < g->channels; c++) {
-    T *xc = x + c * plane;
+  const NablaConvGeometry geometry = *g;  // in locals, as in im2col
+  const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
+  const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth;
+  const ptrdiff_t height = geometry.height, width = geometry.width, plane = height * width;
+  const ptrdiff_t sh = geometry.strideHeight, sw = geometry.strideWidth;
+  for (ptrdiff_t c = 0; c < geometry.channels; c++) {
+    T *restrict xc = x + c * plane;
     for (ptrdiff_t i = 0; i < kh; i++) {
       for (ptrdiff_t j = 0; j < kw; j++) {
-        const T *row = col + ((c * kh + i) * kw + j) * g->colStride;
+        const T *restrict row = col + ((c * kh + i) * kw + j) * geometry.colStride;
+        const ptrdiff_t offset = j * geometry.dilationWidth - geometry.padLeft;
+        ptrdiff_t first, last;
+        NAME(inside_run)(ow, sw, offset, width, &first, &last);
         for (ptrdiff_t y = 0; y < oh; y++) {
-          const ptrdiff_t h = y * g->strideHeight - g->padTop + i * g->dilationHeight;
-          if (h < 0 || h >= g->height) continue;
-          T *xrow = xc + h * g->width;
-          const T *in = row + y * ow;
-          const ptrdiff_t offset = j * g->dilationWidth - g->padLeft;
-          for (ptrdiff_t x0 = 0; x0 < ow; x0++) {
-            const ptrdiff_t w = x0 * g->strideWidth + offset;
-            if (w >= 0 && w < g->width) xrow[w] += in[x0];
-          }
+          const ptrdiff_t h = y * sh - geometry.padTop + i * geometry.dilationHeight;
+          if (h < 0 || h >= height) continue;
+          T *restrict xrow = xc + h * width;
+          const T *restrict in = row + y * ow;
+          for (ptrdiff_t x0 = first; x0 < last; x0++) xrow[x0 * sw + offset] += in[x0];
         }
       }
     }
