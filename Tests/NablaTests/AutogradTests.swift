@@ -215,3 +215,13 @@ import Testing
     }
   }
 }
+
+extension AutogradTests {
+  @Test func releasingTheBufferCacheKeepsTensorsIntact() {
+    let kept = Tensor.arange(0, 100_000, dtype: .float64)
+    do { _ = Tensor.ones([200_000]) * 2 }  // freed into the cache
+    BufferCache.release()
+    #expect(kept.sum().item == 4_999_950_000)
+    #expect([Float](Tensor.ones([3]) * 2) == [2, 2, 2])
+  }
+}

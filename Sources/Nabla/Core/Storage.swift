@@ -31,3 +31,10 @@ final class TensorStorage {
     return result
   }
 }
+
+/// The cache of freed tensor buffers that the kernel layer hands back out instead of asking the
+/// system for fresh memory (large sizes are kept up to 256 MiB in all).
+public enum BufferCache {
+  /// Returns every cached buffer to the system, for example after a large one-off computation.
+  public static func release() { nabla_buffer_release_cache() }
+}
