@@ -71,7 +71,12 @@ extension Tensor {
 
   /// Numbers drawn uniformly from `[low, high)`.
   ///
-  /// - Parameter generator: The source of randomness; the global one by default.
+  /// - Parameters:
+  ///   - shape: The shape of the result.
+  ///   - low: The smallest value that can be drawn.
+  ///   - high: The bound the values stay below.
+  ///   - dtype: The element type of the result.
+  ///   - generator: The source of randomness; the global one by default.
   public static func randomUniform(
     _ shape: [Int], low: Double = 0, high: Double = 1, dtype: DType = .float32,
     generator: RandomGenerator = .global
@@ -83,7 +88,12 @@ extension Tensor {
 
   /// Numbers drawn from a normal distribution.
   ///
-  /// - Parameter generator: The source of randomness; the global one by default.
+  /// - Parameters:
+  ///   - shape: The shape of the result.
+  ///   - mean: The mean of the distribution.
+  ///   - standardDeviation: The standard deviation of the distribution.
+  ///   - dtype: The element type of the result.
+  ///   - generator: The source of randomness; the global one by default.
   public static func randomNormal(
     _ shape: [Int], mean: Double = 0, standardDeviation: Double = 1, dtype: DType = .float32,
     generator: RandomGenerator = .global
@@ -95,7 +105,11 @@ extension Tensor {
 
   /// Ones with probability `probability` and zeros otherwise, as a mask of the given dtype.
   ///
-  /// - Parameter generator: The source of randomness; the global one by default.
+  /// - Parameters:
+  ///   - shape: The shape of the result.
+  ///   - probability: The probability of each element being one.
+  ///   - dtype: The element type of the result.
+  ///   - generator: The source of randomness; the global one by default.
   public static func randomBernoulli(
     _ shape: [Int], probability: Double, dtype: DType = .float32,
     generator: RandomGenerator = .global

@@ -22,6 +22,8 @@ extension Tensor {
   /// ```
   ///
   /// - Parameters:
+  ///   - weight: The kernels, [outChannels, C/groups, k].
+  ///   - bias: The bias added to each output channel, [outChannels], or nil for none.
   ///   - stride: The step between kernel positions.
   ///   - padding: Zeros added at both ends (a number, `.valid` or `.same`).
   ///   - dilation: The spacing between kernel taps.
@@ -45,6 +47,8 @@ extension Tensor {
   /// ```
   ///
   /// - Parameters:
+  ///   - weight: The kernels, [outChannels, C/groups, kh, kw].
+  ///   - bias: The bias added to each output channel, [outChannels], or nil for none.
   ///   - stride: The step between kernel positions, per axis or for both.
   ///   - padding: Zeros added on each side (numbers, `.valid` or `.same`).
   ///   - dilation: The spacing between kernel taps.

@@ -236,6 +236,7 @@ extension Tensor {
   /// Average pooling over [N, C, L] (or [C, L]), as PyTorch's `avg_pool1d`.
   ///
   /// - Parameters:
+  ///   - kernelSize: The length of each window.
   ///   - stride: The step between windows; the kernel size when nil.
   ///   - padding: Zeros added at both ends; at most half the kernel size.
   ///   - countIncludePad: Whether the padding zeros count in the divisor of border windows.

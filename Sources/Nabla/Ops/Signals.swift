@@ -20,7 +20,10 @@ public enum SignalMode: String, Sendable, CaseIterable {
 /// convolve(Tensor([1, 2, 3, 4]), Tensor([5, 6, 7]))  // [5, 16, 34, 52, 45, 28]
 /// ```
 ///
-/// - Parameter mode: `.full` (the default), `.same` or `.valid`.
+/// - Parameters:
+///   - a: The first signal, 1-D.
+///   - v: The second signal, 1-D.
+///   - mode: `.full` (the default), `.same` or `.valid`.
 public func convolve(_ a: Tensor, _ v: Tensor, mode: SignalMode = .full) -> Tensor {
   requireSignals(a, v, "convolve")
   let (long, short) = v.scalarCount > a.scalarCount ? (v, a) : (a, v)
@@ -34,7 +37,10 @@ public func convolve(_ a: Tensor, _ v: Tensor, mode: SignalMode = .full) -> Tens
 /// correlate(Tensor([1, 2, 3, 4]), Tensor([5, 6, 7]))  // valid: [38, 56]
 /// ```
 ///
-/// - Parameter mode: `.valid` (the default), `.same` or `.full`.
+/// - Parameters:
+///   - a: The first signal, 1-D.
+///   - v: The second signal, 1-D.
+///   - mode: `.valid` (the default), `.same` or `.full`.
 public func correlate(_ a: Tensor, _ v: Tensor, mode: SignalMode = .valid) -> Tensor {
   requireSignals(a, v, "correlate")
   if v.scalarCount > a.scalarCount {
