@@ -6,7 +6,7 @@
 #   docs/build.sh --preview        # then serves the Nabla archive on http://localhost:8080
 #
 # Steps: build the library targets with the compiler's symbol-graph output turned on (in a
-# scratch directory of its own, so the ordinary build is left alone), keep in each module's
+# scratch directory of its own, .build/docs, so the ordinary build is left alone), keep in each module's
 # graph only the symbols declared in that module (NablaNN and NablaOptimizers re-export Nabla,
 # whose symbols the compiler would otherwise repeat in their graphs), then run
 # `docc convert --warnings-as-errors` on each module's catalog.
@@ -36,7 +36,9 @@ command -v "$DOCC" >/dev/null 2>&1 || {
 }
 
 echo "== Building the symbol graphs"
-rm -rf "$graphs"
+# The compiler writes a module's graph only when it compiles the module, so build from a clean
+# scratch directory each time (the three library targets take well under a minute).
+rm -rf "$scratch"
 mkdir -p "$graphs/all"
 # NablaNN and NablaOptimizers between them build all three modules.
 for target in NablaNN NablaOptimizers; do

@@ -21,7 +21,12 @@ public func gradientCheck(
 /// Checks a module's gradients with respect to several inputs and every parameter, for modules
 /// called with more than one tensor.
 ///
-/// - Parameter apply: Calls the module on the inputs.
+/// - Parameters:
+///   - module: The module to check; it is converted to float64.
+///   - inputs: The inputs to call the module with.
+///   - absoluteTolerance: The error allowed regardless of size.
+///   - relativeTolerance: The error allowed per unit of the numeric gradient.
+///   - apply: Calls the module on the inputs.
 public func gradientCheck(
   _ module: Module, inputs: [Tensor], absoluteTolerance: Double = 1e-5,
   relativeTolerance: Double = 1e-3, _ apply: (Module, [Tensor]) -> Tensor

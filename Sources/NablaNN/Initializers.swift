@@ -123,6 +123,8 @@ public enum Initializer {
   /// - Parameters:
   ///   - shape: At least two dimensions, [outputs, inputs, kernel...].
   ///   - gain: A scale, usually `calculateGain(_:parameter:)` of the activation.
+  ///   - dtype: The element type of the result.
+  ///   - generator: The source of randomness; the global one by default.
   public static func xavierUniform(
     _ shape: [Int], gain: Double = 1, dtype: DType = .float32,
     generator: RandomGenerator = .global
@@ -150,9 +152,12 @@ public enum Initializer {
   /// b = 1/√fanIn.
   ///
   /// - Parameters:
+  ///   - shape: The shape of the tensor to make.
   ///   - a: The negative slope of the leaky rectifier that follows (0 for a plain ReLU).
   ///   - mode: Whether to keep the variance of the forward pass (`.fanIn`) or the backward pass.
   ///   - nonlinearity: The activation that follows; `.leakyReLU` or `.relu` are the usual ones.
+  ///   - dtype: The element type of the result.
+  ///   - generator: The source of randomness; the global one by default.
   public static func kaimingUniform(
     _ shape: [Int], a: Double = 0, mode: FanMode = .fanIn,
     nonlinearity: Nonlinearity = .leakyReLU, dtype: DType = .float32,

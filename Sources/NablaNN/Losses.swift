@@ -62,7 +62,11 @@ public func l1Loss(_ prediction: Tensor, target: Tensor, reduction: Reduction = 
 /// The smooth L1 loss, as `torch.nn.functional.smooth_l1_loss`: 0.5·d²/β where |d| < β and
 /// |d| − 0.5·β elsewhere, for d = xᵢ − yᵢ; β = 0 gives the L1 loss.
 ///
-/// - Parameter beta: Where the loss changes from quadratic to linear; not negative.
+/// - Parameters:
+///   - prediction: The model's output.
+///   - target: The values to predict, of the prediction's shape.
+///   - beta: Where the loss changes from quadratic to linear; not negative.
+///   - reduction: How the losses are combined: `.mean` (the default), `.sum` or `.none`.
 public func smoothL1Loss(
   _ prediction: Tensor, target: Tensor, beta: Double = 1, reduction: Reduction = .mean
 ) -> Tensor {
@@ -78,7 +82,11 @@ public func smoothL1Loss(
 /// The Huber loss, as `torch.nn.functional.huber_loss`: 0.5·d² where |d| < δ and
 /// δ·(|d| − 0.5·δ) elsewhere, for d = xᵢ − yᵢ. It equals δ times `smoothL1Loss` with β = δ.
 ///
-/// - Parameter delta: Where the loss changes from quadratic to linear; positive.
+/// - Parameters:
+///   - prediction: The model's output.
+///   - target: The values to predict, of the prediction's shape.
+///   - delta: Where the loss changes from quadratic to linear; positive.
+///   - reduction: How the losses are combined: `.mean` (the default), `.sum` or `.none`.
 public func huberLoss(
   _ prediction: Tensor, target: Tensor, delta: Double = 1, reduction: Reduction = .mean
 ) -> Tensor {
@@ -100,6 +108,7 @@ public func huberLoss(
 ///   - probabilities: Values in [0, 1].
 ///   - target: The targets, of the same shape, usually 0 or 1.
 ///   - weight: A rescaling of each element's loss, broadcast to the input's shape.
+///   - reduction: How the losses are combined: `.mean` (the default), `.sum` or `.none`.
 public func binaryCrossEntropy(
   _ probabilities: Tensor, target: Tensor, weight: Tensor? = nil, reduction: Reduction = .mean
 ) -> Tensor {
@@ -144,6 +153,7 @@ private func clampedLog(_ x: Tensor) -> Tensor {
 ///   - weight: A rescaling of each element's loss, broadcast to the logits' shape.
 ///   - positiveWeight: The weight p of positive examples, broadcast to the logits' shape: a [C]
 ///     tensor gives one per class of [N, C] multi-label logits.
+///   - reduction: How the losses are combined: `.mean` (the default), `.sum` or `.none`.
 public func binaryCrossEntropyWithLogits(
   _ logits: Tensor, target: Tensor, weight: Tensor? = nil, positiveWeight: Tensor? = nil,
   reduction: Reduction = .mean

@@ -175,10 +175,12 @@ public final class BatchNorm1D: BatchNormalization {
   /// Creates the layer for `featureCount` channels.
   ///
   /// - Parameters:
+  ///   - featureCount: The number of features or channels, C.
   ///   - epsilon: Added to the variance for stability.
   ///   - momentum: The weight of each batch in the running statistics (nil: cumulative average).
   ///   - affine: Whether to learn a per-channel scale and shift.
   ///   - trackRunningStats: Whether to keep running statistics for evaluation.
+  ///   - dtype: The parameters' element type.
   public init(
     _ featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
     trackRunningStats: Bool = true, dtype: DType = .float32
@@ -194,10 +196,12 @@ public final class BatchNorm2D: BatchNormalization {
   /// Creates the layer for `featureCount` channels.
   ///
   /// - Parameters:
+  ///   - featureCount: The number of features or channels, C.
   ///   - epsilon: Added to the variance for stability.
   ///   - momentum: The weight of each batch in the running statistics (nil: cumulative average).
   ///   - affine: Whether to learn a per-channel scale and shift.
   ///   - trackRunningStats: Whether to keep running statistics for evaluation.
+  ///   - dtype: The parameters' element type.
   public init(
     _ featureCount: Int, epsilon: Double = 1e-5, momentum: Double? = 0.1, affine: Bool = true,
     trackRunningStats: Bool = true, dtype: DType = .float32
@@ -231,7 +235,9 @@ public final class GroupNorm: Module, CustomStringConvertible {
   /// - Parameters:
   ///   - groupCount: The number of groups the channels are split into.
   ///   - channelCount: The number of channels, divisible by `groupCount`.
+  ///   - epsilon: The value added to the variance for numerical stability.
   ///   - affine: Whether to learn a per-channel scale and shift.
+  ///   - dtype: The parameters' element type.
   public init(
     groupCount: Int, channelCount: Int, epsilon: Double = 1e-5, affine: Bool = true,
     dtype: DType = .float32
@@ -292,9 +298,13 @@ public final class InstanceNorm2D: Module, CustomStringConvertible {
   /// Creates the layer.
   ///
   /// - Parameters:
+  ///   - featureCount: The number of features or channels, C.
+  ///   - epsilon: The value added to the variance for numerical stability.
+  ///   - momentum: The weight of each new batch's statistics in the running estimates.
   ///   - affine: Whether to learn a per-channel scale and shift (false by default, as PyTorch).
   ///   - trackRunningStats: Whether to keep running statistics and use them in evaluation
   ///     (false by default, as PyTorch).
+  ///   - dtype: The parameters' element type.
   public init(
     _ featureCount: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, affine: Bool = false,
     trackRunningStats: Bool = false, dtype: DType = .float32

@@ -56,6 +56,8 @@ public final class Conv1D: Module, CustomStringConvertible {
   /// Creates a layer mapping `inputChannels` to `outputChannels`.
   ///
   /// - Parameters:
+  ///   - inputChannels: The number of channels of the input.
+  ///   - outputChannels: The number of channels of the output.
   ///   - kernelSize: The kernel length.
   ///   - stride: The step between kernel positions.
   ///   - padding: Zeros added at both ends: a number, `.valid` or `.same`.
@@ -118,6 +120,8 @@ public final class Conv2D: Module, CustomStringConvertible {
   /// Creates a layer mapping `inputChannels` to `outputChannels`.
   ///
   /// - Parameters:
+  ///   - inputChannels: The number of channels of the input.
+  ///   - outputChannels: The number of channels of the output.
   ///   - kernelSize: The kernel's height and width (one number for a square kernel).
   ///   - stride: The step between kernel positions.
   ///   - padding: Zeros added on each side: numbers, `.valid` or `.same`.
@@ -187,9 +191,17 @@ public final class ConvTranspose1D: Module, CustomStringConvertible {
   /// Creates a layer mapping `inputChannels` to `outputChannels`.
   ///
   /// - Parameters:
+  ///   - inputChannels: The number of channels of the input.
+  ///   - outputChannels: The number of channels of the output.
+  ///   - kernelSize: The size of the kernel.
+  ///   - stride: The step between kernel positions.
+  ///   - padding: The positions trimmed from each side of the output, as PyTorch's `padding`.
   ///   - outputPadding: Extra positions at the end, smaller than the stride or the dilation.
+  ///   - dilation: The spacing between kernel taps.
   ///   - groups: The number of channel groups.
   ///   - bias: Whether to add a learned bias.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
   public init(
     _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
     padding: Int = 0, outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1,
@@ -247,9 +259,17 @@ public final class ConvTranspose2D: Module, CustomStringConvertible {
   /// Creates a layer mapping `inputChannels` to `outputChannels`.
   ///
   /// - Parameters:
+  ///   - inputChannels: The number of channels of the input.
+  ///   - outputChannels: The number of channels of the output.
+  ///   - kernelSize: The size of the kernel.
+  ///   - stride: The step between kernel positions.
+  ///   - padding: The positions trimmed from each side of the output, as PyTorch's `padding`.
   ///   - outputPadding: Extra rows and columns, smaller than the stride or the dilation.
+  ///   - dilation: The spacing between kernel taps.
   ///   - groups: The number of channel groups.
   ///   - bias: Whether to add a learned bias.
+  ///   - dtype: The parameters' element type.
+  ///   - generator: The source of the initial values; the global one by default.
   public init(
     _ inputChannels: Int, _ outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
     padding: Size2D = 0, outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1,

@@ -77,8 +77,10 @@ public final class RMSNorm: Module {
   /// Creates a layer normalizing over trailing axes of shape `normalizedShape`.
   ///
   /// - Parameters:
+  ///   - normalizedShape: The trailing dimensions to normalize over.
   ///   - epsilon: Added to the mean square; nil (the default) uses the dtype's machine epsilon.
   ///   - elementwiseAffine: Whether to learn `weight`.
+  ///   - dtype: The parameters' element type.
   public init(
     _ normalizedShape: [Int], epsilon: Double? = nil, elementwiseAffine: Bool = true,
     dtype: DType = .float32

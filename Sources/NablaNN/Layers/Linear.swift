@@ -17,6 +17,8 @@ public final class Linear: Module {
   /// Creates a layer mapping `inputSize` features to `outputSize`.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - outputSize: The number of output features.
   ///   - bias: Whether to add a learned bias.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.

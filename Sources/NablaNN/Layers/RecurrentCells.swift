@@ -201,6 +201,8 @@ public final class RNNCell: RecurrentCell {
   /// Creates a cell with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - hiddenSize: The number of features of the hidden state.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
   ///   - nonlinearity: tanh (default) or ReLU.
   ///   - dtype: The parameters' element type.
@@ -244,6 +246,8 @@ public final class LSTMCell: RecurrentCell {
   /// Creates a cell with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - hiddenSize: The number of features of the hidden state.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.
@@ -289,6 +293,8 @@ public final class GRUCell: RecurrentCell {
   /// Creates a cell with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - hiddenSize: The number of features of the hidden state.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.

@@ -168,6 +168,8 @@ public final class RNN: RecurrentLayer {
   /// Creates the layers with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - hiddenSize: The number of features of the hidden state.
   ///   - layerCount: The number of stacked layers.
   ///   - nonlinearity: tanh (default) or ReLU.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
@@ -224,6 +226,8 @@ public final class LSTM: RecurrentLayer {
   /// Creates the layers with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - hiddenSize: The number of features of the hidden state.
   ///   - layerCount: The number of stacked layers.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
   ///   - batchFirst: Whether inputs and outputs are `[batch, steps, features]`.
@@ -279,6 +283,8 @@ public final class GRU: RecurrentLayer {
   /// Creates the layers with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
+  ///   - inputSize: The number of input features.
+  ///   - hiddenSize: The number of features of the hidden state.
   ///   - layerCount: The number of stacked layers.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
   ///   - batchFirst: Whether inputs and outputs are `[batch, steps, features]`.
