@@ -201,22 +201,3 @@ extension Tensor {
     )
   }
 }
-
-// MARK: - Typed kernel calls
-
-/// C = op(A) · op(B) + beta · C on the elements of tensors at element offsets (see nabla_sgemm).
-func gemm(
-  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Tensor, _ aOffset: Int,
-  lda: Int, _ b: Tensor, _ bOffset: Int, ldb: Int, beta: Double, _ c: Tensor, _ cOffset: Int,
-  ldc: Int
-) {
-  let (ta, tb): (Int32, Int32) = (transposeA ? 1 : 0, transposeB ? 1 : 0)
-  if c.dtype == .float32 {
-    nabla_sgemm(
-      ta, tb, m, n, k, 1, a.f32 + aOffset, lda, b.f32 + bOffset, ldb, Float(beta),
-      c.f32 + cOffset, ldc)
-  } else {
-    nabla_dgemm(
-      ta, tb, m, n, k, 1, a.f64 + aOffset, lda, b.f64 + bOffset, ldb, beta, c.f64 + cOffset, ldc)
-  }
-}

@@ -60,18 +60,11 @@ extension Tensor {
     m: Int, n: Int, k: Int
   ) {
     let count = result.scalarCount / Swift.max(m * n, 1)
-    let (lda, ldb) = (transposeX ? m : k, transposeY ? k : n)
-    let (tx, ty): (Int32, Int32) = (transposeX ? 1 : 0, transposeY ? 1 : 0)
     for index in 0..<count {
-      if x.dtype == .float32 {
-        nabla_sgemm(
-          tx, ty, m, n, k, 1, x.f32 + index * m * k, lda, y.f32 + index * k * n, ldb, 0,
-          result.f32 + index * m * n, n)
-      } else {
-        nabla_dgemm(
-          tx, ty, m, n, k, 1, x.f64 + index * m * k, lda, y.f64 + index * k * n, ldb, 0,
-          result.f64 + index * m * n, n)
-      }
+      Nabla.gemm(
+        transposeA: transposeX, transposeB: transposeY, m: m, n: n, k: k, x, index * m * k,
+        lda: transposeX ? m : k, y, index * k * n, ldb: transposeY ? k : n, beta: 0, result,
+        index * m * n, ldc: n)
     }
   }
 }
@@ -111,8 +104,9 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
       strides: [outFeatures, 1], shape: [rows, outFeatures])
   }
   let beta = bias == nil ? 0.0 : 1.0
-  Tensor.gemm2D(
-    input, false, weight, true, into: result, m: rows, n: outFeatures, k: inFeatures, beta: beta)
+  gemm(
+    transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
+    lda: inFeatures, weight, 0, ldb: inFeatures, beta: beta, result, 0, ldc: outFeatures)
   let inputs = [input, weight] + (bias.map { [$0] } ?? [])
   let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
   let (x, w) = (input.detached(), weight.detached())
@@ -120,12 +114,16 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
     var gradients: [Tensor?] = [nil, nil]
     if needInput {
       let dx = Tensor(empty: x.shape, dtype: x.dtype)
-      Tensor.gemm2D(g, false, w, false, into: dx, m: rows, n: inFeatures, k: outFeatures)
+      gemm(
+        transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, 0,
+        lda: outFeatures, w, 0, ldb: inFeatures, beta: 0, dx, 0, ldc: inFeatures)
       gradients[0] = dx
     }
     if needWeight {
       let dw = Tensor(empty: w.shape, dtype: w.dtype)
-      Tensor.gemm2D(g, true, x, false, into: dw, m: outFeatures, n: inFeatures, k: rows)
+      gemm(
+        transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, 0,
+        lda: outFeatures, x, 0, ldb: inFeatures, beta: 0, dw, 0, ldc: inFeatures)
       gradients[1] = dw
     }
     if bias != nil { gradients.append(g.reshaped([rows, outFeatures]).sum(alongAxes: [0])) }
@@ -134,19 +132,19 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
   return result
 }
 
-extension Tensor {
-  /// result = op(x)·op(y) + beta·result for row-major matrices stored contiguously; op(x) is
-  /// m x k and op(y) k x n.
-  static func gemm2D(
-    _ x: Tensor, _ transposeX: Bool, _ y: Tensor, _ transposeY: Bool, into result: Tensor,
-    m: Int, n: Int, k: Int, beta: Double = 0
-  ) {
-    let (lda, ldb) = (transposeX ? m : k, transposeY ? k : n)
-    let (tx, ty): (Int32, Int32) = (transposeX ? 1 : 0, transposeY ? 1 : 0)
-    if x.dtype == .float32 {
-      nabla_sgemm(tx, ty, m, n, k, 1, x.f32, lda, y.f32, ldb, Float(beta), result.f32, n)
-    } else {
-      nabla_dgemm(tx, ty, m, n, k, 1, x.f64, lda, y.f64, ldb, beta, result.f64, n)
-    }
+/// C = op(A) · op(B) + beta · C on the elements of tensors at element offsets (see nabla_sgemm).
+func gemm(
+  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Tensor, _ aOffset: Int,
+  lda: Int, _ b: Tensor, _ bOffset: Int, ldb: Int, beta: Double, _ c: Tensor, _ cOffset: Int,
+  ldc: Int
+) {
+  let (ta, tb): (Int32, Int32) = (transposeA ? 1 : 0, transposeB ? 1 : 0)
+  if c.dtype == .float32 {
+    nabla_sgemm(
+      ta, tb, m, n, k, 1, a.f32 + aOffset, lda, b.f32 + bOffset, ldb, Float(beta),
+      c.f32 + cOffset, ldc)
+  } else {
+    nabla_dgemm(
+      ta, tb, m, n, k, 1, a.f64 + aOffset, lda, b.f64 + bOffset, ldb, beta, c.f64 + cOffset, ldc)
   }
 }
