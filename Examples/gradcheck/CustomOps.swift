@@ -34,11 +34,12 @@ final class LearnableSwish: Module {
 /// 1 / (1 + |x|)². Here the tape does not derive the gradient; the rule supplies it, and the
 /// gradient check is what shows the rule is right.
 func softsign(_ x: Tensor) -> Tensor {
-  Tensor.customOperation("softsign", inputs: [x], forward: { $0[0] / (1 + $0[0].abs()) }) {
-    gradient, inputs, _ in
-    let denominator = 1 + inputs[0].abs()
-    return [gradient / (denominator * denominator)]
-  }
+  Tensor.customOperation(
+    "softsign", inputs: [x], forward: { $0[0] / (1 + $0[0].abs()) },
+    backward: { gradient, inputs, _ in
+      let denominator = 1 + inputs[0].abs()
+      return [gradient / (denominator * denominator)]
+    })
 }
 
 /// A buggy version of x², as written by someone who detached a tensor by mistake: the tape sees

@@ -177,9 +177,9 @@ import Testing
 @Suite struct CustomOperationTests {
   /// x³ with its derivative 3x², as a user would write it.
   private func cube(_ x: Tensor) -> Tensor {
-    Tensor.customOperation("cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] }) {
-      gradient, inputs, _ in [gradient * 3 * inputs[0] * inputs[0]]
-    }
+    Tensor.customOperation(
+      "cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] },
+      backward: { gradient, inputs, _ in [gradient * 3 * inputs[0] * inputs[0]] })
   }
 
   @Test func aCustomOperationTakesPartInBackward() {
@@ -194,9 +194,9 @@ import Testing
 
   @Test func aWrongBackwardRuleIsCaughtByTheGradientCheck() {
     let wrong = { (x: Tensor) in
-      Tensor.customOperation("cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] }) {
-        gradient, inputs, _ in [gradient * 2 * inputs[0] * inputs[0]]
-      }
+      Tensor.customOperation(
+        "cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] },
+        backward: { gradient, inputs, _ in [gradient * 2 * inputs[0] * inputs[0]] })
     }
     let result = gradientCheck(at: [randomDouble([5], seed: 42)]) { wrong($0[0]) }
     #expect(!result.passed)
@@ -205,10 +205,11 @@ import Testing
   @Test func twoInputsGetTheirOwnGradients() {
     // f(a, b) = a·b² with ∂f/∂a = b², ∂f/∂b = 2ab.
     let product = { (a: Tensor, b: Tensor) in
-      Tensor.customOperation("ab2", inputs: [a, b], forward: { $0[0] * $0[1] * $0[1] }) {
-        gradient, inputs, _ in
-        [gradient * inputs[1] * inputs[1], gradient * 2 * inputs[0] * inputs[1]]
-      }
+      Tensor.customOperation(
+        "ab2", inputs: [a, b], forward: { $0[0] * $0[1] * $0[1] },
+        backward: { gradient, inputs, _ in
+          [gradient * inputs[1] * inputs[1], gradient * 2 * inputs[0] * inputs[1]]
+        })
     }
     expectGradients([randomDouble([4], seed: 43), randomDouble([4], seed: 44)]) {
       product($0[0], $0[1])

@@ -9,9 +9,9 @@ extension Tensor {
   ///
   /// ```swift
   /// func cube(_ x: Tensor) -> Tensor {
-  ///   Tensor.customOperation("cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] }) {
-  ///     gradient, inputs, _ in [gradient * 3 * inputs[0] * inputs[0]]
-  ///   }
+  ///   Tensor.customOperation(
+  ///     "cube", inputs: [x], forward: { $0[0] * $0[0] * $0[0] },
+  ///     backward: { gradient, inputs, _ in [gradient * 3 * inputs[0] * inputs[0]] })
   /// }
   /// ```
   ///
