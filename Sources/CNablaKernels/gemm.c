@@ -23,7 +23,6 @@
 // A micro-kernel over MR rows and NV vectors of LANES columns: MR * NV accumulators, one
 // broadcast of A and NV loads of B per step. The loops over the tile are unrolled so that the
 // accumulators live in registers.
-#define UNROLLED _Pragma("clang loop unroll(full)")
 #define DEFINE_MICRO_KERNEL(NAME_, ATTRIBUTES, T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE,  \
                             ZERO)                                                                \
   ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc, T alpha, \

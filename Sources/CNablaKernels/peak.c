@@ -2,8 +2,7 @@
 // independent 512-bit FMA chains (enough to hide the latency on two FMA units), or 256-bit ones
 // where AVX-512 is missing. Nothing in the library depends on it.
 #include "CNablaKernels.h"
-
-#define UNROLLED _Pragma("clang loop unroll(full)")
+#include "templates/prelude.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -7,6 +7,9 @@
 #define NABLA_CAT(a, b) NABLA_CAT2(a, b)
 #define NAME(base) NABLA_CAT(base, SUFFIX)
 
+// Asks clang to unroll a short fixed loop completely (so vector accumulators stay in registers).
+#define UNROLLED _Pragma("clang loop unroll(full)")
+
 #include <math.h>
 #include <string.h>
 

@@ -128,9 +128,14 @@ public struct Tensor {
     as type: Element.Type, _ body: (UnsafeMutableBufferPointer<Element>) throws -> Result
   ) rethrows -> Result {
     checkElementType(type)
-    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    makeUnique()
     let pointer = storage.data.assumingMemoryBound(to: Element.self)
     return try body(UnsafeMutableBufferPointer(start: pointer, count: scalarCount))
+  }
+
+  /// Gives the tensor a buffer of its own, copying when another tensor shares it.
+  mutating func makeUnique() {
+    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
   }
 
   /// Gives read access to the elements as `Element` (which must match `dtype`).

@@ -85,9 +85,4 @@ extension Tensor {
     }
     return result
   }
-
-  /// Gives the tensor a buffer of its own, copying when another tensor shares it.
-  mutating func makeUnique() {
-    if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-  }
 }
