@@ -12,13 +12,16 @@
 #define SUFFIX f32
 #define ACTIVATION_TANH(x) nabla_activation_tanhf(x)
 #define ACTIVATION_EXP(x) nabla_activation_expf(x)
+#define GEMM nabla_sgemm
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
 #include "templates/conv.h"
+#include "templates/conv_images.h"
 #undef T
 #undef SUFFIX
+#undef GEMM
 
 #undef ACTIVATION_TANH
 #undef ACTIVATION_EXP
@@ -26,10 +29,13 @@
 #define SUFFIX f64
 #define ACTIVATION_TANH(x) tanh(x)
 #define ACTIVATION_EXP(x) exp(x)
+#define GEMM nabla_dgemm
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
 #include "templates/conv.h"
+#include "templates/conv_images.h"
 #undef T
 #undef SUFFIX
+#undef GEMM

@@ -180,24 +180,32 @@ import Testing
     expectClose([(y * z).sum().item], [(x * back).sum().item], tolerance: 1e-10)
   }
 
-  /// Large images are processed a few at a time (the im2col buffer is bounded): here chunks of
-  /// two images and one. The batch must give what each image gives alone, forward and backward.
-  @Test func chunkedBatchesMatchSingleImages() {
-    let x = randomDouble([3, 8, 105, 105], seed: 40)
-    let w = randomDouble([4, 8, 3, 3], seed: 41)
+  /// Images are convolved in slabs: several small images side by side in one im2col matrix, or
+  /// one large image at a time, and the weight gradient is summed over slices of the batch. Either
+  /// way the batch must give what each image gives alone, forward and backward.
+  @Test(arguments: [[3, 8, 105, 105], [37, 6, 9, 4]])
+  func slabsMatchSingleImages(shape: [Int]) {
+    let x = randomDouble(shape, seed: 40)
+    let w = randomDouble([4, shape[1], 3, 3], seed: 41)
+    let b = randomDouble([4], seed: 43)
     let t = randomDouble([4, 8, 3, 3], seed: 42)
     func run(_ input: Tensor) -> (output: [Double], input: [Double], weights: [Double]) {
-      let (xi, wi, ti) = (input.requiringGrad(), w.requiringGrad(), t.requiringGrad())
-      let y = xi.conv2d(weight: wi, padding: 1)
+      let (xi, wi, bi, ti) = (
+        input.requiringGrad(), w.requiringGrad(), b.requiringGrad(), t.requiringGrad()
+      )
+      let y = xi.conv2d(weight: wi, bias: bi, stride: [1, 2], padding: 1)
       let z = y.convTranspose2d(weight: ti, groups: 2)
       z.backward(gradient: Tensor.ones(like: z))
-      return ([Double](z), [Double](xi.grad!), [Double](wi.grad!) + [Double](ti.grad!))
+      return (
+        [Double](z), [Double](xi.grad!),
+        [Double](wi.grad!) + [Double](bi.grad!) + [Double](ti.grad!)
+      )
     }
     let batch = run(x)
     var outputs: [Double] = []
     var inputs: [Double] = []
     var weights = [Double](repeating: 0, count: batch.weights.count)
-    for image in 0..<3 {
+    for image in 0..<shape[0] {
       let single = run(x[image..<image + 1])
       outputs += single.output
       inputs += single.input
@@ -206,5 +214,25 @@ import Testing
     expectClose(batch.output, outputs, tolerance: 1e-10)
     expectClose(batch.input, inputs, tolerance: 1e-10)
     expectClose(batch.weights, weights, tolerance: 1e-9)
+  }
+
+  /// The convolution's values and gradients do not depend on how many threads compute them.
+  @Test func threadCountDoesNotChangeResults() {
+    let x = Tensor.randomNormal([50, 5, 30], generator: RandomGenerator(seed: 44))
+    let w = Tensor.randomNormal([10, 5, 3], generator: RandomGenerator(seed: 45))
+    let b = Tensor.randomNormal([10], generator: RandomGenerator(seed: 46))
+    func run() -> [Float] {
+      let (xi, wi, bi) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
+      let y = xi.conv1d(weight: wi, bias: bi, stride: 2, padding: 1)
+      (y * y).sum().backward()
+      return [Float](y) + [Float](xi.grad!) + [Float](wi.grad!) + [Float](bi.grad!)
+    }
+    defer { Parallelism.threadCount = 0 }
+    Parallelism.threadCount = 1
+    let reference = run()
+    for threads in [2, 3] {
+      Parallelism.threadCount = threads
+      #expect(run() == reference, "\(threads) threads")
+    }
   }
 }

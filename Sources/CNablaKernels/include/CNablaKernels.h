@@ -317,32 +317,57 @@ typedef struct {
   ptrdiff_t colStride;
 } NablaConvGeometry;
 
-/// col[(c, i, j), (y, x)] = x[c, y*sh - padTop + i*dh, x*sw - padLeft + j*dw], or 0 outside the
-/// input: col has channels * kh * kw rows of outHeight * outWidth, colStride apart.
-void nabla_im2col_f32(const NablaConvGeometry *geometry, const float *x, float *col);
+/// The im2col matrices of `count` images side by side: image n reads x + n*imageStride and owns
+/// the columns from n*outHeight*outWidth, and col[(c, i, j), (n, y, x)] =
+/// x_n[c, y*sh - padTop + i*dh, x*sw - padLeft + j*dw], or 0 outside the input; col has
+/// channels * kh * kw rows, colStride apart.
+void nabla_im2col_f32(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
+                      const float *x, float *col);
 /// Double-precision form of nabla_im2col_f32.
-void nabla_im2col_f64(const NablaConvGeometry *geometry, const double *x, double *col);
+void nabla_im2col_f64(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
+                      const double *x, double *col);
 
 /// The adjoint of im2col: adds every entry of col into the input position it was read from
 /// (x is accumulated into, not cleared).
-void nabla_col2im_f32(const NablaConvGeometry *geometry, const float *col, float *x);
+void nabla_col2im_f32(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
+                      const float *col, float *x);
 /// Double-precision form of nabla_col2im_f32.
-void nabla_col2im_f64(const NablaConvGeometry *geometry, const double *col, double *x);
+void nabla_col2im_f64(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
+                      const double *col, double *x);
 
-/// nabla_im2col for `count` images split over the thread pool: image i reads x + i*imageStride
-/// and writes the columns from col + i*columnOffset.
-void nabla_im2col_images_f32(const NablaConvGeometry *geometry, ptrdiff_t count, const float *x,
-                             ptrdiff_t imageStride, float *col, ptrdiff_t columnOffset);
-/// Double-precision form of nabla_im2col_images_f32.
-void nabla_im2col_images_f64(const NablaConvGeometry *geometry, ptrdiff_t count, const double *x,
-                             ptrdiff_t imageStride, double *col, ptrdiff_t columnOffset);
-/// nabla_col2im for `count` images split over the thread pool (each image's input is its own).
-void nabla_col2im_images_f32(const NablaConvGeometry *geometry, ptrdiff_t count, const float *col,
-                             ptrdiff_t columnOffset, float *x, ptrdiff_t imageStride);
-/// Double-precision form of nabla_col2im_images_f32.
-void nabla_col2im_images_f64(const NablaConvGeometry *geometry, ptrdiff_t count,
-                             const double *col, ptrdiff_t columnOffset, double *x,
-                             ptrdiff_t imageStride);
+/// Convolution image by image (each image's im2col matrix stays in cache): for every image n and
+/// group g, output_n_g = W_g · im2col(input_n_g) + bias_g. The geometry describes one group of one
+/// image (its colStride is ignored); W_g is the `rows` x fields block at row g·rows of `weight`
+/// (fields = channels·kh·kw); images are [groups·channels, height, width] on the input side and
+/// [groups·rows, outHeight, outWidth] on the output side. `bias` (groups·rows) may be NULL.
+void nabla_conv_images_forward_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                   ptrdiff_t groups, ptrdiff_t rows, const float *input,
+                                   const float *weight, const float *bias, float *output);
+/// Double-precision form of nabla_conv_images_forward_f32.
+void nabla_conv_images_forward_f64(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                   ptrdiff_t groups, ptrdiff_t rows, const double *input,
+                                   const double *weight, const double *bias, double *output);
+/// The adjoint of the convolution's input: input_n_g = col2im(W_gᵀ · output_n_g), in the layout of
+/// nabla_conv_images_forward_f32. `input` is overwritten.
+void nabla_conv_images_fold_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                ptrdiff_t groups, ptrdiff_t rows, const float *weight,
+                                const float *output, float *input);
+/// Double-precision form of nabla_conv_images_fold_f32.
+void nabla_conv_images_fold_f64(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                ptrdiff_t groups, ptrdiff_t rows, const double *weight,
+                                const double *output, double *input);
+/// The adjoint of the convolution's weight: weightGradient_g = Σ_n output_n_g · im2col(input_n_g)ᵀ
+/// and, unless NULL, biasGradient = the sums of the output rows; both are overwritten. The sums
+/// run in an order that does not depend on the thread count.
+void nabla_conv_images_weight_gradient_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                           ptrdiff_t groups, ptrdiff_t rows, const float *input,
+                                           const float *output, float *weightGradient,
+                                           float *biasGradient);
+/// Double-precision form of nabla_conv_images_weight_gradient_f32.
+void nabla_conv_images_weight_gradient_f64(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                           ptrdiff_t groups, ptrdiff_t rows, const double *input,
+                                           const double *output, double *weightGradient,
+                                           double *biasGradient);
 
 /// The windows of a pooling: output row oy reads input rows rowStart[oy] + i*rowStep for
 /// i < rowCount[oy] (all inside the input, at least one), and likewise for columns.

@@ -11,62 +11,72 @@ static inline void NAME(inside_run)(ptrdiff_t ow, ptrdiff_t stride, ptrdiff_t of
   *last = hi < *first ? *first : (hi < ow ? hi : ow);
 }
 
-void NAME(nabla_im2col)(const NablaConvGeometry *g, const T *x, T *col) {
+void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+                       const T *x, T *col) {
   // The geometry in locals: writes through col cannot make the compiler reload it.
   const NablaConvGeometry geometry = *g;
   const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
-  const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth;
+  const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth, positions = oh * ow;
   const ptrdiff_t height = geometry.height, width = geometry.width, plane = height * width;
   const ptrdiff_t sh = geometry.strideHeight, sw = geometry.strideWidth;
   for (ptrdiff_t c = 0; c < geometry.channels; c++) {
-    const T *restrict xc = x + c * plane;
     for (ptrdiff_t i = 0; i < kh; i++) {
+      // Output rows top ..< bottom read inside the input; the others read padding only.
+      const ptrdiff_t rowOffset = i * geometry.dilationHeight - geometry.padTop;
+      ptrdiff_t top, bottom;
+      NAME(inside_run)(oh, sh, rowOffset, height, &top, &bottom);
       for (ptrdiff_t j = 0; j < kw; j++) {
         T *restrict row = col + ((c * kh + i) * kw + j) * geometry.colStride;
         const ptrdiff_t offset = j * geometry.dilationWidth - geometry.padLeft;
         ptrdiff_t first, last;
         NAME(inside_run)(ow, sw, offset, width, &first, &last);
-        for (ptrdiff_t y = 0; y < oh; y++) {
-          const ptrdiff_t h = y * sh - geometry.padTop + i * geometry.dilationHeight;
-          T *restrict out = row + y * ow;
-          if (h < 0 || h >= height) {
-            for (ptrdiff_t x0 = 0; x0 < ow; x0++) out[x0] = 0;
-            continue;
+        for (ptrdiff_t n = 0; n < count; n++) {
+          const T *restrict xc = x + n * imageStride + c * plane;
+          T *restrict image = row + n * positions;
+          for (ptrdiff_t p = 0; p < top * ow; p++) image[p] = 0;
+          for (ptrdiff_t y = top; y < bottom; y++) {
+            const T *restrict xrow = xc + (y * sh + rowOffset) * width;
+            T *restrict out = image + y * ow;
+            for (ptrdiff_t x0 = 0; x0 < first; x0++) out[x0] = 0;
+            if (sw == 1) {
+              for (ptrdiff_t x0 = first; x0 < last; x0++) out[x0] = xrow[x0 + offset];
+            } else {
+              for (ptrdiff_t x0 = first; x0 < last; x0++) out[x0] = xrow[x0 * sw + offset];
+            }
+            for (ptrdiff_t x0 = last; x0 < ow; x0++) out[x0] = 0;
           }
-          const T *restrict xrow = xc + h * width;
-          for (ptrdiff_t x0 = 0; x0 < first; x0++) out[x0] = 0;
-          if (sw == 1) {
-            for (ptrdiff_t x0 = first; x0 < last; x0++) out[x0] = xrow[x0 + offset];
-          } else {
-            for (ptrdiff_t x0 = first; x0 < last; x0++) out[x0] = xrow[x0 * sw + offset];
-          }
-          for (ptrdiff_t x0 = last; x0 < ow; x0++) out[x0] = 0;
+          for (ptrdiff_t p = bottom * ow; p < positions; p++) image[p] = 0;
         }
       }
     }
   }
 }
 
-void NAME(nabla_col2im)(const NablaConvGeometry *g, const T *col, T *x) {
+void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+                       const T *col, T *x) {
   const NablaConvGeometry geometry = *g;  // in locals, as in im2col
   const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
-  const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth;
+  const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth, positions = oh * ow;
   const ptrdiff_t height = geometry.height, width = geometry.width, plane = height * width;
   const ptrdiff_t sh = geometry.strideHeight, sw = geometry.strideWidth;
   for (ptrdiff_t c = 0; c < geometry.channels; c++) {
-    T *restrict xc = x + c * plane;
     for (ptrdiff_t i = 0; i < kh; i++) {
+      const ptrdiff_t rowOffset = i * geometry.dilationHeight - geometry.padTop;
+      ptrdiff_t top, bottom;
+      NAME(inside_run)(oh, sh, rowOffset, height, &top, &bottom);
       for (ptrdiff_t j = 0; j < kw; j++) {
         const T *restrict row = col + ((c * kh + i) * kw + j) * geometry.colStride;
         const ptrdiff_t offset = j * geometry.dilationWidth - geometry.padLeft;
         ptrdiff_t first, last;
         NAME(inside_run)(ow, sw, offset, width, &first, &last);
-        for (ptrdiff_t y = 0; y < oh; y++) {
-          const ptrdiff_t h = y * sh - geometry.padTop + i * geometry.dilationHeight;
-          if (h < 0 || h >= height) continue;
-          T *restrict xrow = xc + h * width;
-          const T *restrict in = row + y * ow;
-          for (ptrdiff_t x0 = first; x0 < last; x0++) xrow[x0 * sw + offset] += in[x0];
+        for (ptrdiff_t n = 0; n < count; n++) {
+          T *restrict xc = x + n * imageStride + c * plane;
+          const T *restrict image = row + n * positions;
+          for (ptrdiff_t y = top; y < bottom; y++) {
+            T *restrict xrow = xc + (y * sh + rowOffset) * width;
+            const T *restrict in = image + y * ow;
+            for (ptrdiff_t x0 = first; x0 < last; x0++) xrow[x0 * sw + offset] += in[x0];
+          }
         }
       }
     }
@@ -116,30 +126,35 @@ static void NAME(max_pool_planes)(void *context, ptrdiff_t begin, ptrdiff_t end)
 
 // The most common pooling, 2 x 2 windows two apart with no padding or dilation, without the
 // general window bookkeeping: each output compares four inputs, keeping the first of ties and
-// letting NaN win, as the general loop does.
+// letting NaN win.
 static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(MaxPoolJob) *job = (const NAME(MaxPoolJob) *)context;
   const ptrdiff_t width = job->windows.width, plane = job->windows.height * width;
   const ptrdiff_t outHeight = job->windows.outHeight, outWidth = job->windows.outWidth;
   for (ptrdiff_t c = begin; c < end; c++) {
-    const T *restrict xc = job->x + c * plane;
-    T *restrict yc = job->y + c * outHeight * outWidth;
-    int64_t *restrict ac = job->argmax + c * outHeight * outWidth;
     for (ptrdiff_t oy = 0; oy < outHeight; oy++) {
-      const ptrdiff_t top = 2 * oy * width;
+      const T *restrict top = job->x + c * plane + 2 * oy * width;
+      const T *restrict bottom = top + width;
+      T *restrict y = job->y + (c * outHeight + oy) * outWidth;
+      int64_t *restrict argmax = job->argmax + (c * outHeight + oy) * outWidth;
+      // Selects, not branches: on real data which of the four wins is unpredictable.
       for (ptrdiff_t ox = 0; ox < outWidth; ox++) {
-        const ptrdiff_t at[4] = {top + 2 * ox, top + 2 * ox + 1, top + width + 2 * ox,
-                                 top + width + 2 * ox + 1};
-        T best = xc[at[0]];
-        int64_t where = at[0];
-        for (int k = 1; k < 4; k++) {
-          const T v = xc[at[k]];
-          const int wins = v > best || (v != v && best == best);
-          best = wins ? v : best;
-          where = wins ? at[k] : where;
-        }
-        yc[oy * outWidth + ox] = best;
-        ac[oy * outWidth + ox] = where;
+        T best = top[2 * ox];
+        int32_t where = 0;
+        T v = top[2 * ox + 1];
+        int wins = v > best || v != v;
+        best = wins ? v : best;
+        where = wins ? 1 : where;
+        v = bottom[2 * ox];
+        wins = v > best || v != v;
+        best = wins ? v : best;
+        where = wins ? 2 : where;
+        v = bottom[2 * ox + 1];
+        wins = v > best || v != v;
+        best = wins ? v : best;
+        where = wins ? 3 : where;
+        y[ox] = best;
+        argmax[ox] = 2 * oy * width + 2 * ox + (where >> 1) * width + (where & 1);
       }
     }
   }
@@ -202,46 +217,4 @@ void NAME(nabla_avg_pool_backward)(ptrdiff_t planes, const NablaPoolWindows *p,
       }
     }
   }
-}
-
-// Several images at once, split over the pool: image i reads x + i * imageStride and owns the
-// columns from col + i * columnOffset, so images are independent in both directions.
-typedef struct {
-  const NablaConvGeometry *geometry;
-  const T *x;
-  T *col;
-  const T *colIn;
-  T *xOut;
-  ptrdiff_t imageStride, columnOffset;
-} NAME(UnfoldJob);
-
-static void NAME(im2col_images)(void *context, ptrdiff_t begin, ptrdiff_t end) {
-  const NAME(UnfoldJob) *job = (const NAME(UnfoldJob) *)context;
-  for (ptrdiff_t i = begin; i < end; i++)
-    NAME(nabla_im2col)(job->geometry, job->x + i * job->imageStride, job->col + i * job->columnOffset);
-}
-
-static void NAME(col2im_images)(void *context, ptrdiff_t begin, ptrdiff_t end) {
-  const NAME(UnfoldJob) *job = (const NAME(UnfoldJob) *)context;
-  for (ptrdiff_t i = begin; i < end; i++)
-    NAME(nabla_col2im)(job->geometry, job->colIn + i * job->columnOffset,
-                       job->xOut + i * job->imageStride);
-}
-
-/// Images per piece of work: enough that a piece is worth handing to another thread.
-static ptrdiff_t NAME(images_per_piece)(const NablaConvGeometry *g) {
-  ptrdiff_t perImage = g->outHeight * g->outWidth * g->channels * g->kernelHeight * g->kernelWidth;
-  return perImage >= (1 << 14) ? 1 : (1 << 14) / (perImage + 1) + 1;
-}
-
-void NAME(nabla_im2col_images)(const NablaConvGeometry *geometry, ptrdiff_t count, const T *x,
-                               ptrdiff_t imageStride, T *col, ptrdiff_t columnOffset) {
-  NAME(UnfoldJob) job = {geometry, x, col, NULL, NULL, imageStride, columnOffset};
-  nabla_parallel_range(count, NAME(images_per_piece)(geometry), NAME(im2col_images), &job);
-}
-
-void NAME(nabla_col2im_images)(const NablaConvGeometry *geometry, ptrdiff_t count, const T *col,
-                               ptrdiff_t columnOffset, T *x, ptrdiff_t imageStride) {
-  NAME(UnfoldJob) job = {geometry, NULL, NULL, col, x, imageStride, columnOffset};
-  nabla_parallel_range(count, NAME(images_per_piece)(geometry), NAME(col2im_images), &job);
 }

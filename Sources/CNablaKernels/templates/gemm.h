@@ -38,6 +38,42 @@ static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, const T *b, T *c, ptr
 /// Element (i, p) of op(A).
 #define OP_A(i, p) (transA ? a[(p) * lda + (i)] : a[(i) * lda + (p)])
 
+typedef T NAME(Vector4) __attribute__((ext_vector_type(4)));
+
+/// dst[p * ldd + i] = src[i * lds + p] for i < rows, p < columns: a transposing copy, by 4 x 4
+/// blocks transposed in registers where the block is whole.
+static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows, ptrdiff_t columns,
+                                 T *dst, ptrdiff_t ldd) {
+  ptrdiff_t i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const T *s = src + i * lds;
+    ptrdiff_t p = 0;
+    for (; p + 4 <= columns; p += 4) {
+      NAME(Vector4) r0, r1, r2, r3;
+      memcpy(&r0, s + p, sizeof r0);
+      memcpy(&r1, s + lds + p, sizeof r1);
+      memcpy(&r2, s + 2 * lds + p, sizeof r2);
+      memcpy(&r3, s + 3 * lds + p, sizeof r3);
+      NAME(Vector4) t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5);
+      NAME(Vector4) t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+      NAME(Vector4) t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5);
+      NAME(Vector4) t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+      NAME(Vector4) c0 = __builtin_shufflevector(t0, t2, 0, 1, 4, 5);
+      NAME(Vector4) c1 = __builtin_shufflevector(t0, t2, 2, 3, 6, 7);
+      NAME(Vector4) c2 = __builtin_shufflevector(t1, t3, 0, 1, 4, 5);
+      NAME(Vector4) c3 = __builtin_shufflevector(t1, t3, 2, 3, 6, 7);
+      memcpy(dst + p * ldd + i, &c0, sizeof c0);
+      memcpy(dst + (p + 1) * ldd + i, &c1, sizeof c1);
+      memcpy(dst + (p + 2) * ldd + i, &c2, sizeof c2);
+      memcpy(dst + (p + 3) * ldd + i, &c3, sizeof c3);
+    }
+    for (; p < columns; p++)
+      for (ptrdiff_t r = 0; r < 4; r++) dst[p * ldd + i + r] = s[r * lds + p];
+  }
+  for (; i < rows; i++)
+    for (ptrdiff_t p = 0; p < columns; p++) dst[p * ldd + i] = src[i * lds + p];
+}
+
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into MR-row panels, zero-padding the last one.
 static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
                          ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
@@ -49,15 +85,10 @@ static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, pt
         for (ptrdiff_t i = 0; i < rows; i++) packed[p * mr + i] = source[i];
         for (ptrdiff_t i = rows; i < mr; i++) packed[p * mr + i] = 0;
       }
-    } else {  // read each row of A along p, scatter into the (L1-sized) panel
-      for (ptrdiff_t i = 0; i < mr; i++) {
-        const T *source = a + (i0 + ir + i) * lda + p0;
-        if (i < rows) {
-          for (ptrdiff_t p = 0; p < kc; p++) packed[p * mr + i] = source[p];
-        } else {
-          for (ptrdiff_t p = 0; p < kc; p++) packed[p * mr + i] = 0;
-        }
-      }
+    } else {  // rows of A run along p: transpose them into the panel
+      NAME(transpose_copy)(a + (i0 + ir) * lda + p0, lda, rows, kc, packed, mr);
+      for (ptrdiff_t p = 0; p < kc; p++)
+        for (ptrdiff_t i = rows; i < mr; i++) packed[p * mr + i] = 0;
     }
     packed += mr * kc;
   }
@@ -68,24 +99,15 @@ static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, pt
                          ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
   for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
     ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
-    if (transB) {  // op(B) columns are B's rows: read each along p, scatter into the panel
-      for (ptrdiff_t j = 0; j < nr; j++) {
-        const T *source = b + (j0 + jr + j) * ldb + p0;
-        if (j < columns) {
-          for (ptrdiff_t p = 0; p < kc; p++) packed[p * nr + j] = source[p];
-        } else {
-          for (ptrdiff_t p = 0; p < kc; p++) packed[p * nr + j] = 0;
-        }
-      }
+    if (transB) {  // op(B) columns are B's rows, running along p: transpose them into the panel
+      NAME(transpose_copy)(b + (j0 + jr) * ldb + p0, ldb, columns, kc, packed, nr);
+      for (ptrdiff_t p = 0; p < kc; p++)
+        for (ptrdiff_t j = columns; j < nr; j++) packed[p * nr + j] = 0;
     } else {
       for (ptrdiff_t p = 0; p < kc; p++) {
         const T *source = b + (p0 + p) * ldb + j0 + jr;
-        if (columns == nr) {
-          memcpy(packed + p * nr, source, sizeof(T) * (size_t)nr);
-        } else {
-          for (ptrdiff_t j = 0; j < columns; j++) packed[p * nr + j] = source[j];
-          for (ptrdiff_t j = columns; j < nr; j++) packed[p * nr + j] = 0;
-        }
+        for (ptrdiff_t j = 0; j < columns; j++) packed[p * nr + j] = source[j];
+        for (ptrdiff_t j = columns; j < nr; j++) packed[p * nr + j] = 0;
       }
     }
     packed += nr * kc;

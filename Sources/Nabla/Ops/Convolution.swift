@@ -5,11 +5,10 @@ import CNablaKernels
 // [in, out/groups, k...] for a transposed one.
 //
 // The forward pass unfolds each image's group of channels with im2col into a matrix whose columns
-// are the receptive fields and multiplies it by the group's weight matrix (one GEMM per group);
-// the matrix form gives the backward pass: dW = dY · colsᵀ and dX = col2im(Wᵀ · dY). A transposed
-// convolution runs the same two kernels in the other order. The im2col buffer holds the columns of
-// a chunk of images side by side (at most `imagesPerChunk`'s budget, at least one image) and is
-// reused from chunk to chunk.
+// are the receptive fields and multiplies it by the group's weight matrix (one GEMM per image and
+// group, with the image's columns in a per-thread buffer that stays in cache); the matrix form
+// gives the backward pass: dW = Σ dY · colsᵀ and dX = col2im(Wᵀ · dY). A transposed convolution
+// runs the same kernels in the other order.
 
 extension Tensor {
   /// The 1-D cross-correlation of PyTorch's `conv1d`: input [N, C, L] (or [C, L]), weight
@@ -135,12 +134,12 @@ extension Tensor {
           + "\(describe(padded)) is smaller than the dilated kernel "
           + "\(describe(axes.map(geometry.span)))")
     }
-    let biasView = bias.map { Tensor.checkedBias($0, outChannels, weight, context) }
+    if let bias { _ = Tensor.checkedBias(bias, outChannels, weight, context) }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
-    var output = Tensor.convolution2D(
-      view, weight4D, geometry, groups: groups, outHeight: outHeight, outWidth: outWidth)
-    if let biasView { output = output + biasView }
-    return restore(output)
+    return restore(
+      Tensor.convolution2D(
+        view, weight4D, bias, geometry, groups: groups, outHeight: outHeight,
+        outWidth: outWidth))
   }
 
   /// A bias of `channels` elements as [1, channels, 1, 1], checked against the weight.
@@ -171,76 +170,43 @@ extension Tensor {
     return kernel
   }
 
-  /// conv2d on [N, C, H, W] with a [O, C/groups, kh, kw] weight, checked; records its backward.
-  ///
-  /// Images are taken in chunks whose im2col matrices sit side by side in one buffer, so each
-  /// group of each chunk is one GEMM: Y_g = W_g · cols.
+  /// conv2d on [N, C, H, W] with a [O, C/groups, kh, kw] weight and an optional [O] bias,
+  /// checked; records its backward. Each image's im2col matrix is multiplied by each group's
+  /// weight matrix, Y_g = W_g · cols + b_g; the backward is dW_g = Σ dY_g · colsᵀ, db = Σ dY and
+  /// dX_g = col2im(W_gᵀ · dY_g).
   private static func convolution2D(
-    _ input: Tensor, _ weight: Tensor, _ geometry: ConvolutionGeometry, groups: Int,
-    outHeight: Int, outWidth: Int
+    _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geometry: ConvolutionGeometry,
+    groups: Int, outHeight: Int, outWidth: Int
   ) -> Tensor {
     let (batch, channels, height, width) = (
       input.shape[0], input.shape[1], input.shape[2], input.shape[3]
     )
     let outChannels = weight.shape[0]
-    let (groupIn, groupOut) = (channels / groups, outChannels / groups)
-    let fields = groupIn * geometry.kernel[0] * geometry.kernel[1]
-    let (plane, positions) = (height * width, outHeight * outWidth)
-    let chunk = imagesPerChunk(batch: batch, rows: fields, positions: positions)
-    func kernelGeometry(_ images: Int) -> NablaConvGeometry {
-      geometry.kernelGeometry(
-        channels: groupIn, height: height, width: width, outHeight: outHeight,
-        outWidth: outWidth, colStride: images * positions)
-    }
-    let (x, w) = (input.detached(), weight.detached())
-    let groupWeights = GroupWeights(weight: w, rows: groupOut, fields: fields)
-    let inputPlanes = ImagePlanes(channelCount: channels, plane: plane, positions: positions)
+    let images = ImageConvolution(
+      geometry: geometry.kernelGeometry(
+        channels: channels / groups, height: height, width: width, outHeight: outHeight,
+        outWidth: outWidth, colStride: outHeight * outWidth),
+      batch: batch, groups: groups, rows: outChannels / groups)
+    let (x, w, b) = (input.detached(), weight.detached(), bias?.detached())
     let result = Tensor(empty: [batch, outChannels, outHeight, outWidth], dtype: input.dtype)
-    let col = Tensor(empty: [fields, chunk * positions], dtype: input.dtype)
-    let block = Tensor(empty: [groupOut, chunk * positions], dtype: input.dtype)
-    for images in imageChunks(batch: batch, chunk: chunk) {
-      let columns = images.count * positions
-      let unfold = kernelGeometry(images.count)
-      for group in 0..<groups {
-        inputPlanes.unfold(
-          x, images: images, firstChannel: group * groupIn, with: unfold, into: col)
-        groupWeights.multiply(group: group, col, columns: columns, into: block)
-        scatterChannels(
-          block, into: result, images: images,
-          channels: group * groupOut..<(group + 1) * groupOut, channelCount: outChannels,
-          plane: positions)
+    images.forward(x, w, b, into: result)
+    let needInput = input.requiresGrad
+    let needWeight = weight.requiresGrad || (bias?.requiresGrad ?? false)
+    return input.record("conv", result, [input, weight] + (bias.map { [$0] } ?? [])) { g in
+      var gradients: [Tensor?] = [nil, nil, nil]
+      if needInput {
+        let inputGradient = Tensor(empty: x.shape, dtype: x.dtype)
+        images.fold(w, g, into: inputGradient)
+        gradients[0] = inputGradient
       }
-    }
-    let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
-    return input.record("conv", result, [input, weight]) { g in
-      let inputGradient = needInput ? Tensor.zeros(x.shape, dtype: x.dtype) : nil
-      let weightGradient = needWeight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
-      let col = Tensor(empty: [fields, chunk * positions], dtype: x.dtype)
-      let block = Tensor(empty: [groupOut, chunk * positions], dtype: x.dtype)
-      for images in imageChunks(batch: batch, chunk: chunk) {
-        let columns = images.count * positions
-        let unfold = kernelGeometry(images.count)
-        for group in 0..<groups {
-          gatherChannels(
-            g, images: images, channels: group * groupOut..<(group + 1) * groupOut,
-            channelCount: outChannels, plane: positions, into: block)
-          if let weightGradient {
-            // dW_g += dY_g · colsᵀ
-            inputPlanes.unfold(
-              x, images: images, firstChannel: group * groupIn, with: unfold, into: col)
-            groupWeights.accumulateGradient(
-              weightGradient, group: group, block, col, columns: columns)
-          }
-          if let inputGradient {
-            // dX_g += col2im(W_gᵀ · dY_g)
-            groupWeights.multiplyTransposed(group: group, block, columns: columns, into: col)
-            inputPlanes.fold(
-              col, with: unfold, into: inputGradient, images: images,
-              firstChannel: group * groupIn)
-          }
-        }
+      if needWeight {
+        let weightGradient = Tensor(empty: w.shape, dtype: w.dtype)
+        let biasGradient = b.map { Tensor(empty: $0.shape, dtype: $0.dtype) }
+        images.weightGradient(x, g, into: weightGradient, biasGradient)
+        gradients[1] = weightGradient
+        gradients[2] = biasGradient
       }
-      return [inputGradient, weightGradient]
+      return b == nil ? Array(gradients.prefix(2)) : gradients
     }
   }
 
@@ -305,8 +271,8 @@ extension Tensor {
   }
 
   /// conv_transpose2d on [N, C, H, W] with a [C, O/groups, kh, kw] weight, checked; records its
-  /// backward. The two kernels of `convolution2D` in the other order: cols = W_gᵀ · X_g, then
-  /// col2im into the output.
+  /// backward. The kernels of `convolution2D` in the other order: the forward is the fold
+  /// Y_g = col2im(W_gᵀ · X_g), the input gradient the convolution W_g · im2col(dY_g).
   private static func transposedConvolution2D(
     _ input: Tensor, _ weight: Tensor, _ geometry: ConvolutionGeometry, groups: Int,
     outHeight: Int, outWidth: Int
@@ -314,150 +280,80 @@ extension Tensor {
     let (batch, channels, height, width) = (
       input.shape[0], input.shape[1], input.shape[2], input.shape[3]
     )
-    let (groupIn, groupOut) = (channels / groups, weight.shape[1])
-    let outChannels = groupOut * groups
-    let fields = groupOut * geometry.kernel[0] * geometry.kernel[1]
-    let (positions, outPlane) = (height * width, outHeight * outWidth)
-    let chunk = imagesPerChunk(batch: batch, rows: fields, positions: positions)
-    // The geometry of the convolution this one transposes: from the output to the input.
-    func kernelGeometry(_ images: Int) -> NablaConvGeometry {
-      geometry.kernelGeometry(
+    let groupOut = weight.shape[1]
+    // The convolution this one transposes runs from this output to this input.
+    let images = ImageConvolution(
+      geometry: geometry.kernelGeometry(
         channels: groupOut, height: outHeight, width: outWidth, outHeight: height,
-        outWidth: width, colStride: images * positions)
-    }
+        outWidth: width, colStride: height * width),
+      batch: batch, groups: groups, rows: channels / groups)
     let (x, w) = (input.detached(), weight.detached())
-    let groupWeights = GroupWeights(weight: w, rows: groupIn, fields: fields)
-    let outputPlanes = ImagePlanes(
-      channelCount: outChannels, plane: outPlane, positions: positions)
-    let result = Tensor.zeros([batch, outChannels, outHeight, outWidth], dtype: input.dtype)
-    let col = Tensor(empty: [fields, chunk * positions], dtype: input.dtype)
-    let block = Tensor(empty: [groupIn, chunk * positions], dtype: input.dtype)
-    for images in imageChunks(batch: batch, chunk: chunk) {
-      let columns = images.count * positions
-      let fold = kernelGeometry(images.count)
-      for group in 0..<groups {
-        gatherChannels(
-          x, images: images, channels: group * groupIn..<(group + 1) * groupIn,
-          channelCount: channels, plane: positions, into: block)
-        groupWeights.multiplyTransposed(group: group, block, columns: columns, into: col)
-        outputPlanes.fold(
-          col, with: fold, into: result, images: images, firstChannel: group * groupOut)
-      }
-    }
+    let result = Tensor(
+      empty: [batch, groupOut * groups, outHeight, outWidth], dtype: input.dtype)
+    images.fold(w, x, into: result)
     let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
     return input.record("convTranspose", result, [input, weight]) { g in
-      let inputGradient = needInput ? Tensor(empty: x.shape, dtype: x.dtype) : nil
-      let weightGradient = needWeight ? Tensor.zeros(w.shape, dtype: w.dtype) : nil
-      let col = Tensor(empty: [fields, chunk * positions], dtype: x.dtype)
-      let block = Tensor(empty: [groupIn, chunk * positions], dtype: x.dtype)
-      for images in imageChunks(batch: batch, chunk: chunk) {
-        let columns = images.count * positions
-        let unfold = kernelGeometry(images.count)
-        for group in 0..<groups {
-          let groupChannels = group * groupIn..<(group + 1) * groupIn
-          outputPlanes.unfold(
-            g, images: images, firstChannel: group * groupOut, with: unfold, into: col)
-          if let weightGradient {
-            // dW_g += X_g · im2col(dY_g)ᵀ
-            gatherChannels(
-              x, images: images, channels: groupChannels, channelCount: channels,
-              plane: positions, into: block)
-            groupWeights.accumulateGradient(
-              weightGradient, group: group, block, col, columns: columns)
-          }
-          if let inputGradient {
-            // dX_g = W_g · im2col(dY_g)
-            groupWeights.multiply(group: group, col, columns: columns, into: block)
-            scatterChannels(
-              block, into: inputGradient, images: images, channels: groupChannels,
-              channelCount: channels, plane: positions)
-          }
-        }
+      var inputGradient: Tensor?
+      var weightGradient: Tensor?
+      if needInput {
+        inputGradient = Tensor(empty: x.shape, dtype: x.dtype)
+        images.forward(g, w, nil, into: inputGradient!)
+      }
+      if needWeight {
+        weightGradient = Tensor(empty: w.shape, dtype: w.dtype)
+        images.weightGradient(g, x, into: weightGradient!, nil)
       }
       return [inputGradient, weightGradient]
     }
   }
 }
 
-/// The chunks of at most `chunk` consecutive images that cover a batch of `batch`.
-private func imageChunks(batch: Int, chunk: Int) -> [Range<Int>] {
-  stride(from: 0, to: batch, by: chunk).map { $0..<Swift.min($0 + chunk, batch) }
-}
-
-/// The per-group weight matrices of a grouped convolution or transposed convolution: group g's
-/// matrix is the `rows` × `fields` block at rows g·rows of the weight, and the three products
-/// both ops (and their backward passes) are made of.
-private struct GroupWeights {
-  /// The detached weight, [groups · rows, fields] in memory.
-  let weight: Tensor
-  /// The rows of one group's matrix: output channels of a convolution, input channels of a
-  /// transposed one.
+/// A convolution's three kernels over a batch of images (see nabla_conv_images_forward_f32):
+/// the convolution itself, its adjoint in the input (the fold) and its adjoint in the weight.
+/// A transposed convolution uses the same three with input and output swapped.
+private struct ImageConvolution {
+  /// One group of one image; `channels` counts one group's input channels.
+  let geometry: NablaConvGeometry
+  let batch: Int
+  let groups: Int
+  /// The output channels of one group.
   let rows: Int
-  /// The columns of one group's matrix: the rows of an im2col matrix.
-  let fields: Int
 
-  /// block = W_g · col, for `columns` columns of `col`.
-  func multiply(group: Int, _ col: Tensor, columns: Int, into block: Tensor) {
-    gemm(
-      transposeA: false, transposeB: false, m: rows, n: columns, k: fields, weight,
-      group * rows * fields, lda: fields, col, 0, ldb: columns, beta: 0, block, 0, ldc: columns)
-  }
-
-  /// col = W_gᵀ · block, for `columns` columns of `block`.
-  func multiplyTransposed(group: Int, _ block: Tensor, columns: Int, into col: Tensor) {
-    gemm(
-      transposeA: true, transposeB: false, m: fields, n: columns, k: rows, weight,
-      group * rows * fields, lda: fields, block, 0, ldb: columns, beta: 0, col, 0, ldc: columns)
-  }
-
-  /// dW_g += block · colᵀ, over `columns` columns of both.
-  func accumulateGradient(
-    _ gradient: Tensor, group: Int, _ block: Tensor, _ col: Tensor, columns: Int
-  ) {
-    gemm(
-      transposeA: false, transposeB: true, m: rows, n: fields, k: columns, block, 0,
-      lda: columns, col, 0, ldb: columns, beta: 1, gradient, group * rows * fields, ldc: fields)
-  }
-}
-
-/// The images of an [N, channelCount, plane] tensor seen through im2col matrices of `positions`
-/// columns per image, laid side by side.
-private struct ImagePlanes {
-  let channelCount: Int
-  let plane: Int
-  let positions: Int
-
-  /// Unfolds the group of channels from `firstChannel` of each of `images` of `x` into `col`.
-  func unfold(
-    _ x: Tensor, images: Range<Int>, firstChannel: Int, with geometry: NablaConvGeometry,
-    into col: Tensor
-  ) {
-    let offset = (images.lowerBound * channelCount + firstChannel) * plane
+  /// output = conv(input) + bias.
+  func forward(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, into output: Tensor) {
     withUnsafePointer(to: geometry) { g in
-      if x.dtype == .float32 {
-        nabla_im2col_images_f32(
-          g, images.count, x.f32 + offset, channelCount * plane, col.f32, positions)
+      if output.dtype == .float32 {
+        nabla_conv_images_forward_f32(
+          g, batch, groups, rows, input.f32, weight.f32, bias?.f32, output.f32)
       } else {
-        nabla_im2col_images_f64(
-          g, images.count, x.f64 + offset, channelCount * plane, col.f64, positions)
+        nabla_conv_images_forward_f64(
+          g, batch, groups, rows, input.f64, weight.f64, bias?.f64, output.f64)
       }
     }
   }
 
-  /// Adds the columns of `col` back into the group of channels from `firstChannel` of each of
-  /// `images` of `x`.
-  func fold(
-    _ col: Tensor, with geometry: NablaConvGeometry, into x: Tensor, images: Range<Int>,
-    firstChannel: Int
-  ) {
-    let offset = (images.lowerBound * channelCount + firstChannel) * plane
+  /// input = the adjoint of the convolution applied to `output` (overwrites `input`).
+  func fold(_ weight: Tensor, _ output: Tensor, into input: Tensor) {
     withUnsafePointer(to: geometry) { g in
-      if x.dtype == .float32 {
-        nabla_col2im_images_f32(
-          g, images.count, col.f32, positions, x.f32 + offset, channelCount * plane)
+      if input.dtype == .float32 {
+        nabla_conv_images_fold_f32(g, batch, groups, rows, weight.f32, output.f32, input.f32)
       } else {
-        nabla_col2im_images_f64(
-          g, images.count, col.f64, positions, x.f64 + offset, channelCount * plane)
+        nabla_conv_images_fold_f64(g, batch, groups, rows, weight.f64, output.f64, input.f64)
+      }
+    }
+  }
+
+  /// The weight's (and the bias's) gradient for an output gradient `output`, overwritten.
+  func weightGradient(
+    _ input: Tensor, _ output: Tensor, into weightGradient: Tensor, _ biasGradient: Tensor?
+  ) {
+    withUnsafePointer(to: geometry) { g in
+      if input.dtype == .float32 {
+        nabla_conv_images_weight_gradient_f32(
+          g, batch, groups, rows, input.f32, output.f32, weightGradient.f32, biasGradient?.f32)
+      } else {
+        nabla_conv_images_weight_gradient_f64(
+          g, batch, groups, rows, input.f64, output.f64, weightGradient.f64, biasGradient?.f64)
       }
     }
   }

@@ -114,37 +114,6 @@ struct ConvolutionGeometry {
   }
 }
 
-/// How many images' im2col matrices ([rows, positions] each) are processed together: as many as
-/// fit in `columnBudget` elements, at least one. This bounds the buffer whatever the batch size.
-func imagesPerChunk(batch: Int, rows: Int, positions: Int) -> Int {
-  let columnBudget = 1 << 21
-  return Swift.max(1, Swift.min(batch, columnBudget / Swift.max(rows * positions, 1)))
-}
-
-/// Copies channels `channels` of images `images` of an [N, channelCount, plane] tensor into the
-/// [channels.count, images.count · plane] matrix at the start of `block`.
-func gatherChannels(
-  _ x: Tensor, images: Range<Int>, channels: Range<Int>, channelCount: Int, plane: Int,
-  into block: Tensor
-) {
-  Tensor.copyStrided(
-    from: x, offset: (images.lowerBound * channelCount + channels.lowerBound) * plane,
-    strides: [plane, channelCount * plane, 1], into: block, offset: 0,
-    strides: [images.count * plane, plane, 1], shape: [channels.count, images.count, plane])
-}
-
-/// The inverse of `gatherChannels`: writes the matrix at the start of `block` back into the
-/// channels and images of `x`.
-func scatterChannels(
-  _ block: Tensor, into x: Tensor, images: Range<Int>, channels: Range<Int>, channelCount: Int,
-  plane: Int
-) {
-  Tensor.copyStrided(
-    from: block, offset: 0, strides: [images.count * plane, plane, 1], into: x,
-    offset: (images.lowerBound * channelCount + channels.lowerBound) * plane,
-    strides: [plane, channelCount * plane, 1], shape: [channels.count, images.count, plane])
-}
-
 extension ConvolutionPadding {
   /// The padding before and after each of `spatialRank` axes for a kernel of `kernel` sizes
   /// with `dilation`; stops with `context` when the padding cannot apply.

@@ -1,0 +1,244 @@
+// Convolutions over a batch in slabs of a few images, for one element type (see prelude.h). A
+// slab's im2col matrices sit side by side in a buffer of the thread's own, small enough to stay in
+// cache, with enough columns (at least one image) to make a GEMM worth packing; slabs are split
+// over the pool. Group g's weight matrix W_g is the `rows` x fields block at row g·rows of the
+// weight (fields = channels·kh·kw of the geometry, which describes one group of one image). GEMM
+// is this type's nabla_?gemm.
+
+typedef struct {
+  NablaConvGeometry geometry;
+  ptrdiff_t batch, groups, rows, fields, positions, plane, slab;
+  ptrdiff_t inputStride, outputStride;  // between images of the input side and the output side
+  ptrdiff_t slices, partialSize;        // of the weight gradient
+  const T *input, *weight, *bias, *output;
+  T *inputOut, *outputOut, *partials;
+} NAME(ConvImagesJob);
+
+/// Scratch for one slab: its im2col matrix (fields x slab·positions) and, unless the slab is one
+/// image, an output block (rows x slab·positions).
+typedef struct {
+  T *col, *block;
+  size_t bytes;
+} NAME(SlabScratch);
+
+static NAME(SlabScratch) NAME(slab_scratch)(const NAME(ConvImagesJob) *job) {
+  const ptrdiff_t columns = job->slab * job->positions;
+  const ptrdiff_t blockSize = job->slab > 1 ? job->rows * columns : 0;
+  NAME(SlabScratch) scratch;
+  scratch.bytes = (size_t)(job->fields * columns + blockSize) * sizeof(T);
+  scratch.col = (T *)nabla_buffer_allocate(scratch.bytes);
+  scratch.block = scratch.col + job->fields * columns;
+  return scratch;
+}
+
+/// Whether im2col is the identity: a 1 x 1 kernel, stride 1, no padding.
+static int NAME(unfold_is_identity)(const NablaConvGeometry *g) {
+  return g->kernelHeight == 1 && g->kernelWidth == 1 && g->strideHeight == 1 &&
+         g->strideWidth == 1 && g->padTop == 0 && g->padLeft == 0 &&
+         g->outHeight == g->height && g->outWidth == g->width;
+}
+
+/// The im2col matrix of group `group` of images first ..< first+count, side by side in `col`; a
+/// single image whose unfolding would only copy it is returned as it is.
+static const T *NAME(slab_unfold)(const NAME(ConvImagesJob) *job, ptrdiff_t first,
+                                  ptrdiff_t count, ptrdiff_t group, T *col) {
+  const T *x = job->input + first * job->inputStride + group * job->geometry.channels * job->plane;
+  if (count == 1 && NAME(unfold_is_identity)(&job->geometry)) return x;
+  NablaConvGeometry geometry = job->geometry;
+  geometry.colStride = count * job->positions;
+  NAME(nabla_im2col)(&geometry, count, job->inputStride, x, col);
+  return col;
+}
+
+/// The output-side rows of group `group` for images first ..< first+count as one matrix with
+/// count·positions columns: the tensor itself for one image, else copied into `block`.
+static const T *NAME(slab_gather)(const NAME(ConvImagesJob) *job, ptrdiff_t first,
+                                  ptrdiff_t count, ptrdiff_t group, T *block) {
+  const T *g = job->output + first * job->outputStride + group * job->rows * job->positions;
+  if (count == 1) return g;
+  const ptrdiff_t positions = job->positions, columns = count * positions;
+  for (ptrdiff_t i = 0; i < count; i++)
+    for (ptrdiff_t r = 0; r < job->rows; r++)
+      memcpy(block + r * columns + i * positions, g + i * job->outputStride + r * positions,
+             (size_t)positions * sizeof(T));
+  return block;
+}
+
+// output_n_g = W_g · im2col(input_n_g) (+ bias), slabs begin ..< end.
+static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
+  const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
+  NAME(SlabScratch) scratch = NAME(slab_scratch)(job);
+  for (ptrdiff_t slab = begin; slab < end; slab++) {
+    const ptrdiff_t first = slab * job->slab;
+    const ptrdiff_t count = job->batch - first < job->slab ? job->batch - first : job->slab;
+    const ptrdiff_t columns = count * positions;
+    for (ptrdiff_t group = 0; group < job->groups; group++) {
+      const T *col = NAME(slab_unfold)(job, first, count, group, scratch.col);
+      T *y = job->outputOut + first * job->outputStride + group * rows * positions;
+      T *target = count == 1 ? y : scratch.block;
+      GEMM(0, 0, rows, columns, fields, 1, job->weight + group * rows * fields, fields, col,
+           columns, 0, target, columns);
+      if (count == 1 && !job->bias) continue;
+      for (ptrdiff_t i = 0; i < count; i++) {
+        for (ptrdiff_t r = 0; r < rows; r++) {
+          T *out = y + i * job->outputStride + r * positions;
+          const T *in = target + r * columns + i * positions;  // out itself for one image
+          const T b = job->bias ? job->bias[group * rows + r] : 0;
+          for (ptrdiff_t p = 0; p < positions; p++) out[p] = in[p] + b;
+        }
+      }
+    }
+  }
+  nabla_buffer_free(scratch.col, scratch.bytes);
+}
+
+// input_n_g = col2im(W_gᵀ · output_n_g), slabs begin ..< end (the input side is overwritten).
+static void NAME(conv_images_fold)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
+  const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
+  const ptrdiff_t channels = job->geometry.channels;
+  NAME(SlabScratch) scratch = NAME(slab_scratch)(job);
+  for (ptrdiff_t slab = begin; slab < end; slab++) {
+    const ptrdiff_t first = slab * job->slab;
+    const ptrdiff_t count = job->batch - first < job->slab ? job->batch - first : job->slab;
+    const ptrdiff_t columns = count * positions;
+    NablaConvGeometry geometry = job->geometry;
+    geometry.colStride = columns;
+    for (ptrdiff_t group = 0; group < job->groups; group++) {
+      const T *g = NAME(slab_gather)(job, first, count, group, scratch.block);
+      T *x = job->inputOut + first * job->inputStride + group * channels * job->plane;
+      const T *w = job->weight + group * rows * fields;
+      if (count == 1 && NAME(unfold_is_identity)(&geometry)) {
+        GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, x, columns);
+        continue;
+      }
+      GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, scratch.col, columns);
+      for (ptrdiff_t i = 0; i < count; i++)
+        memset(x + i * job->inputStride, 0, (size_t)(channels * job->plane) * sizeof(T));
+      NAME(nabla_col2im)(&geometry, count, job->inputStride, scratch.col, x);
+    }
+  }
+  nabla_buffer_free(scratch.col, scratch.bytes);
+}
+
+// Slices begin ..< end of the weight gradient: slice s sums output_n_g · im2col(input_n_g)ᵀ (and
+// the rows of output_n_g, for the bias) over its images into partials + s·partialSize.
+static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
+  const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
+  const ptrdiff_t weightSize = job->groups * rows * fields;
+  NAME(SlabScratch) scratch = NAME(slab_scratch)(job);
+  for (ptrdiff_t slice = begin; slice < end; slice++) {
+    T *partial = job->partials + slice * job->partialSize;
+    memset(partial, 0, (size_t)job->partialSize * sizeof(T));
+    const ptrdiff_t last = (slice + 1) * job->batch / job->slices;
+    for (ptrdiff_t first = slice * job->batch / job->slices; first < last; first += job->slab) {
+      const ptrdiff_t count = last - first < job->slab ? last - first : job->slab;
+      const ptrdiff_t columns = count * positions;
+      for (ptrdiff_t group = 0; group < job->groups; group++) {
+        const T *col = NAME(slab_unfold)(job, first, count, group, scratch.col);
+        const T *g = NAME(slab_gather)(job, first, count, group, scratch.block);
+        GEMM(0, 1, rows, fields, columns, 1, g, columns, col, columns, 1,
+             partial + group * rows * fields, fields);
+        if (job->partialSize == weightSize) continue;
+        T *biasPartial = partial + weightSize + group * rows;
+        for (ptrdiff_t r = 0; r < rows; r++) {
+          const T *restrict row = g + r * columns;
+          T sum = 0;
+          for (ptrdiff_t p = 0; p < columns; p++) sum += row[p];
+          biasPartial[r] += sum;
+        }
+      }
+    }
+  }
+  nabla_buffer_free(scratch.col, scratch.bytes);
+}
+
+/// Runs `count` independent pieces: split over the pool when there are enough of them to keep
+/// every thread busy, otherwise one after another so that each GEMM spreads over the pool.
+static void NAME(conv_images_run)(ptrdiff_t count, nabla_range_fn fn, NAME(ConvImagesJob) *job) {
+  if (count >= nabla_thread_count())
+    nabla_parallel_range(count, 1, fn, job);
+  else if (count > 0)
+    fn(job, 0, count);
+}
+
+static NAME(ConvImagesJob) NAME(conv_images_job)(const NablaConvGeometry *geometry,
+                                                 ptrdiff_t batch, ptrdiff_t groups,
+                                                 ptrdiff_t rows) {
+  NAME(ConvImagesJob) job;
+  memset(&job, 0, sizeof job);
+  job.geometry = *geometry;
+  job.batch = batch;
+  job.groups = groups;
+  job.rows = rows;
+  job.fields = geometry->channels * geometry->kernelHeight * geometry->kernelWidth;
+  job.positions = geometry->outHeight * geometry->outWidth;
+  job.plane = geometry->height * geometry->width;
+  job.inputStride = groups * geometry->channels * job.plane;
+  job.outputStride = groups * rows * job.positions;
+  // Images per slab: enough for a few hundred GEMM columns, while the slab's im2col matrix stays
+  // within about 256 KiB; at least one image.
+  const ptrdiff_t wanted = (256 + job.positions - 1) / (job.positions > 0 ? job.positions : 1);
+  const ptrdiff_t fits =
+      ((ptrdiff_t)256 << 10) / (ptrdiff_t)sizeof(T) / (job.fields * job.positions + 1);
+  job.slab = wanted < fits ? wanted : fits;
+  if (job.slab > batch) job.slab = batch;
+  if (job.slab < 1) job.slab = 1;
+  return job;
+}
+
+void NAME(nabla_conv_images_forward)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                     ptrdiff_t groups, ptrdiff_t rows, const T *input,
+                                     const T *weight, const T *bias, T *output) {
+  NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
+  job.input = input;
+  job.weight = weight;
+  job.bias = bias;
+  job.outputOut = output;
+  NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_forward), &job);
+}
+
+void NAME(nabla_conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                  ptrdiff_t groups, ptrdiff_t rows, const T *weight,
+                                  const T *output, T *input) {
+  NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
+  job.weight = weight;
+  job.output = output;
+  job.inputOut = input;
+  NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_fold), &job);
+}
+
+void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                             ptrdiff_t groups, ptrdiff_t rows, const T *input,
+                                             const T *output, T *weightGradient,
+                                             T *biasGradient) {
+  NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
+  const ptrdiff_t weightSize = groups * rows * job.fields;
+  job.partialSize = weightSize + (biasGradient ? groups * rows : 0);
+  // The images are cut into a number of slices that depends on the problem, never on the thread
+  // count, so the sums run in the same order (and give the same result) however many threads run
+  // them: up to 16 slices of at least a slab each, their partial sums within 64 MiB.
+  const ptrdiff_t budget = ((ptrdiff_t)64 << 20) / (ptrdiff_t)sizeof(T) /
+                           (job.partialSize > 0 ? job.partialSize : 1);
+  ptrdiff_t slices = (batch + job.slab - 1) / job.slab;
+  if (slices > 16) slices = 16;
+  if (slices > budget) slices = budget;
+  if (slices < 1) slices = 1;
+  job.slices = slices;
+  job.input = input;
+  job.output = output;
+  job.partials = (T *)nabla_buffer_allocate((size_t)(slices * job.partialSize) * sizeof(T));
+  if (batch == 0) memset(job.partials, 0, (size_t)job.partialSize * sizeof(T));
+  NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient), &job);
+  for (ptrdiff_t i = 0; i < job.partialSize; i++) {
+    T sum = 0;
+    for (ptrdiff_t s = 0; s < slices; s++) sum += job.partials[s * job.partialSize + i];
+    if (i < weightSize)
+      weightGradient[i] = sum;
+    else
+      biasGradient[i - weightSize] = sum;
+  }
+  nabla_buffer_free(job.partials, (size_t)(slices * job.partialSize) * sizeof(T));
+}
