@@ -3,98 +3,191 @@ import Testing
 
 @testable import NablaNN
 
-/// Weights saved under PyTorch's state-dict names load into Nabla's layers and give the outputs
-/// of the reference.
+/// State dicts saved from PyTorch's `nn.RNN`, `nn.LSTM`, `nn.GRU` and their cells load into
+/// Nabla's layers and give the outputs and final states PyTorch gave.
 ///
-/// The reference is NOT PyTorch: PyTorch cannot be installed where this project is built, so
-/// Fixtures/make_rnn_fixtures.py implements the equations PyTorch documents for `nn.LSTM`,
-/// `nn.GRU` and `nn.RNN` (gate orders, stacking, the reverse direction, packed sequences) in
-/// NumPy, in float64, and saved its weights, inputs and outputs in recurrent.safetensors.
+/// The reference is Fixtures/recurrent.safetensors, written by Fixtures/make_rnn_fixtures.py with
+/// PyTorch itself (float64, eval mode). Loading is strict, so it also checks that the parameter
+/// names and shapes are PyTorch's; the outputs check the gate orders (LSTM i, f, g, o; GRU r, z,
+/// n), the stacking of layers and directions, and variable-length batches against
+/// `pack_padded_sequence`.
 @Suite struct RecurrentFixtureTests {
-  /// The tensors of one case whose names start with `prefix.`, without the prefix.
-  func fixture(_ prefix: String) throws -> [String: Tensor] {
-    let resources = try #require(Bundle.module.resourceURL)
-    let url = resources.appendingPathComponent("Fixtures/recurrent.safetensors")
-    var result: [String: Tensor] = [:]
-    for (name, tensor) in try SafeTensors.read(from: url).tensors where name.hasPrefix(prefix + ".")
-    {
-      result[String(name.dropFirst(prefix.count + 1))] = tensor
+  let fixture: PyTorchFixture
+
+  init() throws {
+    fixture = try PyTorchFixture("recurrent")
+  }
+
+  /// How far Nabla may be from the float64 reference in `dtype`.
+  func tolerance(_ dtype: DType) -> Double { dtype == .float64 ? 1e-12 : 5e-6 }
+
+  /// The output and final states (hidden, then cell for an LSTM) of `layer`.
+  func run(
+    _ layer: RecurrentLayer, _ input: Tensor, hidden: Tensor?, cell: Tensor?, lengths: [Int]?
+  ) -> (output: Tensor, states: [Tensor]) {
+    switch layer {
+    case let lstm as LSTM:
+      let initial = hidden.map { LSTMState(hidden: $0, cell: cell!) }
+      let (output, state) = lstm(input, initialState: initial, lengths: lengths)
+      return (output, [state.hidden, state.cell])
+    case let rnn as RNN:
+      let (output, final) = rnn(input, initialHidden: hidden, lengths: lengths)
+      return (output, [final])
+    case let gru as GRU:
+      let (output, final) = gru(input, initialHidden: hidden, lengths: lengths)
+      return (output, [final])
+    default:
+      fatalError("not a recurrent layer: \(type(of: layer))")
     }
-    return result
   }
 
-  /// The weights only: the names a PyTorch state dict has.
-  func stateDict(_ case: [String: Tensor]) -> [String: Tensor] {
-    `case`.filter { $0.key.hasPrefix("weight_") || $0.key.hasPrefix("bias_") }
-  }
-
-  func expectMatch(
-    _ actual: Tensor, _ expected: Tensor?, tolerance: Double,
+  /// Loads the PyTorch state dict of `name` into `layer` (made in `dtype`) and compares its
+  /// outputs and final states with PyTorch's, over the padded batch and, when the case has
+  /// lengths, over the packed one.
+  func expectMatchesPyTorch(
+    _ name: String, _ layer: RecurrentLayer, dtype: DType,
     sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    guard let expected else {
-      Issue.record("missing reference tensor", sourceLocation: sourceLocation)
-      return
+  ) throws {
+    try layer.loadStateDict(fixture.state(name))
+    layer.eval()
+    let input = try fixture(name, "input").converted(to: dtype)
+    let hidden = fixture.optional(name, "h0")?.converted(to: dtype)
+    let cell = fixture.optional(name, "c0")?.converted(to: dtype)
+    let stateNames = layer is LSTM ? ["h_n", "c_n"] : ["h_n"]
+    let tolerance = tolerance(dtype)
+
+    let (output, states) = run(layer, input, hidden: hidden, cell: cell, lengths: nil)
+    expectMatch(
+      output, try fixture(name, "output"), tolerance: tolerance, sourceLocation: sourceLocation)
+    for (state, stateName) in zip(states, stateNames) {
+      expectMatch(
+        state, try fixture(name, stateName), tolerance: tolerance, sourceLocation: sourceLocation)
     }
-    #expect(actual.shape == expected.shape, sourceLocation: sourceLocation)
-    let worst = zip([Double](actual), [Double](expected)).map { abs($0 - $1) }.max() ?? 0
-    #expect(worst <= tolerance, "max difference \(worst)", sourceLocation: sourceLocation)
+
+    guard let lengths = fixture.optional(name, "lengths") else { return }
+    let (packed, packedStates) = run(
+      layer, input, hidden: hidden, cell: cell, lengths: [Int](lengths))
+    expectMatch(
+      packed, try fixture(name, "packed_output"), tolerance: tolerance,
+      sourceLocation: sourceLocation)
+    for (state, stateName) in zip(packedStates, stateNames) {
+      expectMatch(
+        state, try fixture(name, "packed_" + stateName), tolerance: tolerance,
+        sourceLocation: sourceLocation)
+    }
   }
 
   @Test(arguments: [DType.float64, .float32])
-  func lstmMatchesTheReference(dtype: DType) throws {
-    let data = try fixture("lstm")
-    // Two layers, bidirectional, fed batch first to check that layout too.
+  func tanhRNN(dtype: DType) throws {
+    // nn.RNN(2, 3, bidirectional=True), time first, with a packed batch.
+    let rnn = RNN(inputSize: 2, hiddenSize: 3, bidirectional: true, dtype: dtype)
+    try expectMatchesPyTorch("rnn_tanh", rnn, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func reluRNN(dtype: DType) throws {
+    // nn.RNN(3, 4, num_layers=3, nonlinearity="relu", batch_first=True, dropout=0.25), in eval
+    // mode, from zero states, with a packed batch.
+    let rnn = RNN(
+      inputSize: 3, hiddenSize: 4, layerCount: 3, nonlinearity: .relu, batchFirst: true,
+      dropout: 0.25, dtype: dtype)
+    try expectMatchesPyTorch("rnn_relu", rnn, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func reluRNNWithoutBiases(dtype: DType) throws {
+    // nn.RNN(3, 2, num_layers=2, nonlinearity="relu", bias=False, bidirectional=True).
+    let rnn = RNN(
+      inputSize: 3, hiddenSize: 2, layerCount: 2, nonlinearity: .relu, bias: false,
+      bidirectional: true, dtype: dtype)
+    try expectMatchesPyTorch("rnn_relu_nobias", rnn, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func lstm(dtype: DType) throws {
+    // nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True), with a packed batch.
     let lstm = LSTM(
       inputSize: 3, hiddenSize: 4, layerCount: 2, batchFirst: true, bidirectional: true,
       dtype: dtype)
-    try lstm.loadStateDict(stateDict(data))
-    let x = data["input"]!.converted(to: dtype).transposed(0, 1)
-    let state = LSTMState(
-      hidden: data["h0"]!.converted(to: dtype), cell: data["c0"]!.converted(to: dtype))
-    let tolerance = dtype == .float64 ? 1e-12 : 1e-5
-    let (output, final) = lstm(x, initialState: state)
-    expectMatch(output.transposed(0, 1), data["output"], tolerance: tolerance)
-    expectMatch(final.hidden, data["h_n"], tolerance: tolerance)
-    expectMatch(final.cell, data["c_n"], tolerance: tolerance)
-
-    let lengths = [Int](data["lengths"]!)
-    let (packed, packedFinal) = lstm(x, initialState: state, lengths: lengths)
-    expectMatch(packed.transposed(0, 1), data["packed_output"], tolerance: tolerance)
-    expectMatch(packedFinal.hidden, data["packed_h_n"], tolerance: tolerance)
-    expectMatch(packedFinal.cell, data["packed_c_n"], tolerance: tolerance)
+    try expectMatchesPyTorch("lstm", lstm, dtype: dtype)
   }
 
   @Test(arguments: [DType.float64, .float32])
-  func gruMatchesTheReference(dtype: DType) throws {
-    let data = try fixture("gru")
-    let gru = GRU(inputSize: 3, hiddenSize: 5, layerCount: 2, bidirectional: true, dtype: dtype)
-    try gru.loadStateDict(stateDict(data))
-    let x = data["input"]!.converted(to: dtype)
-    let h0 = data["h0"]!.converted(to: dtype)
-    let tolerance = dtype == .float64 ? 1e-12 : 1e-5
-    let (output, hidden) = gru(x, initialHidden: h0)
-    expectMatch(output, data["output"], tolerance: tolerance)
-    expectMatch(hidden, data["h_n"], tolerance: tolerance)
-
-    let lengths = [Int](data["lengths"]!)
-    let (packed, packedHidden) = gru(x, initialHidden: h0, lengths: lengths)
-    expectMatch(packed, data["packed_output"], tolerance: tolerance)
-    expectMatch(packedHidden, data["packed_h_n"], tolerance: tolerance)
+  func deepLSTM(dtype: DType) throws {
+    // nn.LSTM(2, 3, num_layers=3, dropout=0.5), in eval mode, time first, with a packed batch.
+    let lstm = LSTM(inputSize: 2, hiddenSize: 3, layerCount: 3, dropout: 0.5, dtype: dtype)
+    try expectMatchesPyTorch("lstm_deep", lstm, dtype: dtype)
   }
 
-  @Test func rnnMatchesTheReference() throws {
-    let data = try fixture("rnn")
-    let rnn = RNN(inputSize: 2, hiddenSize: 3, bidirectional: true, dtype: .float64)
-    try rnn.loadStateDict(stateDict(data))
-    let x = data["input"]!.converted(to: .float64)
-    let h0 = data["h0"]!.converted(to: .float64)
-    let (output, hidden) = rnn(x, initialHidden: h0)
-    expectMatch(output, data["output"], tolerance: 1e-12)
-    expectMatch(hidden, data["h_n"], tolerance: 1e-12)
-    let lengths = [Int](data["lengths"]!)
-    let (packed, packedHidden) = rnn(x, initialHidden: h0, lengths: lengths)
-    expectMatch(packed, data["packed_output"], tolerance: 1e-12)
-    expectMatch(packedHidden, data["packed_h_n"], tolerance: 1e-12)
+  @Test(arguments: [DType.float64, .float32])
+  func unbatchedLSTMWithoutBiases(dtype: DType) throws {
+    // nn.LSTM(4, 3, bias=False, bidirectional=True) over one sequence [T, 4].
+    let lstm = LSTM(inputSize: 4, hiddenSize: 3, bias: false, bidirectional: true, dtype: dtype)
+    try expectMatchesPyTorch("lstm_unbatched", lstm, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func gru(dtype: DType) throws {
+    // nn.GRU(3, 5, num_layers=2, bidirectional=True), time first, with a packed batch.
+    let gru = GRU(inputSize: 3, hiddenSize: 5, layerCount: 2, bidirectional: true, dtype: dtype)
+    try expectMatchesPyTorch("gru", gru, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func batchFirstGRU(dtype: DType) throws {
+    // nn.GRU(4, 3, num_layers=3, batch_first=True), from zero states, with a packed batch.
+    let gru = GRU(inputSize: 4, hiddenSize: 3, layerCount: 3, batchFirst: true, dtype: dtype)
+    try expectMatchesPyTorch("gru_batch_first", gru, dtype: dtype)
+  }
+
+  /// Loads the PyTorch state dict of `name` into `cell`, steps it over the case's inputs from
+  /// its initial state (hidden, then cell for an LSTM) as the script stepped PyTorch's, and
+  /// compares the state after every step.
+  func expectStepsMatchPyTorch(
+    _ name: String, _ cell: RecurrentCell, dtype: DType,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    step: (_ input: Tensor, _ state: [Tensor]) -> [Tensor]
+  ) throws {
+    try cell.loadStateDict(fixture.state(name))
+    let inputs = try fixture(name, "input").converted(to: dtype)
+    var state = ["h0", "c0"].compactMap { fixture.optional(name, $0)?.converted(to: dtype) }
+    var history = [[Tensor]](repeating: [], count: state.count)
+    for time in 0..<inputs.shape[0] {
+      state = step(inputs[time], state)
+      for index in state.indices { history[index].append(state[index]) }
+    }
+    for (steps, item) in zip(history, ["hidden", "cell"]) {
+      expectMatch(
+        Tensor(stacking: steps, alongAxis: 0), try fixture(name, item),
+        tolerance: tolerance(dtype), sourceLocation: sourceLocation)
+    }
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func reluRNNCell(dtype: DType) throws {
+    // nn.RNNCell(3, 4, nonlinearity="relu"), three steps.
+    let cell = RNNCell(inputSize: 3, hiddenSize: 4, nonlinearity: .relu, dtype: dtype)
+    try expectStepsMatchPyTorch("rnn_cell", cell, dtype: dtype) { x, state in
+      [cell(x, hidden: state[0])]
+    }
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func lstmCell(dtype: DType) throws {
+    // nn.LSTMCell(3, 4), three steps.
+    let cell = LSTMCell(inputSize: 3, hiddenSize: 4, dtype: dtype)
+    try expectStepsMatchPyTorch("lstm_cell", cell, dtype: dtype) { x, state in
+      let next = cell(x, state: LSTMState(hidden: state[0], cell: state[1]))
+      return [next.hidden, next.cell]
+    }
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func gruCell(dtype: DType) throws {
+    // nn.GRUCell(3, 4), three steps.
+    let cell = GRUCell(inputSize: 3, hiddenSize: 4, dtype: dtype)
+    try expectStepsMatchPyTorch("gru_cell", cell, dtype: dtype) { x, state in
+      [cell(x, hidden: state[0])]
+    }
   }
 }

@@ -1,245 +1,240 @@
-"""Writes attention.safetensors, the reference the Nabla attention tests compare against.
+"""Writes attention.safetensors, the PyTorch reference of AttentionFixtureTests.swift.
 
-torch cannot be installed where this was written, so the reference is NOT PyTorch itself: it is
-a NumPy implementation of the equations PyTorch documents and implements for
-torch.nn.MultiheadAttention (F.multi_head_attention_forward, need_weights path),
-torch.nn.TransformerEncoderLayer and torch.nn.TransformerDecoderLayer, in eval mode (no dropout).
-The weights are stored under PyTorch's state-dict names, prefixed by the case name
-("<case>.in_proj_weight", "<case>.out_proj.bias", "<case>.self_attn.in_proj_weight", ...), so that
-they load into both torch modules and Nabla's; inputs and outputs are stored as "<case>:<name>".
-Inputs and outputs are float64 (the inputs hold float32 values); boolean masks are stored as 0/1 in PyTorch's MultiheadAttention convention (1 = masked
-out), as Nabla has no bool dtype.
+How to run it (from this directory; torch and safetensors live in a venv outside the repository):
 
-Run from this directory with numpy and safetensors installed:
+    python3 -m venv /tmp/torchenv
+    /tmp/torchenv/bin/pip install torch safetensors
+    /tmp/torchenv/bin/python make_attention_fixtures.py
 
-    python3 -m venv /tmp/stenv && /tmp/stenv/bin/pip install safetensors numpy
-    /tmp/stenv/bin/python make_attention_fixtures.py
+The committed attention.safetensors was written with torch 2.15.0+cu132 (run on the CPU),
+safetensors 0.8.0 and Python 3; the versions are also stored in the file's metadata.
+
+Every case builds a real torch.nn module (nn.MultiheadAttention, nn.TransformerEncoderLayer,
+nn.TransformerEncoder, nn.TransformerDecoderLayer, nn.Transformer) after torch.manual_seed, with
+PyTorch's own initialization, except that biases and layer-norm scales, which PyTorch starts at 0
+and 1, are redrawn at random so that a misplaced bias cannot hide. Parameters and inputs are drawn
+in float32 and only then widened, so their values are exact in both of Nabla's float types; the
+module then runs in float64 and in eval mode (dropout off, although the modules are made with
+dropout > 0). PyTorch's fused "fast path" kernels are switched off, so the reference is the
+documented composite computation. For each case the file holds
+
+    <case>.<name>   the module's state_dict() (in_proj_weight, out_proj.bias,
+                    self_attn.in_proj_weight, linear1.weight, norm2.bias, layers.1...), exactly
+                    the tensors a user would save from PyTorch;
+    <case>:<item>   the inputs in the layout the module is fed, the masks, and the outputs
+                    (output, and for MultiheadAttention the attention weights).
+
+Boolean masks (True = masked out, PyTorch's MultiheadAttention convention) are stored as int64
+0/1, as Nabla has no bool dtype; float masks are stored as they are (0, finite values, -inf).
 """
 
-import math
+import platform
+import warnings
 
-import numpy as np
-from safetensors.numpy import save_file
+import safetensors
+import torch
+from safetensors.torch import save_file
+from torch import nn
 
-rng = np.random.default_rng(20240607)
+torch.manual_seed(20240607)
+# nn.Transformer with norm_first layers says it cannot use nested tensors; the fixture does not
+# want them anyway.
+warnings.filterwarnings("ignore", message="enable_nested_tensor is True")
+if hasattr(torch.backends, "mha"):
+    torch.backends.mha.set_fastpath_enabled(False)
 tensors = {}
+descriptions = {}
 
 
-def f32(a):
-    return np.asarray(a, dtype=np.float32)
+def uniform(*shape, bound=1.0):
+    """Uniform values in ±bound drawn in float32 (exact in float32), returned as float64."""
+    return ((torch.rand(*shape, dtype=torch.float32) * 2 - 1) * bound).double()
 
 
-def uniform(*shape, bound=0.5):
-    return f32(rng.uniform(-bound, bound, size=shape))
+def make(case, module):
+    """Redraws biases and norm scales, widens to float64, sets eval mode and stores the state."""
+    with torch.no_grad():
+        for name, parameter in module.named_parameters():
+            leaf = name.rsplit(".", 1)[-1]
+            is_norm = ".norm" in "." + name or name.startswith("norm")
+            if is_norm and leaf == "weight":
+                parameter.copy_(1 + (torch.rand_like(parameter) * 2 - 1) * 0.3)
+            elif leaf.endswith("bias"):
+                parameter.copy_((torch.rand_like(parameter) * 2 - 1) * 0.2)
+    module = module.double().eval()
+    for name, value in module.state_dict().items():
+        tensors[f"{case}.{name}"] = value.detach().clone().contiguous()
+    descriptions[case] = repr(module)
+    return module
 
 
-def linear(x, w, b):
-    return x @ w.T + (b if b is not None else 0.0)
+def store(case, **items):
+    for name, value in items.items():
+        if value.dtype == torch.bool:
+            value = value.to(torch.int64)
+        tensors[f"{case}:{name}"] = value.detach().clone().contiguous()
 
 
-def softmax(x):
-    x = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=-1, keepdims=True)
+def causal(size):
+    """PyTorch's float causal mask: 0 on and below the diagonal, -inf above."""
+    return nn.Transformer.generate_square_subsequent_mask(size, dtype=torch.float64)
 
 
-def layer_norm(x, w, b, eps=1e-5):
-    mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)  # biased, as PyTorch
-    return (x - mean) / np.sqrt(var + eps) * w + b
-
-
-erf = np.vectorize(math.erf)
-
-
-def gelu(x):
-    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
-
-
-def relu(x):
-    return np.maximum(x, 0.0)
-
-
-def mha_state(prefix, e, kdim=None, vdim=None):
-    """Random weights under PyTorch's MultiheadAttention names."""
-    kdim, vdim = kdim or e, vdim or e
-    state = {}
-    if kdim == e and vdim == e:
-        state["in_proj_weight"] = uniform(3 * e, e)
-    else:
-        state["q_proj_weight"] = uniform(e, e)
-        state["k_proj_weight"] = uniform(e, kdim)
-        state["v_proj_weight"] = uniform(e, vdim)
-    state["in_proj_bias"] = uniform(3 * e, bound=0.2)
-    state["out_proj.weight"] = uniform(e, e)
-    state["out_proj.bias"] = uniform(e, bound=0.2)
-    for name, value in state.items():
-        tensors[f"{prefix}.{name}"] = value
-    return {k: v.astype(np.float64) for k, v in state.items()}
-
-
-def mha_forward(s, query, key, value, heads, batch_first, attn_mask=None, key_padding_mask=None,
-                average=True):
-    """F.multi_head_attention_forward: inputs [L, N, E] (or [N, L, E] when batch_first).
-
-    attn_mask: float [L, S] (added) or bool [L, S] / [N*h, L, S] (True = masked out).
-    key_padding_mask: bool [N, S] (True = masked out).
-    """
-    if batch_first:
-        query, key, value = (x.transpose(1, 0, 2) for x in (query, key, value))
-    L, N, E = query.shape
-    S = key.shape[0]
-    hd = E // heads
-    if "in_proj_weight" in s:
-        wq, wk, wv = np.split(s["in_proj_weight"], 3)
-    else:
-        wq, wk, wv = s["q_proj_weight"], s["k_proj_weight"], s["v_proj_weight"]
-    bq, bk, bv = np.split(s["in_proj_bias"], 3)
-    q, k, v = linear(query, wq, bq), linear(key, wk, bk), linear(value, wv, bv)
-    # [L, N, E] -> [N*h, L, hd], as PyTorch's view/transpose.
-    q = q.reshape(L, N * heads, hd).transpose(1, 0, 2)
-    k = k.reshape(S, N * heads, hd).transpose(1, 0, 2)
-    v = v.reshape(S, N * heads, hd).transpose(1, 0, 2)
-    mask = np.zeros((N * heads, L, S))
-    if attn_mask is not None:
-        if attn_mask.dtype == bool:
-            mask = mask + np.where(attn_mask, -np.inf, 0.0)
-        else:
-            mask = mask + attn_mask
-    if key_padding_mask is not None:
-        pad = np.where(key_padding_mask, -np.inf, 0.0)  # [N, S]
-        mask = mask + np.repeat(pad, heads, axis=0)[:, None, :]
-    q_scaled = q * math.sqrt(1.0 / hd)
-    weights = softmax(mask + q_scaled @ k.transpose(0, 2, 1))  # [N*h, L, S]
-    out = weights @ v  # [N*h, L, hd]
-    out = out.transpose(1, 0, 2).reshape(L, N, E)
-    out = linear(out, s["out_proj.weight"], s["out_proj.bias"])
-    weights = weights.reshape(N, heads, L, S)
-    if average:
-        weights = weights.mean(axis=1)
-    if batch_first:
-        out = out.transpose(1, 0, 2)
-    return out, weights
-
-
-def sub(state, prefix):
-    return {k[len(prefix) + 1:]: v for k, v in state.items() if k.startswith(prefix + ".")}
-
-
-def layer_state(prefix, d, ff, decoder=False):
-    state = {}
-    for name in ["self_attn"] + (["multihead_attn"] if decoder else []):
-        for k, v in mha_state(f"{prefix}.{name}", d).items():
-            state[f"{name}.{k}"] = v
-    parts = {
-        "linear1.weight": uniform(ff, d), "linear1.bias": uniform(ff, bound=0.2),
-        "linear2.weight": uniform(d, ff), "linear2.bias": uniform(d, bound=0.2),
-    }
-    for n in range(1, 4 if decoder else 3):
-        parts[f"norm{n}.weight"] = f32(1.0 + rng.uniform(-0.3, 0.3, size=d))
-        parts[f"norm{n}.bias"] = uniform(d, bound=0.2)
-    for name, value in parts.items():
-        tensors[f"{prefix}.{name}"] = value
-        state[name] = value.astype(np.float64)
-    return state
-
-
-def encoder_layer(s, x, heads, batch_first, norm_first, activation, mask=None, padding=None):
-    """TransformerEncoderLayer.forward in eval mode."""
-    def sa(y):
-        return mha_forward(sub(s, "self_attn"), y, y, y, heads, batch_first, mask, padding)[0]
-
-    def ff(y):
-        return linear(activation(linear(y, s["linear1.weight"], s["linear1.bias"])),
-                      s["linear2.weight"], s["linear2.bias"])
-
-    def norm(n, y):
-        return layer_norm(y, s[f"norm{n}.weight"], s[f"norm{n}.bias"])
-
-    if norm_first:
-        x = x + sa(norm(1, x))
-        return x + ff(norm(2, x))
-    x = norm(1, x + sa(x))
-    return norm(2, x + ff(x))
-
-
-def decoder_layer(s, x, memory, heads, batch_first, norm_first, tgt_mask=None, memory_padding=None):
-    """TransformerDecoderLayer.forward in eval mode with a ReLU feed-forward."""
-    def sa(y):
-        return mha_forward(sub(s, "self_attn"), y, y, y, heads, batch_first, tgt_mask)[0]
-
-    def ca(y):
-        return mha_forward(sub(s, "multihead_attn"), y, memory, memory, heads, batch_first,
-                           None, memory_padding)[0]
-
-    def ff(y):
-        return linear(relu(linear(y, s["linear1.weight"], s["linear1.bias"])),
-                      s["linear2.weight"], s["linear2.bias"])
-
-    def norm(n, y):
-        return layer_norm(y, s[f"norm{n}.weight"], s[f"norm{n}.bias"])
-
-    if norm_first:
-        x = x + sa(norm(1, x))
-        x = x + ca(norm(2, x))
-        return x + ff(norm(3, x))
-    x = norm(1, x + sa(x))
-    x = norm(2, x + ca(x))
-    return norm(3, x + ff(x))
-
-
-def store(case, **arrays):
-    for name, value in arrays.items():
-        # Contiguous: safetensors writes a transposed view's memory, not its logical order.
-        tensors[f"{case}:{name}"] = np.ascontiguousarray(value, dtype=np.float64)
-
-
-def causal_float(n):
-    return np.triu(np.full((n, n), -np.inf), k=1)
-
-
-# 1. Self-attention, sequence first [L=5, N=2, E=8], 2 heads, an additive causal mask and a key
-#    padding mask (batch element 1 ignores its last key), averaged weights.
-s = mha_state("mha_self", 8)
-x = uniform(5, 2, 8, bound=1.0).astype(np.float64)
-padding = np.zeros((2, 5), dtype=bool)
+# 1. Self-attention, time first [L=5, N=2, E=8], 2 heads: a boolean causal mask [L, S] and a
+#    boolean key padding mask (batch element 1 ignores its last key); averaged weights.
+attention = make("mha_self", nn.MultiheadAttention(8, 2, dropout=0.2))
+x = uniform(5, 2, 8)
+mask = torch.ones(5, 5, dtype=torch.bool).triu(1)
+padding = torch.zeros(2, 5, dtype=torch.bool)
 padding[1, 4] = True
-out, w = mha_forward(s, x, x, x, 2, False, causal_float(5), padding)
-store("mha_self", input=x, key_padding_mask=padding, output=out, weights=w)
+output, weights = attention(x, x, x, key_padding_mask=padding, attn_mask=mask)
+store("mha_self", input=x, attn_mask=mask, key_padding_mask=padding, output=output,
+      weights=weights)
 
-# 2. Cross-attention, batch first, kdim 6 and vdim 4 (separate projections), 2 heads, a boolean
-#    [N*h, L, S] mask (True = masked out), per-head weights.
-s = mha_state("mha_cross", 8, kdim=6, vdim=4)
-q = uniform(2, 3, 8, bound=1.0).astype(np.float64)
-k = uniform(2, 5, 6, bound=1.0).astype(np.float64)
-v = uniform(2, 5, 4, bound=1.0).astype(np.float64)
-blocked = rng.uniform(size=(4, 3, 5)) < 0.3
-blocked[:, :, 0] = False  # every query keeps at least one key
-out, w = mha_forward(s, q, k, v, 2, True, blocked, None, average=False)
-store("mha_cross", query=q, key=k, value=v, attn_mask=blocked, output=out, weights=w)
+# 2. Attention between two sequences of the model size, batch first (query [2, 4, 12], key and
+#    value [2, 6, 12]), 3 heads: a float [L, S] mask of finite biases with some -inf, a float key
+#    padding mask; per-head weights.
+attention = make("mha_additive", nn.MultiheadAttention(12, 3, batch_first=True))
+q, k, v = uniform(2, 4, 12), uniform(2, 6, 12), uniform(2, 6, 12)
+mask = uniform(4, 6)
+mask[0, 3:] = float("-inf")
+padding = torch.zeros(2, 6, dtype=torch.float64)
+padding[0, 5] = float("-inf")
+output, weights = attention(
+    q, k, v, key_padding_mask=padding, attn_mask=mask, average_attn_weights=False)
+store("mha_additive", query=q, key=k, value=v, attn_mask=mask, key_padding_mask=padding,
+      output=output, weights=weights)
 
-# 3. Encoder layer, post-norm, ReLU, sequence first [L=6, N=2, d=8], 2 heads, ff 16, key padding.
-s = layer_state("enc_post", 8, 16)
-x = uniform(6, 2, 8, bound=1.0).astype(np.float64)
-padding = np.zeros((2, 6), dtype=bool)
-padding[0, 5] = padding[0, 4] = True
+# 3. Cross-attention with other key and value sizes (kdim 6, vdim 4, so separate q/k/v
+#    projection weights), batch first, 2 heads, a boolean [N * h, L, S] mask; per-head weights.
+attention = make("mha_cross", nn.MultiheadAttention(8, 2, kdim=6, vdim=4, batch_first=True))
+q, k, v = uniform(2, 3, 8), uniform(2, 5, 6), uniform(2, 5, 4)
+mask = torch.rand(4, 3, 5) < 0.3
+mask[:, :, 0] = False  # every query keeps at least one key
+output, weights = attention(q, k, v, attn_mask=mask, average_attn_weights=False)
+store("mha_cross", query=q, key=k, value=v, attn_mask=mask, output=output, weights=weights)
+
+# 4. One unbatched sequence [L=4, E=6], 3 heads: a boolean per-head mask [h, L, S] and a boolean
+#    key padding mask [S]; averaged weights [L, S].
+attention = make("mha_unbatched", nn.MultiheadAttention(6, 3))
+x = uniform(4, 6)
+mask = torch.rand(3, 4, 4) < 0.3
+mask[:, :, 1] = False
+padding = torch.tensor([False, False, False, True])
+output, weights = attention(x, x, x, key_padding_mask=padding, attn_mask=mask)
+store("mha_unbatched", input=x, attn_mask=mask, key_padding_mask=padding, output=output,
+      weights=weights)
+
+# 5. No biases, time first [L=3, N=2, E=4], 2 heads, no masks; averaged weights.
+attention = make("mha_nobias", nn.MultiheadAttention(4, 2, bias=False))
+x = uniform(3, 2, 4)
+output, weights = attention(x, x, x)
+store("mha_nobias", input=x, output=output, weights=weights)
+
+# 6. Encoder layer, post-norm, ReLU, time first [L=6, N=2, d=8], 2 heads, feed-forward 16,
+#    boolean key padding mask.
+layer = make("enc_post", nn.TransformerEncoderLayer(8, 2, dim_feedforward=16))
+x = uniform(6, 2, 8)
+padding = torch.zeros(2, 6, dtype=torch.bool)
+padding[0, 4:] = True
 store("enc_post", input=x, key_padding_mask=padding,
-      output=encoder_layer(s, x, 2, False, False, relu, None, padding))
+      output=layer(x, src_key_padding_mask=padding))
 
-# 4. Encoder layer, pre-norm, GELU, batch first [N=2, L=4, d=8], 4 heads, ff 12, causal mask.
-s = layer_state("enc_pre", 8, 12)
-x = uniform(2, 4, 8, bound=1.0).astype(np.float64)
-store("enc_pre", input=x, output=encoder_layer(s, x, 4, True, True, gelu, causal_float(4)))
+# 7. Encoder layer, pre-norm, GELU, batch first [N=2, L=4, d=8], 4 heads, feed-forward 12, the
+#    float causal mask.
+layer = make(
+    "enc_pre_gelu",
+    nn.TransformerEncoderLayer(
+        8, 4, dim_feedforward=12, activation="gelu", batch_first=True, norm_first=True))
+x = uniform(2, 4, 8)
+store("enc_pre_gelu", input=x, mask=causal(4), output=layer(x, src_mask=causal(4)))
 
-# 5. Decoder layer, post-norm, ReLU, batch first: target [2, 4, 8], memory [2, 5, 8], causal
-#    target mask, memory padding.
-s = layer_state("dec_post", 8, 16, decoder=True)
-t = uniform(2, 4, 8, bound=1.0).astype(np.float64)
-m = uniform(2, 5, 8, bound=1.0).astype(np.float64)
-padding = np.zeros((2, 5), dtype=bool)
+# 8. Encoder layer, post-norm, GELU, batch first [N=3, L=5, d=6], 3 heads, feed-forward 10,
+#    layer-norm epsilon 1e-3, a boolean per-batch-and-head mask [N * h, L, L].
+layer = make(
+    "enc_post_gelu",
+    nn.TransformerEncoderLayer(
+        6, 3, dim_feedforward=10, activation="gelu", layer_norm_eps=1e-3, batch_first=True))
+x = uniform(3, 5, 6)
+mask = torch.rand(9, 5, 5) < 0.3
+mask[:, :, 2] = False
+store("enc_post_gelu", input=x, mask=mask, output=layer(x, src_mask=mask))
+
+# 9. Encoder layer without biases (linear layers, attention and layer norms), pre-norm, ReLU,
+#    time first [L=4, N=2, d=8], 2 heads, feed-forward 16, no masks.
+layer = make("enc_nobias", nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, norm_first=True,
+                                                      bias=False))
+x = uniform(4, 2, 8)
+store("enc_nobias", input=x, output=layer(x))
+
+# 10. Encoder layer over one unbatched sequence [L=4, d=6], pre-norm, ReLU, 2 heads,
+#     feed-forward 8, a boolean [L, L] mask and a boolean key padding mask [L].
+layer = make("enc_unbatched", nn.TransformerEncoderLayer(6, 2, dim_feedforward=8, norm_first=True))
+x = uniform(4, 6)
+mask = torch.tensor([[False, True, False, False], [False, False, False, True],
+                     [True, False, False, False], [False, False, True, False]])
+padding = torch.tensor([False, False, True, False])
+store("enc_unbatched", input=x, mask=mask, key_padding_mask=padding,
+      output=layer(x, src_mask=mask, src_key_padding_mask=padding))
+
+# 11. Encoder stack: two post-norm ReLU layers and a final layer norm, batch first
+#     [N=2, L=5, d=8], 2 heads, feed-forward 16, boolean key padding mask. Each layer's biases
+#     are drawn separately, so the two layers differ.
+encoder = make(
+    "encoder",
+    nn.TransformerEncoder(
+        nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, batch_first=True), num_layers=2,
+        norm=nn.LayerNorm(8), enable_nested_tensor=False))
+x = uniform(2, 5, 8)
+padding = torch.zeros(2, 5, dtype=torch.bool)
 padding[1, 3:] = True
-store("dec_post", target=t, memory=m, memory_key_padding_mask=padding,
-      output=decoder_layer(s, t, m, 2, True, False, causal_float(4), padding))
+store("encoder", input=x, key_padding_mask=padding,
+      output=encoder(x, src_key_padding_mask=padding))
 
-save_file(tensors, "attention.safetensors", metadata={"source": "make_attention_fixtures.py"})
-print(f"wrote {len(tensors)} tensors to attention.safetensors")
+# 12. Decoder layer, post-norm, ReLU, batch first: target [2, 4, 8], memory [2, 5, 8], 2 heads,
+#     feed-forward 16, float causal target mask, boolean memory key padding mask.
+layer = make("dec_post", nn.TransformerDecoderLayer(8, 2, dim_feedforward=16, batch_first=True))
+t, m = uniform(2, 4, 8), uniform(2, 5, 8)
+padding = torch.zeros(2, 5, dtype=torch.bool)
+padding[1, 3:] = True
+store("dec_post", target=t, memory=m, target_mask=causal(4), memory_key_padding_mask=padding,
+      output=layer(t, m, tgt_mask=causal(4), memory_key_padding_mask=padding))
+
+# 13. Decoder layer, pre-norm, GELU, time first: target [3, 2, 8], memory [4, 2, 8], 4 heads,
+#     feed-forward 12, boolean target key padding mask and boolean memory mask [T, S].
+layer = make(
+    "dec_pre_gelu",
+    nn.TransformerDecoderLayer(8, 4, dim_feedforward=12, activation="gelu", norm_first=True))
+t, m = uniform(3, 2, 8), uniform(4, 2, 8)
+target_padding = torch.tensor([[False, False, False], [False, False, True]])
+memory_mask = torch.tensor([[False, True, False, False], [False, False, True, True],
+                            [True, False, False, False]])
+store("dec_pre_gelu", target=t, memory=m, target_key_padding_mask=target_padding,
+      memory_mask=memory_mask,
+      output=layer(t, m, memory_mask=memory_mask, tgt_key_padding_mask=target_padding))
+
+# 14. The whole encoder-decoder: nn.Transformer with d_model 8, 2 heads, 2 encoder and 2 decoder
+#     layers, feed-forward 16, GELU, pre-norm, layer-norm epsilon 1e-3 (also in the final norms),
+#     batch first; source [2, 5, 8] with key padding, target [2, 4, 8] with the causal mask,
+#     memory key padding as the source's.
+model = make(
+    "transformer",
+    nn.Transformer(8, 2, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16,
+                   activation="gelu", layer_norm_eps=1e-3, batch_first=True, norm_first=True))
+s, t = uniform(2, 5, 8), uniform(2, 4, 8)
+padding = torch.zeros(2, 5, dtype=torch.bool)
+padding[0, 4] = True
+store("transformer", source=s, target=t, source_key_padding_mask=padding, target_mask=causal(4),
+      output=model(s, t, tgt_mask=causal(4), src_key_padding_mask=padding,
+                   memory_key_padding_mask=padding))
+
+metadata = {
+    "source": "make_attention_fixtures.py",
+    "torch": torch.__version__,
+    "safetensors": safetensors.__version__,
+    "python": platform.python_version(),
+}
+metadata.update({f"module.{case}": text for case, text in descriptions.items()})
+save_file(tensors, "attention.safetensors", metadata=metadata)
+print(f"wrote {len(tensors)} tensors for {len(descriptions)} cases to attention.safetensors "
+      f"with torch {torch.__version__}")

@@ -1,154 +1,188 @@
-"""Writes recurrent.safetensors, the fixture of RecurrentFixtureTests.
+"""Writes recurrent.safetensors, the PyTorch reference of RecurrentFixtureTests.swift.
 
-THE REFERENCE HERE IS NUMPY, NOT PYTORCH. PyTorch is not installed on the machines this project
-is built on, so this script implements the equations PyTorch documents for torch.nn.RNN,
-torch.nn.LSTM and torch.nn.GRU (https://pytorch.org/docs/stable/generated/torch.nn.LSTM.html and
-the GRU and RNN pages) in NumPy, in float64, and stores, under PyTorch's state-dict names, the
-weights, the inputs and the outputs it computes:
+How to run it (from this directory; torch and safetensors live in a venv outside the repository):
 
-    LSTM: i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)     f = sigmoid(W_if x + b_if + W_hf h + b_hf)
-          g = tanh(W_ig x + b_ig + W_hg h + b_hg)        o = sigmoid(W_io x + b_io + W_ho h + b_ho)
-          c' = f * c + i * g                            h' = o * tanh(c')
-    GRU:  r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)     z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
-          n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  h' = (1 - z) * n + z * h
-    RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)
+    python3 -m venv /tmp/torchenv
+    /tmp/torchenv/bin/pip install torch safetensors
+    /tmp/torchenv/bin/python make_rnn_fixtures.py
 
-with weight_ih_l{k}[_reverse] = [W_i*; ...] stacked in the gate order above (LSTM i, f, g, o; GRU
-r, z, n), layer k > 0 reading the concatenated outputs of layer k - 1, the reverse direction
-running from the last step to the first, and h_n / c_n indexed by layer * directions + direction.
-For the "packed" outputs, each batch element is run alone over its first `lengths[b]` steps, as
-torch.nn.utils.rnn.pack_padded_sequence does, and the outputs past its length are zero, as
-pad_packed_sequence gives them.
+The committed recurrent.safetensors was written with torch 2.15.0+cu132 (run on the CPU),
+safetensors 0.8.0 and Python 3; the versions are also stored in the file's metadata.
 
-Run from this directory (the venv lives outside the repository):
+Every case builds a real torch.nn module (nn.RNN with tanh and ReLU, nn.LSTM, nn.GRU and the three
+cells), draws its weights with PyTorch's own initialization after torch.manual_seed, puts it in
+eval mode, and runs it in float64. Weights and inputs are drawn in float32 and only then widened,
+so their values are exact in both of Nabla's float types and the float32 tests measure arithmetic
+error alone. For each case the file holds
 
-    python3 -m venv /tmp/stenv && /tmp/stenv/bin/pip install safetensors numpy
-    /tmp/stenv/bin/python make_rnn_fixtures.py
+    <case>.<name>   the module's state_dict() (weight_ih_l0, bias_hh_l1_reverse, ...), exactly
+                    the tensors a user would save from PyTorch;
+    <case>:<item>   the inputs (input, h0, c0, lengths) in the layout the module is fed, and the
+                    outputs PyTorch produced (output, h_n, c_n, and for variable-length batches
+                    packed_output, packed_h_n, packed_c_n).
+
+Variable-length outputs come from torch.nn.utils.rnn.pack_padded_sequence (enforce_sorted=False)
+and pad_packed_sequence (total_length = the padded length), so steps past a sequence's end are
+zero and the final states are taken at each sequence's own last step.
 """
 
-import numpy as np
-from safetensors.numpy import save_file
+import platform
 
-rng = np.random.default_rng(20261122)
+import safetensors
+import torch
+from safetensors.torch import save_file
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def lstm_step(x, state, w_ih, w_hh, b_ih, b_hh):
-    h, c = state
-    gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh
-    i, f, g, o = np.split(gates, 4, axis=-1)
-    i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
-    c = f * c + i * g
-    return o * np.tanh(c), c
+torch.manual_seed(20261122)
+tensors = {}
+descriptions = {}
 
 
-def gru_step(x, state, w_ih, w_hh, b_ih, b_hh):
-    (h,) = state
-    xr, xz, xn = np.split(x @ w_ih.T + b_ih, 3, axis=-1)
-    hr, hz, hn = np.split(h @ w_hh.T + b_hh, 3, axis=-1)
-    r = sigmoid(xr + hr)
-    z = sigmoid(xz + hz)
-    n = np.tanh(xn + r * hn)
-    return ((1 - z) * n + z * h,)
+def normal(*shape, scale=1.0):
+    """Normal values drawn in float32 (exact in float32), returned as float64."""
+    return (torch.randn(*shape, dtype=torch.float32) * scale).double()
 
 
-def rnn_step(x, state, w_ih, w_hh, b_ih, b_hh):
-    (h,) = state
-    return (np.tanh(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh),)
+def add_state(case, module):
+    for name, value in module.state_dict().items():
+        tensors[f"{case}.{name}"] = value.detach().clone().contiguous()
 
 
-def run(step, weights, x, states, layers, directions):
-    """x: [T, N, I] time first; states: tuple of [layers * directions, N, H]. Full length."""
-    steps = x.shape[0]
-    finals = [[] for _ in states]
-    layer_input = x
-    for layer in range(layers):
-        outputs = []
-        for direction in range(directions):
-            suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-            w = [weights[name + suffix] for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-            index = layer * directions + direction
-            state = tuple(s[index] for s in states)
-            out = [None] * steps
-            order = range(steps) if direction == 0 else reversed(range(steps))
-            for t in order:
-                state = step(layer_input[t], state, *w)
-                out[t] = state[0]
-            outputs.append(np.stack(out))
-            for part, value in zip(finals, state):
-                part.append(value)
-        layer_input = np.concatenate(outputs, axis=-1)
-    return layer_input, tuple(np.stack(part) for part in finals)
+def add_data(case, **items):
+    for name, value in items.items():
+        tensors[f"{case}:{name}"] = value.detach().clone().contiguous()
 
 
-def run_packed(step, weights, x, states, lengths, layers, directions):
-    """Each batch element alone over its own length; outputs past it are zero."""
-    steps, batch = x.shape[0], x.shape[1]
-    output = np.zeros((steps, batch, directions * states[0].shape[-1]))
-    finals = [np.zeros_like(s) for s in states]
-    for b, length in enumerate(lengths):
-        out, last = run(
-            step, weights, x[:length, b : b + 1], tuple(s[:, b : b + 1] for s in states), layers,
-            directions)
-        output[:length, b] = out[:, 0]
-        for final, value in zip(finals, last):
-            final[:, b] = value[:, 0]
-    return output, finals
+def make(case, module):
+    """Widens a float32-initialized module to float64, in eval mode, and stores its state."""
+    module = module.double().eval()
+    add_state(case, module)
+    descriptions[case] = repr(module)
+    return module
 
 
-def make_weights(prefix, gates, input_size, hidden, layers, directions):
-    bound = 1 / np.sqrt(hidden)
-    weights = {}
-    for layer in range(layers):
-        for direction in range(directions):
-            suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-            size = input_size if layer == 0 else directions * hidden
-            shapes = {
-                "weight_ih": (gates * hidden, size),
-                "weight_hh": (gates * hidden, hidden),
-                "bias_ih": (gates * hidden,),
-                "bias_hh": (gates * hidden,),
-            }
-            for name, shape in shapes.items():
-                weights[name + suffix] = rng.uniform(-bound, bound, shape).astype(np.float32)
-    return weights
+def sequence_case(case, module, steps, batch, lengths=None, initial_state=True):
+    """Runs `module` over a padded batch (and, with `lengths`, a packed one) and stores it all."""
+    layers = module.num_layers * (2 if module.bidirectional else 1)
+    shape = (steps, batch, module.input_size)
+    if module.batch_first:
+        shape = (batch, steps, module.input_size)
+    x = normal(*shape)
+    items = {"input": x}
+    state = None
+    if initial_state:
+        h0 = normal(layers, batch, module.hidden_size, scale=0.5)
+        items["h0"] = h0
+        state = h0
+        if isinstance(module, nn.LSTM):
+            c0 = normal(layers, batch, module.hidden_size, scale=0.5)
+            items["c0"] = c0
+            state = (h0, c0)
+    output, final = module(x, state)
+    items["output"] = output
+    if isinstance(module, nn.LSTM):
+        items["h_n"], items["c_n"] = final
+    else:
+        items["h_n"] = final
+    if lengths is not None:
+        packed = pack_padded_sequence(
+            x, torch.tensor(lengths), batch_first=module.batch_first, enforce_sorted=False)
+        packed_output, packed_final = module(packed, state)
+        padded, _ = pad_packed_sequence(
+            packed_output, batch_first=module.batch_first, total_length=steps)
+        items["lengths"] = torch.tensor(lengths, dtype=torch.int64)
+        items["packed_output"] = padded
+        if isinstance(module, nn.LSTM):
+            items["packed_h_n"], items["packed_c_n"] = packed_final
+        else:
+            items["packed_h_n"] = packed_final
+    add_data(case, **items)
 
 
-fixture = {}
+def unbatched_case(case, module, steps):
+    """One sequence without a batch axis: input [T, I], states [layers * directions, H]."""
+    layers = module.num_layers * (2 if module.bidirectional else 1)
+    x = normal(steps, module.input_size)
+    h0 = normal(layers, module.hidden_size, scale=0.5)
+    c0 = normal(layers, module.hidden_size, scale=0.5)
+    output, (h_n, c_n) = module(x, (h0, c0))
+    add_data(case, input=x, h0=h0, c0=c0, output=output, h_n=h_n, c_n=c_n)
 
 
-def add_case(prefix, step, gates, input_size, hidden, layers, directions, steps, batch, lengths,
-             state_count):
-    weights = make_weights(prefix, gates, input_size, hidden, layers, directions)
-    x = rng.normal(size=(steps, batch, input_size)).astype(np.float32)
-    states = tuple(
-        rng.normal(scale=0.5, size=(layers * directions, batch, hidden)).astype(np.float32)
-        for _ in range(state_count))
-    w64 = {name: value.astype(np.float64) for name, value in weights.items()}
-    x64 = x.astype(np.float64)
-    s64 = tuple(s.astype(np.float64) for s in states)
-    output, finals = run(step, w64, x64, s64, layers, directions)
-    packed_output, packed_finals = run_packed(step, w64, x64, s64, lengths, layers, directions)
-    for name, value in weights.items():
-        fixture[f"{prefix}.{name}"] = value
-    fixture[f"{prefix}.input"] = x
-    fixture[f"{prefix}.lengths"] = np.array(lengths, dtype=np.int64)
-    fixture[f"{prefix}.output"] = output
-    fixture[f"{prefix}.packed_output"] = packed_output
-    names = ["h", "c"][:state_count]
-    for name, s, final, packed in zip(names, states, finals, packed_finals):
-        fixture[f"{prefix}.{name}0"] = s
-        fixture[f"{prefix}.{name}_n"] = final
-        fixture[f"{prefix}.packed_{name}_n"] = packed
+def cell_case(case, module, steps, batch):
+    """Several steps of a cell from a given state; the state after every step is stored."""
+    xs = normal(steps, batch, module.input_size)
+    h = normal(batch, module.hidden_size, scale=0.5)
+    items = {"input": xs, "h0": h}
+    if isinstance(module, nn.LSTMCell):
+        c = normal(batch, module.hidden_size, scale=0.5)
+        items["c0"] = c
+        hs, cs = [], []
+        for x in xs:
+            h, c = module(x, (h, c))
+            hs.append(h)
+            cs.append(c)
+        items["hidden"], items["cell"] = torch.stack(hs), torch.stack(cs)
+    else:
+        hs = []
+        for x in xs:
+            h = module(x, h)
+            hs.append(h)
+        items["hidden"] = torch.stack(hs)
+    add_data(case, **items)
 
 
-# Inputs are stored time first ([T, N, I]); the tests feed them batch first where they say so.
-add_case("lstm", lstm_step, 4, 3, 4, 2, 2, 6, 3, [6, 2, 4], 2)
-add_case("gru", gru_step, 3, 3, 5, 2, 2, 7, 2, [7, 3], 1)
-add_case("rnn", rnn_step, 1, 2, 3, 1, 2, 5, 2, [5, 1], 1)
+with torch.no_grad():
+    # nn.RNN, tanh: one bidirectional layer, time first, with a packed batch.
+    rnn = make("rnn_tanh", nn.RNN(2, 3, bidirectional=True))
+    sequence_case("rnn_tanh", rnn, steps=5, batch=3, lengths=[5, 1, 3])
 
-save_file(fixture, "recurrent.safetensors", metadata={"source": "make_rnn_fixtures.py (NumPy)"})
-print("wrote", len(fixture), "tensors to recurrent.safetensors")
+    # nn.RNN, ReLU: three layers (dropout between them, off in eval mode), batch first, no
+    # initial state, a packed batch.
+    rnn = make(
+        "rnn_relu",
+        nn.RNN(3, 4, num_layers=3, nonlinearity="relu", batch_first=True, dropout=0.25))
+    sequence_case("rnn_relu", rnn, steps=6, batch=2, lengths=[4, 6], initial_state=False)
+
+    # nn.RNN, ReLU, two bidirectional layers without biases, time first.
+    rnn = make(
+        "rnn_relu_nobias",
+        nn.RNN(3, 2, num_layers=2, nonlinearity="relu", bias=False, bidirectional=True))
+    sequence_case("rnn_relu_nobias", rnn, steps=4, batch=2)
+
+    # nn.LSTM: two bidirectional layers, batch first, a packed batch.
+    lstm = make("lstm", nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True))
+    sequence_case("lstm", lstm, steps=6, batch=3, lengths=[6, 2, 4])
+
+    # nn.LSTM: three layers, time first, dropout between layers (off in eval mode), a packed batch.
+    lstm = make("lstm_deep", nn.LSTM(2, 3, num_layers=3, dropout=0.5))
+    sequence_case("lstm_deep", lstm, steps=5, batch=4, lengths=[2, 5, 1, 3])
+
+    # nn.LSTM without biases, one unbatched sequence.
+    lstm = make("lstm_unbatched", nn.LSTM(4, 3, bias=False, bidirectional=True))
+    unbatched_case("lstm_unbatched", lstm, steps=4)
+
+    # nn.GRU: two bidirectional layers, time first, a packed batch.
+    gru = make("gru", nn.GRU(3, 5, num_layers=2, bidirectional=True))
+    sequence_case("gru", gru, steps=7, batch=2, lengths=[7, 3])
+
+    # nn.GRU: three layers, batch first, no initial state, a packed batch.
+    gru = make("gru_batch_first", nn.GRU(4, 3, num_layers=3, batch_first=True))
+    sequence_case("gru_batch_first", gru, steps=5, batch=3, lengths=[3, 5, 1], initial_state=False)
+
+    # The cells, stepped by hand.
+    cell_case("rnn_cell", make("rnn_cell", nn.RNNCell(3, 4, nonlinearity="relu")), steps=3, batch=2)
+    cell_case("lstm_cell", make("lstm_cell", nn.LSTMCell(3, 4)), steps=3, batch=2)
+    cell_case("gru_cell", make("gru_cell", nn.GRUCell(3, 4)), steps=3, batch=2)
+
+metadata = {
+    "source": "make_rnn_fixtures.py",
+    "torch": torch.__version__,
+    "safetensors": safetensors.__version__,
+    "python": platform.python_version(),
+}
+metadata.update({f"module.{case}": text for case, text in descriptions.items()})
+save_file(tensors, "recurrent.safetensors", metadata=metadata)
+print(f"wrote {len(tensors)} tensors for {len(descriptions)} cases to recurrent.safetensors "
+      f"with torch {torch.__version__}")
