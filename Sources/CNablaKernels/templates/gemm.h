@@ -188,35 +188,55 @@ static void NAME(gemm_task)(void *context, ptrdiff_t index) {
   }
 }
 
-/// The unpacked path for small products: C scaled by beta, then rank-1 updates row by row.
+/// The unpacked path for small products and thin ones (k at most THIN): C scaled by beta, then
+/// rank-1 updates row by row, vectorized along the rows of C. A transposed B is first copied
+/// upright (it is small: k x n with k thin) so that those rows are contiguous.
 static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                              T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta,
                              T *c, ptrdiff_t ldc) {
+  T *upright = NULL;
+  size_t uprightBytes = sizeof(T) * (size_t)(k * n);
+  if (transB && k > 1 && n > 1) {
+    upright = (T *)nabla_buffer_allocate(uprightBytes);
+    NAME(transpose_copy)(b, ldb, n, k, upright, n);
+    b = upright;
+    ldb = n;
+    transB = 0;
+  }
   for (ptrdiff_t i = 0; i < m; i++) {
-    T *row = c + i * ldc;
+    T *restrict row = c + i * ldc;
     for (ptrdiff_t j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
     for (ptrdiff_t p = 0; p < k; p++) {
       T aip = alpha * OP_A(i, p);
       if (transB) {
         for (ptrdiff_t j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
       } else {
-        const T *brow = b + p * ldb;
+        const T *restrict brow = b + p * ldb;
         for (ptrdiff_t j = 0; j < n; j++) row[j] += aip * brow[j];
       }
     }
   }
+  if (upright) nabla_buffer_free(upright, uprightBytes);
 }
 #undef OP_A
 
-/// Products below this many multiply-adds take the unpacked path; below the larger threshold
-/// they run on the calling thread alone.
-enum { NAME(SMALL_WORK) = 16 * 16 * 16, NAME(PARALLEL_WORK) = 64 * 64 * 64 };
+/// Products below SMALL_WORK multiply-adds, or with k at most THIN below THIN_WORK, take the
+/// unpacked path (a packed micro-panel only k deep costs more to pack than it saves); below
+/// PARALLEL_WORK they run on the calling thread alone.
+enum {
+  NAME(SMALL_WORK) = 16 * 16 * 16,
+  NAME(THIN) = 8,
+  NAME(THIN_WORK) = 1 << 20,
+  NAME(PARALLEL_WORK) = 64 * 64 * 64
+};
 
 static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m,
                        ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,
                        ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0 || alpha == 0 || (double)m * n * k < NAME(SMALL_WORK)) {
+  const double work = (double)m * n * k;
+  if (k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
+      (k <= NAME(THIN) && work < NAME(THIN_WORK))) {
     NAME(gemm_small)(transA, transB, m, n, k <= 0 ? 0 : k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }

@@ -110,61 +110,64 @@ void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *len
   }
 }
 
+// The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
+// block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
+// rather than over rows of h elements.
 void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
                           T *hNext, T *out) {
+  const ptrdiff_t count = n * h;
+  T *rg = act, *zg = act + count, *ng = act + 2 * count, *hiddenN = act + 3 * count;
   for (ptrdiff_t b = 0; b < n; b++) {
-    const T *x = xg + b * 3 * h, *r = hg + b * 3 * h, *hp = hPrev + b * h;
-    T *a = act + b * 4 * h, *hn = hNext + b * h, *y = out ? out + b * h : NULL;
-    if (!ACTIVE(b)) {
-      for (ptrdiff_t j = 0; j < h; j++) hn[j] = hp[j];
-      if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
-      continue;
-    }
-    // Pre-activations (r, z) and the hidden part of n (kept in a[3h..<4h]) first, the bias
-    // added in a loop of its own, so every loop vectorizes.
-    for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] = x[j] + r[j];
-    for (ptrdiff_t j = 0; j < h; j++) a[3 * h + j] = r[2 * h + j];
-    if (bias) {
-      for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] += bias[j];
-      for (ptrdiff_t j = 0; j < h; j++) a[3 * h + j] += bias[2 * h + j];
-    }
-    for (ptrdiff_t j = 0; j < 2 * h; j++) a[j] = NAME(rnn_sigmoid)(a[j]);
+    const T *restrict x = xg + b * 3 * h, *restrict r = hg + b * 3 * h;
     for (ptrdiff_t j = 0; j < h; j++) {
-      T candidate = ACTIVATION_TANH(x[2 * h + j] + a[j] * a[3 * h + j]);
-      T z = a[h + j];
-      a[2 * h + j] = candidate;
-      hn[j] = ((T)1 - z) * candidate + z * hp[j];
+      rg[b * h + j] = x[j] + r[j] + (bias ? bias[j] : 0);
+      zg[b * h + j] = x[h + j] + r[h + j] + (bias ? bias[h + j] : 0);
+      hiddenN[b * h + j] = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
     }
-    if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
+  }
+  for (ptrdiff_t i = 0; i < 2 * count; i++) act[i] = NAME(rnn_sigmoid)(act[i]);  // r and z
+  for (ptrdiff_t b = 0; b < n; b++)
+    for (ptrdiff_t j = 0; j < h; j++)
+      ng[b * h + j] = xg[b * 3 * h + 2 * h + j] + rg[b * h + j] * hiddenN[b * h + j];
+  for (ptrdiff_t i = 0; i < count; i++) ng[i] = ACTIVATION_TANH(ng[i]);
+  for (ptrdiff_t i = 0; i < count; i++) hNext[i] = ((T)1 - zg[i]) * ng[i] + zg[i] * hPrev[i];
+  if (out)
+    for (ptrdiff_t i = 0; i < count; i++) out[i] = hNext[i];
+  if (!lengths) return;
+  for (ptrdiff_t b = 0; b < n; b++) {
+    if (ACTIVE(b)) continue;
+    for (ptrdiff_t j = 0; j < h; j++) hNext[b * h + j] = hPrev[b * h + j];
+    if (out)
+      for (ptrdiff_t j = 0; j < h; j++) out[b * h + j] = 0;
   }
 }
 
 void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                    const T *act, const T *hPrev, const T *dOut, const T *dh,
                                    T *dXg, T *dHg, T *dhCarry) {
+  const ptrdiff_t count = n * h;
+  const T *rg = act, *zg = act + count, *ng = act + 2 * count, *hiddenN = act + 3 * count;
   for (ptrdiff_t b = 0; b < n; b++) {
-    const T *a = act + b * 4 * h, *hp = hPrev + b * h;
-    const T *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
     T *gx = dXg + b * 3 * h, *gr = dHg + b * 3 * h, *carry = dhCarry + b * h;
     if (!ACTIVE(b)) {
       for (ptrdiff_t j = 0; j < 3 * h; j++) { gx[j] = 0; gr[j] = 0; }
-      for (ptrdiff_t j = 0; j < h; j++) carry[j] = gh[j];
+      for (ptrdiff_t j = 0; j < h; j++) carry[j] = dh[b * h + j];
       continue;
     }
-    const T *rg = a, *zg = a + h, *ng = a + 2 * h, *hiddenN = a + 3 * h;
     for (ptrdiff_t j = 0; j < h; j++) {
-      T g = gh[j] + (go ? go[j] : 0);
-      T dPreN = g * ((T)1 - zg[j]) * ((T)1 - ng[j] * ng[j]);
-      T dPreR = dPreN * hiddenN[j] * rg[j] * ((T)1 - rg[j]);
-      T dPreZ = g * (hp[j] - ng[j]) * zg[j] * ((T)1 - zg[j]);
+      const ptrdiff_t i = b * h + j;
+      T g = dh[i] + (dOut ? dOut[i] : 0);
+      T dPreN = g * ((T)1 - zg[i]) * ((T)1 - ng[i] * ng[i]);
+      T dPreR = dPreN * hiddenN[i] * rg[i] * ((T)1 - rg[i]);
+      T dPreZ = g * (hPrev[i] - ng[i]) * zg[i] * ((T)1 - zg[i]);
       gx[j] = dPreR;
       gx[h + j] = dPreZ;
       gx[2 * h + j] = dPreN;
       gr[j] = dPreR;
       gr[h + j] = dPreZ;
-      gr[2 * h + j] = dPreN * rg[j];
-      carry[j] = g * zg[j];
+      gr[2 * h + j] = dPreN * rg[i];
+      carry[j] = g * zg[i];
     }
   }
 }

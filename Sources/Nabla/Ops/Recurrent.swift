@@ -173,7 +173,8 @@ private struct SavedRecurrence {
   var states: Tensor
   /// The LSTM's cell states, laid out as `states`.
   var cells: Tensor?
-  /// Per step: the LSTM's gate activations, or the GRU's (r, z, n, W_hn·h + b_hn), `[T, N, 4H]`.
+  /// Per step: the LSTM's gate activations `[N, 4H]`, or the GRU's r, z, n and W_hn·h + b_hn
+  /// as four `[N, H]` blocks; `T · N · 4H` elements in all.
   var activations: Tensor?
   /// Per step: the LSTM's tanh(c), `[T, N, H]`.
   var tanhCells: Tensor?
