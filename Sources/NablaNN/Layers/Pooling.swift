@@ -1,5 +1,6 @@
-// Pooling and upsampling layers: each holds the options of a Tensor function of the same family
+// Sliding-window pooling layers: each holds the options of a Tensor function of the same family
 // and applies it, naming its configuration when an input does not fit. None has parameters.
+// Adaptive pooling, unpooling and upsampling have files of their own.
 
 /// Max pooling over [N, C, L] inputs, as `torch.nn.MaxPool1d`.
 ///
@@ -196,121 +197,5 @@ public final class LPPool2D: Module, CustomStringConvertible {
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.lpPool(
       power: power, kernel: kernelSize.values, stride: stride.values, context: description)
-  }
-}
-
-/// Average pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveAvgPool1d`.
-public final class AdaptiveAvgPool1D: Module, CustomStringConvertible {
-  /// The output length.
-  public let outputSize: Int
-
-  /// Creates the layer; `outputSize` 1 is global average pooling.
-  public init(outputSize: Int) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveAvgPool1D(outputSize: \(outputSize))" }
-
-  /// The input averaged down to `outputSize` positions.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: false, context: description)
-  }
-}
-
-/// Average pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveAvgPool2d`.
-///
-/// ```swift
-/// AdaptiveAvgPool2D(outputSize: 1)  // global average pooling
-/// ```
-public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
-  /// The output's height and width.
-  public let outputSize: Size2D
-
-  /// Creates the layer.
-  public init(outputSize: Size2D) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveAvgPool2D(outputSize: \(outputSize))" }
-
-  /// The input averaged down to `outputSize`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: false, context: description)
-  }
-}
-
-/// Max pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveMaxPool1d`.
-public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
-  /// The output length.
-  public let outputSize: Int
-
-  /// Creates the layer; `outputSize` 1 is global max pooling.
-  public init(outputSize: Int) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveMaxPool1D(outputSize: \(outputSize))" }
-
-  /// The maximum of each adaptive window of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: true, context: description)
-  }
-}
-
-/// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
-public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
-  /// The output's height and width.
-  public let outputSize: Size2D
-
-  /// Creates the layer.
-  public init(outputSize: Size2D) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveMaxPool2D(outputSize: \(outputSize))" }
-
-  /// The maximum of each adaptive window of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: true, context: description)
-  }
-}
-
-/// Resizes the spatial axes of [N, C, L] or [N, C, H, W] inputs, as `torch.nn.Upsample`:
-/// nearest (the default), linear or bilinear, to a size or by a factor.
-///
-/// ```swift
-/// Upsample(scaleFactor: 2)(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 8]
-/// Upsample(size: [6, 6], mode: .bilinear)
-/// ```
-public final class Upsample: Module, CustomStringConvertible {
-  /// The output's spatial size, or nil when a scale factor is given.
-  public let size: [Int]?
-  /// The growth of every spatial axis, or nil when a size is given.
-  public let scaleFactor: Double?
-  /// How new positions are computed.
-  public let mode: UpsamplingMode
-  /// For linear modes: whether the corner pixels of input and output line up.
-  public let alignCorners: Bool
-
-  /// Creates the layer; give exactly one of `size` and `scaleFactor`.
-  public init(
-    size: [Int]? = nil, scaleFactor: Double? = nil, mode: UpsamplingMode = .nearest,
-    alignCorners: Bool = false
-  ) {
-    require(
-      (size == nil) != (scaleFactor == nil), "Upsample: give exactly one of size and scaleFactor")
-    self.size = size
-    self.scaleFactor = scaleFactor
-    self.mode = mode
-    self.alignCorners = alignCorners
-  }
-
-  /// The layer's configuration.
-  public var description: String {
-    let target = size.map { "size: \(describe($0))" } ?? "scaleFactor: \(scaleFactor!)"
-    return "Upsample(\(target), mode: \(mode.rawValue), alignCorners: \(alignCorners))"
-  }
-
-  /// The resized input.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.upsampled(
-      size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
-      context: description)
   }
 }
