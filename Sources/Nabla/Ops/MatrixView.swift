@@ -59,14 +59,14 @@ extension Tensor {
   /// The dense matrix of average pooling of `channels` planes of spatial size `inputSize`:
   /// 1/divisor at each window position, zeros elsewhere.
   package static func averagePoolingMatrix(
-    channels: Int, inputSize: [Int], kernel: [Int], stride: [Int], padding: [Int],
-    countIncludePad: Bool, dtype: DType, context: String
+    channels: Int, inputSize: [Int], options: SlidingPoolingOptions, dtype: DType,
+    context: String
   ) -> Tensor {
     let probe = Tensor.zeros([1, 1] + inputSize, dtype: dtype)
     let (view, _) = probe.planes(spatialRank: inputSize.count, context: context)
-    let (rows, columns) = slidingWindows(
-      view, kernel: kernel, stride: stride, padding: padding, dilation: kernel.map { _ in 1 },
-      countIncludePad: countIncludePad, context: context, original: probe.shape)
+    var options = options
+    options.dilation = options.kernel.map { _ in 1 }
+    let (rows, columns) = slidingWindows(view, options, context: context, original: probe.shape)
     return windowMatrix(channels: channels, view.shape[2], view.shape[3], rows, columns, dtype)
   }
 

@@ -1,9 +1,10 @@
 import CNablaKernels
 
-// Pooling over [N, C, L] or [N, C, H, W] (or without N), as PyTorch's pooling functions. Every
-// pooling is a set of windows per output position along each axis (`PoolingAxis`); one max kernel
-// and one average kernel serve the sliding, padded, dilated and adaptive windows alike. Max
-// pooling routes each gradient to the position of its window's maximum.
+// The machinery under every pooling over [N, C, L] or [N, C, H, W] (or without N). A pooling is
+// a set of windows per output position along each axis (`PoolingAxis`); one max kernel and one
+// average kernel serve the sliding, padded, dilated, ceil-mode and adaptive windows alike. Max
+// pooling routes each gradient to the position of its window's maximum. The public functions
+// are in Pooling.swift and AdaptivePooling.swift.
 
 /// The windows of a pooling along one spatial axis: output position o reads input positions
 /// start[o] + i·step for i < count[o], all inside the input.
@@ -19,14 +20,36 @@ struct PoolingAxis {
   /// The single window of an axis of size 1 that is not pooled (the height of a 1-D input).
   static let unit = PoolingAxis(starts: [0], counts: [1], step: 1, divisors: [1])
 
-  /// Sliding windows of `kernel` taps, `dilation` apart, every `stride` positions over an
-  /// input of `size` padded by `padding` on both sides; nil when the output would be empty.
-  static func sliding(
-    size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, countIncludePad: Bool
-  ) -> PoolingAxis? {
+  /// The number of sliding windows along an axis, as PyTorch counts them; 0 or less when the
+  /// kernel does not fit.
+  ///
+  /// With `ceilMode` a last, partial window is added when the stride leaves input positions
+  /// uncovered, unless that window would start in the right padding.
+  static func slidingOutputSize(
+    size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool
+  ) -> Int {
     let span = dilation * (kernel - 1) + 1
-    guard size + 2 * padding >= span else { return nil }
-    let outputSize = (size + 2 * padding - span) / stride + 1
+    let room = size + 2 * padding - span + (ceilMode ? stride - 1 : 0)
+    guard room >= 0 else { return 0 }
+    var outputSize = room / stride + 1
+    if ceilMode && (outputSize - 1) * stride >= size + padding { outputSize -= 1 }
+    return outputSize
+  }
+
+  /// Sliding windows of `kernel` taps, `dilation` apart, every `stride` positions over an
+  /// input of `size` padded by `padding` on both sides (and, with `ceilMode`, beyond the right
+  /// padding for the last window); nil when the output would be empty.
+  ///
+  /// With `countIncludePad` a window's divisor counts the padding it covers but not the
+  /// positions past the right padding that ceil mode adds, as PyTorch's `avg_pool`.
+  static func sliding(
+    size: Int, kernel: Int, stride: Int, padding: Int, dilation: Int, ceilMode: Bool,
+    countIncludePad: Bool
+  ) -> PoolingAxis? {
+    let outputSize = slidingOutputSize(
+      size: size, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
+      ceilMode: ceilMode)
+    guard outputSize > 0 else { return nil }
     var axis = PoolingAxis(starts: [], counts: [], step: dilation, divisors: [])
     for position in 0..<outputSize {
       let start = position * stride - padding
@@ -56,6 +79,48 @@ struct PoolingAxis {
   }
 }
 
+/// The options of a sliding-window pooling over `kernel.count` spatial axes, one number per
+/// axis, as PyTorch's pooling arguments.
+package struct SlidingPoolingOptions {
+  /// The window size.
+  package var kernel: [Int]
+  /// The step between windows.
+  package var stride: [Int]
+  /// The implicit padding on both sides.
+  package var padding: [Int]
+  /// The spacing of a window's taps.
+  package var dilation: [Int]
+  /// Whether a last, partial window covers the input positions a stride would leave out.
+  package var ceilMode: Bool
+  /// For averages: whether the divisor counts the padding a window covers.
+  package var countIncludePad: Bool
+  /// For averages: a divisor to use for every window instead of its size.
+  package var divisorOverride: Int?
+
+  /// Creates the options; dilation defaults to 1 along every axis.
+  ///
+  /// - Parameters:
+  ///   - kernel: The window size along each spatial axis.
+  ///   - stride: The step between windows along each axis.
+  ///   - padding: The implicit padding on both sides of each axis.
+  ///   - dilation: The spacing of a window's taps; all 1 when nil.
+  ///   - ceilMode: Whether the output size is rounded up, as PyTorch's `ceil_mode`.
+  ///   - countIncludePad: For averages: whether padding counts in the divisor.
+  ///   - divisorOverride: For averages: the divisor of every window, when given.
+  package init(
+    kernel: [Int], stride: [Int], padding: [Int], dilation: [Int]? = nil, ceilMode: Bool = false,
+    countIncludePad: Bool = true, divisorOverride: Int? = nil
+  ) {
+    self.kernel = kernel
+    self.stride = stride
+    self.padding = padding
+    self.dilation = dilation ?? kernel.map { _ in 1 }
+    self.ceilMode = ceilMode
+    self.countIncludePad = countIncludePad
+    self.divisorOverride = divisorOverride
+  }
+}
+
 /// Runs `body` with the kernel-layer description of `rows` x `columns` windows over
 /// `height` x `width` planes.
 private func withWindows<Result>(
@@ -80,8 +145,11 @@ private func withWindows<Result>(
 }
 
 extension Tensor {
-  /// Max pooling over [N, C, H, W] with the given windows; records its backward.
-  static func maxPool(_ input: Tensor, _ rows: PoolingAxis, _ columns: PoolingAxis) -> Tensor {
+  /// Max pooling over [N, C, H, W] with the given windows; records its backward. The indices
+  /// are each maximum's flat position h·W + w within its plane, as int64.
+  static func maxPool(_ input: Tensor, _ rows: PoolingAxis, _ columns: PoolingAxis)
+    -> (output: Tensor, indices: Tensor)
+  {
     let (height, width) = (input.shape[2], input.shape[3])
     let planes = input.shape[0] * input.shape[1]
     let outputShape = [input.shape[0], input.shape[1], rows.outputSize, columns.outputSize]
@@ -96,7 +164,7 @@ extension Tensor {
     }
     let (inputShape, dtype) = (input.shape, input.dtype)
     let outPlane = rows.outputSize * columns.outputSize
-    return input.record("maxPool", result, [input]) { g in
+    let output = input.record("maxPool", result, [input]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: dtype)
       if dtype == .float32 {
         nabla_scatter_add_f32(
@@ -107,6 +175,7 @@ extension Tensor {
       }
       return [gradient]
     }
+    return (output, positions)
   }
 
   /// Average pooling over [N, C, H, W] with the given windows; records its backward.
@@ -138,13 +207,14 @@ extension Tensor {
     }
   }
 
-  /// Sliding windows along the spatial axes of `view` ([N, C, H, W]; height 1 for 1-D), checked.
+  /// Sliding windows along the spatial axes of `view` ([N, C, H, W]; height 1 for 1-D), checked
+  /// against `options`; `original` is the caller's input shape, for messages.
   static func slidingWindows(
-    _ view: Tensor, kernel: [Int], stride: [Int], padding: [Int], dilation: [Int],
-    countIncludePad: Bool, context: String, original: [Int]
+    _ view: Tensor, _ options: SlidingPoolingOptions, context: String, original: [Int]
   ) -> (PoolingAxis, PoolingAxis) {
+    let (kernel, padding, dilation) = (options.kernel, options.padding, options.dilation)
     requirePositive(kernel, "kernel size", context)
-    requirePositive(stride, "stride", context)
+    requirePositive(options.stride, "stride", context)
     requirePositive(dilation, "dilation", context)
     for axis in kernel.indices {
       require(
@@ -152,14 +222,18 @@ extension Tensor {
         "\(context): padding \(describe(padding)) must be at most half the kernel size "
           + "\(describe(kernel))")
     }
+    if let divisor = options.divisorOverride {
+      require(divisor != 0, "\(context): divisorOverride must not be 0")
+    }
     let spatialRank = kernel.count
     var axes: [PoolingAxis] = spatialRank == 1 ? [.unit] : []
     for axis in 0..<spatialRank {
       let size = view.shape[2 + axis + (2 - spatialRank)]
       guard
         let windows = PoolingAxis.sliding(
-          size: size, kernel: kernel[axis], stride: stride[axis], padding: padding[axis],
-          dilation: dilation[axis], countIncludePad: countIncludePad)
+          size: size, kernel: kernel[axis], stride: options.stride[axis], padding: padding[axis],
+          dilation: dilation[axis], ceilMode: options.ceilMode,
+          countIncludePad: options.countIncludePad)
       else {
         fatalError(
           "\(context): input of shape \(describe(original)) is too small for kernel "
@@ -174,6 +248,11 @@ extension Tensor {
           + "\(describe(dilation)))")
       axes.append(windows)
     }
+    if let divisor = options.divisorOverride {
+      // The kernels divide by rowDivisor · columnDivisor.
+      axes[0].divisors = axes[0].divisors.map { _ in Int64(divisor) }
+      axes[1].divisors = axes[1].divisors.map { _ in 1 }
+    }
     return (axes[0], axes[1])
   }
 
@@ -186,171 +265,13 @@ extension Tensor {
     return restore(pool(view))
   }
 
-  /// Max pooling over [N, C, L] (or [C, L]), as PyTorch's `max_pool1d`.
-  ///
-  /// - Parameters:
-  ///   - kernelSize: The window length.
-  ///   - stride: The step between windows; the kernel size when nil.
-  ///   - padding: Implicit −∞ added at both ends; at most half the kernel size.
-  ///   - dilation: The spacing of the window's taps.
-  public func maxPool1d(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1)
-    -> Tensor
-  {
-    let context =
-      "maxPool1d(kernelSize \(kernelSize), stride \(stride ?? kernelSize), padding \(padding), "
-      + "dilation \(dilation))"
-    return maxPool(
-      kernel: [kernelSize], stride: [stride ?? kernelSize], padding: [padding],
-      dilation: [dilation], context: context)
-  }
-
-  /// Max pooling over [N, C, H, W] (or [C, H, W]), as PyTorch's `max_pool2d`.
-  ///
-  /// ```swift
-  /// Tensor.randomNormal([64, 16, 28, 28]).maxPool2d(kernelSize: 2).shape  // [64, 16, 14, 14]
-  /// ```
-  public func maxPool2d(
-    kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1
-  ) -> Tensor {
-    let stride = stride ?? kernelSize
-    let context =
-      "maxPool2d(kernelSize \(kernelSize), stride \(stride), padding \(padding), dilation "
-      + "\(dilation))"
-    return maxPool(
-      kernel: kernelSize.values, stride: stride.values, padding: padding.values,
-      dilation: dilation.values, context: context)
-  }
-
-  /// Max pooling over `kernel.count` spatial axes; `context` describes the caller.
-  package func maxPool(
-    kernel: [Int], stride: [Int], padding: [Int], dilation: [Int], context: String
-  ) -> Tensor {
-    pooled(spatialRank: kernel.count, context: context) { view in
-      let (rows, columns) = Tensor.slidingWindows(
-        view, kernel: kernel, stride: stride, padding: padding, dilation: dilation,
-        countIncludePad: false, context: context, original: shape)
-      return Tensor.maxPool(view, rows, columns)
-    }
-  }
-
-  /// Average pooling over [N, C, L] (or [C, L]), as PyTorch's `avg_pool1d`.
-  ///
-  /// - Parameters:
-  ///   - kernelSize: The length of each window.
-  ///   - stride: The step between windows; the kernel size when nil.
-  ///   - padding: Zeros added at both ends; at most half the kernel size.
-  ///   - countIncludePad: Whether the padding zeros count in the divisor of border windows.
-  public func avgPool1d(
-    kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true
-  ) -> Tensor {
-    let context =
-      "avgPool1d(kernelSize \(kernelSize), stride \(stride ?? kernelSize), padding \(padding), "
-      + "countIncludePad \(countIncludePad))"
-    return averagePool(
-      kernel: [kernelSize], stride: [stride ?? kernelSize], padding: [padding],
-      countIncludePad: countIncludePad, context: context)
-  }
-
-  /// Average pooling over [N, C, H, W] (or [C, H, W]), as PyTorch's `avg_pool2d`.
-  public func avgPool2d(
-    kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, countIncludePad: Bool = true
-  ) -> Tensor {
-    let stride = stride ?? kernelSize
-    let context =
-      "avgPool2d(kernelSize \(kernelSize), stride \(stride), padding \(padding), "
-      + "countIncludePad \(countIncludePad))"
-    return averagePool(
-      kernel: kernelSize.values, stride: stride.values, padding: padding.values,
-      countIncludePad: countIncludePad, context: context)
-  }
-
-  /// Average pooling over `kernel.count` spatial axes; `context` describes the caller.
-  package func averagePool(
-    kernel: [Int], stride: [Int], padding: [Int], countIncludePad: Bool, context: String
-  ) -> Tensor {
-    pooled(spatialRank: kernel.count, context: context) { view in
-      let (rows, columns) = Tensor.slidingWindows(
-        view, kernel: kernel, stride: stride, padding: padding,
-        dilation: kernel.map { _ in 1 }, countIncludePad: countIncludePad, context: context,
-        original: shape)
-      return Tensor.averagePool(view, rows, columns)
-    }
-  }
-
-  /// Power-average pooling over [N, C, L], as PyTorch's `lp_pool1d`: (Σ xᵖ)^(1/p) over each
-  /// window (p = 2 is the L2 pooling of the literature; large p approaches max pooling).
-  public func lpPool1d(power: Double, kernelSize: Int, stride: Int? = nil) -> Tensor {
-    let context =
-      "lpPool1d(power \(power), kernelSize \(kernelSize), stride \(stride ?? kernelSize))"
-    return lpPool(
-      power: power, kernel: [kernelSize], stride: [stride ?? kernelSize], context: context)
-  }
-
-  /// Power-average pooling over [N, C, H, W], as PyTorch's `lp_pool2d`: (Σ xᵖ)^(1/p) over each
-  /// window.
-  public func lpPool2d(power: Double, kernelSize: Size2D, stride: Size2D? = nil) -> Tensor {
-    let stride = stride ?? kernelSize
-    let context = "lpPool2d(power \(power), kernelSize \(kernelSize), stride \(stride))"
-    return lpPool(
-      power: power, kernel: kernelSize.values, stride: stride.values, context: context)
-  }
-
-  /// (Σ xᵖ)^(1/p) over windows along `kernel.count` axes, composed from `averagePool` as PyTorch
-  /// composes it; `context` describes the caller.
-  package func lpPool(power: Double, kernel: [Int], stride: [Int], context: String) -> Tensor {
-    require(power > 0, "\(context): the power must be positive, got \(power)")
-    let windowSize = Double(kernel.reduce(1, *))
-    let averaged = pow(power).averagePool(
-      kernel: kernel, stride: stride, padding: kernel.map { _ in 0 }, countIncludePad: true,
-      context: context)
-    return (averaged * windowSize).pow(1 / power)
-  }
-
-  /// Adaptive average pooling of [N, C, L] to `outputSize` positions, as PyTorch's
-  /// `adaptive_avg_pool1d` (an output size of 1 is global average pooling).
-  public func adaptiveAvgPool1d(outputSize: Int) -> Tensor {
-    adaptivePool(
-      outputSize: [outputSize], isMax: false, context: "adaptiveAvgPool1d(outputSize \(outputSize))"
-    )
-  }
-
-  /// Adaptive average pooling of [N, C, H, W] to `outputSize`, as `adaptive_avg_pool2d`.
-  ///
-  /// ```swift
-  /// features.adaptiveAvgPool2d(outputSize: 1)  // global average pooling, [N, C, 1, 1]
-  /// ```
-  public func adaptiveAvgPool2d(outputSize: Size2D) -> Tensor {
-    adaptivePool(
-      outputSize: outputSize.values, isMax: false,
-      context: "adaptiveAvgPool2d(outputSize \(outputSize))")
-  }
-
-  /// Adaptive max pooling of [N, C, L] to `outputSize` positions, as `adaptive_max_pool1d`.
-  public func adaptiveMaxPool1d(outputSize: Int) -> Tensor {
-    adaptivePool(
-      outputSize: [outputSize], isMax: true, context: "adaptiveMaxPool1d(outputSize \(outputSize))")
-  }
-
-  /// Adaptive max pooling of [N, C, H, W] to `outputSize`, as `adaptive_max_pool2d`.
-  public func adaptiveMaxPool2d(outputSize: Size2D) -> Tensor {
-    adaptivePool(
-      outputSize: outputSize.values, isMax: true,
-      context: "adaptiveMaxPool2d(outputSize \(outputSize))")
-  }
-
-  /// Adaptive pooling over `outputSize.count` axes; `context` describes the caller.
-  package func adaptivePool(outputSize: [Int], isMax: Bool, context: String) -> Tensor {
-    requirePositive(outputSize, "output size", context)
-    return pooled(spatialRank: outputSize.count, context: context) { view in
-      let sizes = Array(view.shape[(4 - outputSize.count)...])
-      require(
-        sizes.allSatisfy { $0 > 0 }, "\(context): input of shape \(describe(shape)) is empty")
-      var axes: [PoolingAxis] = outputSize.count == 1 ? [.unit] : []
-      for (size, output) in zip(sizes, outputSize) {
-        axes.append(.adaptive(size: size, outputSize: output))
-      }
-      return isMax
-        ? Tensor.maxPool(view, axes[0], axes[1]) : Tensor.averagePool(view, axes[0], axes[1])
-    }
+  /// `pooled` for poolings that also give the indices of their maxima.
+  package func pooledWithIndices(
+    spatialRank: Int, context: String,
+    _ pool: (_ view: Tensor) -> (output: Tensor, indices: Tensor)
+  ) -> (output: Tensor, indices: Tensor) {
+    let (view, restore) = planes(spatialRank: spatialRank, context: context)
+    let (output, indices) = pool(view)
+    return (restore(output), restore(indices))
   }
 }

@@ -7,6 +7,8 @@ public final class AdaptiveAvgPool1D: Module, CustomStringConvertible {
   public let outputSize: Int
 
   /// Creates the layer; `outputSize` 1 is global average pooling.
+  ///
+  /// - Parameter outputSize: The output length.
   public init(outputSize: Int) { self.outputSize = outputSize }
 
   /// The layer's configuration.
@@ -28,6 +30,8 @@ public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
   public let outputSize: Size2D
 
   /// Creates the layer.
+  ///
+  /// - Parameter outputSize: The output's height and width.
   public init(outputSize: Size2D) { self.outputSize = outputSize }
 
   /// The layer's configuration.
@@ -45,6 +49,8 @@ public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
   public let outputSize: Int
 
   /// Creates the layer; `outputSize` 1 is global max pooling.
+  ///
+  /// - Parameter outputSize: The output length.
   public init(outputSize: Int) { self.outputSize = outputSize }
 
   /// The layer's configuration.
@@ -54,6 +60,15 @@ public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.adaptivePool(outputSize: [outputSize], isMax: true, context: description)
   }
+
+  /// The maximum of each adaptive window of `input` and its position along the length, as
+  /// PyTorch's layer with `return_indices=True`.
+  ///
+  /// - Parameter input: [N, C, L] or [C, L].
+  /// - Returns: The pooled output and int64 indices of its shape.
+  public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+    input.adaptiveMaxPoolWithIndices(outputSize: [outputSize], context: description)
+  }
 }
 
 /// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
@@ -62,6 +77,8 @@ public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
   public let outputSize: Size2D
 
   /// Creates the layer.
+  ///
+  /// - Parameter outputSize: The output's height and width.
   public init(outputSize: Size2D) { self.outputSize = outputSize }
 
   /// The layer's configuration.
@@ -70,5 +87,14 @@ public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.adaptivePool(outputSize: outputSize.values, isMax: true, context: description)
+  }
+
+  /// The maximum of each adaptive window of `input` and its position h·W + w in the flattened
+  /// plane of its channel, as PyTorch's layer with `return_indices=True`.
+  ///
+  /// - Parameter input: [N, C, H, W] or [C, H, W].
+  /// - Returns: The pooled output and int64 indices of its shape.
+  public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+    input.adaptiveMaxPoolWithIndices(outputSize: outputSize.values, context: description)
   }
 }
