@@ -3,7 +3,7 @@ import Testing
 @testable import Nabla
 
 /// The options of pooling a PyTorch user expects: ceil mode, the divisor override of averages,
-/// and the indices of maxima. Expected values came from torch 2.15.0 (CPU,
+/// the indices of maxima and max unpooling. Expected values came from torch 2.15.0 (CPU,
 /// float64) on the inputs below; the small ones are also worked out in the comments.
 @Suite struct PoolingOptionTests {
   let signal = Tensor([1, 5, 2, 8, 3, 4], shape: [1, 1, 6], dtype: .float64)
@@ -150,6 +150,33 @@ import Testing
     #expect([Int](x.maxPool1dWithIndices(kernelSize: 2).indices) == [1, 2, 0, 2])
   }
 
+  // MARK: - Max unpooling
+
+  @Test func maxUnpooling() {
+    let (pooled, indices) = image.maxPool2dWithIndices(kernelSize: 2)
+    // The default size (2 − 1)·2 + 2 = 4 reads the indices in 4-wide rows (as PyTorch does).
+    expectClose(
+      [Double](pooled.maxUnpool2d(indices: indices, kernelSize: 2)),
+      [0, 0, 0, 8, 0, 0, 7, 0, 0, 0, 9, 0, 0, 8, 0, 0])
+    // The pooled input's own size, 4 x 5, puts each maximum back where it was.
+    let restored = pooled.maxUnpool2d(indices: indices, kernelSize: 2, outputSize: [4, 5])
+    var expected = [Double](repeating: 0, count: 20)
+    for (position, value) in [(6, 7.0), (3, 8), (10, 9), (13, 8)] { expected[position] = value }
+    expectClose([Double](restored), expected)
+    let (values, positions) = signal.narrow(alongAxis: 2, start: 0, length: 5).maxPool1dWithIndices(
+      kernelSize: 3, stride: 2, padding: 1)
+    #expect([Int](positions) == [1, 3, 3])
+    // Windows that share a maximum write the same value to the same place.
+    expectClose(
+      [Double](values.maxUnpool1d(indices: positions, kernelSize: 3, stride: 2, padding: 1)),
+      [0, 5, 0, 8, 0])
+    expectClose(
+      [Double](
+        values.maxUnpool1d(
+          indices: positions, kernelSize: 3, stride: 2, padding: 1, outputSize: 6)),
+      [0, 5, 0, 8, 0, 0])
+  }
+
   // MARK: - Gradients
 
   @Test(arguments: [
@@ -194,6 +221,23 @@ import Testing
     expectGradients([positive]) { $0[0].lpPool2d(power: 2, kernelSize: [2, 3], ceilMode: true) }
     expectGradients([positive.reshaped([2, 5, 7])]) {
       $0[0].lpPool1d(power: 3, kernelSize: 3, stride: 2, ceilMode: true)
+    }
+  }
+
+  @Test func maxUnpoolGradients() {
+    let x = Tensor(
+      (0..<70).map { Double(($0 * 37) % 70) / 7 }, shape: [1, 2, 5, 7], dtype: .float64)
+    let indices = x.maxPool2dWithIndices(kernelSize: 2, ceilMode: true).indices
+    let pooled = randomDouble([1, 2, 3, 4], seed: 34)
+    expectGradients([pooled]) {
+      $0[0].maxUnpool2d(indices: indices, kernelSize: 2, outputSize: [5, 7])
+    }
+    // Windows that do not overlap name every position once (a position named twice is written
+    // once but, as in PyTorch, each duplicate receives its gradient).
+    let signal = x.reshaped([2, 5, 7])
+    let positions = signal.maxPool1dWithIndices(kernelSize: 3, ceilMode: true).indices
+    expectGradients([randomDouble([2, 5, 3], seed: 35)]) {
+      $0[0].maxUnpool1d(indices: positions, kernelSize: 3, outputSize: 7)
     }
   }
 
