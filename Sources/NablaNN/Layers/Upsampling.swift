@@ -5,21 +5,30 @@
 ///
 /// ```swift
 /// Upsample(scaleFactor: 2)(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 8]
-/// Upsample(size: [6, 6], mode: .bilinear)
+/// Upsample(scaleFactor: [2, 3])(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 12]
+/// Upsample(size: [6, 6], mode: .bilinear, alignCorners: true)
 /// ```
 public final class Upsample: Module, CustomStringConvertible {
   /// The output's spatial size, or nil when a scale factor is given.
   public let size: [Int]?
-  /// The growth of every spatial axis, or nil when a size is given.
-  public let scaleFactor: Double?
+  /// The growth of every spatial axis (or of each), or nil when a size is given.
+  public let scaleFactor: ScaleFactor?
   /// How new positions are computed.
   public let mode: UpsamplingMode
-  /// For linear modes: whether the corner pixels of input and output line up.
+  /// For linear modes: whether the corner pixels' centres of input and output line up.
   public let alignCorners: Bool
 
   /// Creates the layer; give exactly one of `size` and `scaleFactor`.
+  ///
+  /// - Parameters:
+  ///   - size: The output's spatial size, one number per spatial axis.
+  ///   - scaleFactor: The growth of every spatial axis, or one factor per axis; the output
+  ///     size is rounded down and, as in PyTorch, the factor itself places the new positions.
+  ///   - mode: Nearest, linear (for [N, C, L]) or bilinear (for [N, C, H, W]).
+  ///   - alignCorners: For linear modes: whether the corner pixels' centres of input and output
+  ///     line up (false by default, as PyTorch); nearest mode refuses true.
   public init(
-    size: [Int]? = nil, scaleFactor: Double? = nil, mode: UpsamplingMode = .nearest,
+    size: [Int]? = nil, scaleFactor: ScaleFactor? = nil, mode: UpsamplingMode = .nearest,
     alignCorners: Bool = false
   ) {
     require(
