@@ -71,8 +71,8 @@ import Testing
     }
     expectMessage(
       result,
-      "MaxPool2D(kernelSize: [4, 4], stride: [4, 4], padding: [0, 0], dilation: [1, 1]): input "
-        + "of shape [1, 2, 3, 5] is too small for kernel [4, 4]")
+      "MaxPool2D(kernelSize: [4, 4], stride: [4, 4], padding: [0, 0], dilation: [1, 1], "
+        + "ceilMode: false): input of shape [1, 2, 3, 5] is too small for kernel [4, 4]")
   }
 
   @Test func batchNormChannelMismatch() async {
@@ -91,7 +91,7 @@ import Testing
     }
     expectMessage(
       result,
-      "MaxPool1D(kernelSize: 2, stride: 1, padding: 1, dilation: 3): input of shape [1, 1, 2] "
-        + "leaves a window with every tap in the padding")
+      "MaxPool1D(kernelSize: 2, stride: 1, padding: 1, dilation: 3, ceilMode: false): input of "
+        + "shape [1, 1, 2] leaves a window with every tap in the padding")
   }
 }

@@ -59,31 +59,34 @@ extension Tensor {
   /// The dense matrix of average pooling of `channels` planes of spatial size `inputSize`:
   /// 1/divisor at each window position, zeros elsewhere.
   package static func averagePoolingMatrix(
-    channels: Int, inputSize: [Int], kernel: [Int], stride: [Int], padding: [Int],
-    countIncludePad: Bool, dtype: DType, context: String
+    channels: Int, inputSize: [Int], options: SlidingPoolingOptions, dtype: DType,
+    context: String
   ) -> Tensor {
     let probe = Tensor.zeros([1, 1] + inputSize, dtype: dtype)
     let (view, _) = probe.planes(spatialRank: inputSize.count, context: context)
-    let (rows, columns) = slidingWindows(
-      view, kernel: kernel, stride: stride, padding: padding, dilation: kernel.map { _ in 1 },
-      countIncludePad: countIncludePad, context: context, original: probe.shape)
+    var options = options
+    options.dilation = options.kernel.map { _ in 1 }
+    let (rows, columns) = slidingWindows(view, options, context: context, original: probe.shape)
     return windowMatrix(channels: channels, view.shape[2], view.shape[3], rows, columns, dtype)
   }
 
   /// The dense matrix of nearest upsampling of `channels` planes of spatial size `inputSize`
   /// (to `size` or by `scaleFactor`): a single 1 per row, at the input position copied.
   package static func nearestUpsamplingMatrix(
-    channels: Int, inputSize: [Int], size: [Int]?, scaleFactor: Double?, dtype: DType,
+    channels: Int, inputSize: [Int], size: [Int]?, scaleFactor: ScaleFactor?, dtype: DType,
     context: String
   ) -> Tensor {
     let probe = Tensor.zeros([1, 1] + inputSize, dtype: dtype)
     let axes = probe.resizeAxes(
-      size: size, scaleFactor: scaleFactor, mode: .nearest, context: context)
-    let lifted = axes.count == 1 ? [ResizeAxis(inputSize: 1, outputSize: 1, scale: 1)] + axes : axes
+      size: size, scaleFactor: scaleFactor, mode: .nearest, alignCorners: false,
+      context: context)
+    let lifted =
+      axes.count == 1 ? [ResizeAxis(inputSize: 1, outputSize: 1, factor: nil)] + axes : axes
     let window = lifted.map { axis in
-      PoolingAxis(
-        starts: axis.nearestSources.map(Int64.init), counts: axis.nearestSources.map { _ in 1 },
-        step: 1, divisors: axis.nearestSources.map { _ in 1 })
+      let sources = axis.nearestSources(dtype: dtype)
+      return PoolingAxis(
+        starts: sources.map(Int64.init), counts: sources.map { _ in 1 }, step: 1,
+        divisors: sources.map { _ in 1 })
     }
     return windowMatrix(
       channels: channels, lifted[0].inputSize, lifted[1].inputSize, window[0], window[1], dtype)

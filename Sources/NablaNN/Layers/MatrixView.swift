@@ -33,8 +33,8 @@ extension AvgPool1D {
   /// The dense [channels·outLength, channels·inputLength] matrix of the pooling.
   public func denseMatrix(channels: Int, inputLength: Int, dtype: DType = .float32) -> Tensor {
     Tensor.averagePoolingMatrix(
-      channels: channels, inputSize: [inputLength], kernel: [kernelSize], stride: [stride],
-      padding: [padding], countIncludePad: countIncludePad, dtype: dtype, context: description)
+      channels: channels, inputSize: [inputLength], options: options, dtype: dtype,
+      context: description)
   }
 }
 
@@ -42,9 +42,8 @@ extension AvgPool2D {
   /// The dense [channels·outH·outW, channels·H·W] matrix of the pooling.
   public func denseMatrix(channels: Int, inputSize: Size2D, dtype: DType = .float32) -> Tensor {
     Tensor.averagePoolingMatrix(
-      channels: channels, inputSize: inputSize.values, kernel: kernelSize.values,
-      stride: stride.values, padding: padding.values, countIncludePad: countIncludePad,
-      dtype: dtype, context: description)
+      channels: channels, inputSize: inputSize.values, options: options, dtype: dtype,
+      context: description)
   }
 }
 

@@ -1,10 +1,12 @@
-// Pooling and upsampling layers: each holds the options of a Tensor function of the same family
+// Sliding-window pooling layers: each holds the options of a Tensor function of the same family
 // and applies it, naming its configuration when an input does not fit. None has parameters.
+// Adaptive pooling, unpooling and upsampling have files of their own.
 
 /// Max pooling over [N, C, L] inputs, as `torch.nn.MaxPool1d`.
 ///
 /// ```swift
 /// MaxPool1D(kernelSize: 2)(Tensor.randomNormal([8, 4, 40])).shape  // [8, 4, 20]
+/// let (pooled, indices) = MaxPool1D(kernelSize: 2).withIndices(x)  // for MaxUnpool1D
 /// ```
 public final class MaxPool1D: Module, CustomStringConvertible {
   /// The window length.
@@ -15,26 +17,53 @@ public final class MaxPool1D: Module, CustomStringConvertible {
   public let padding: Int
   /// The spacing of a window's taps.
   public let dilation: Int
+  /// Whether a last, partial window covers the positions the stride leaves out.
+  public let ceilMode: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
-  public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1) {
+  ///
+  /// - Parameters:
+  ///   - kernelSize: The window length.
+  ///   - stride: The step between windows; the kernel size when nil.
+  ///   - padding: The implicit −∞ padding at both ends; at most half the kernel size.
+  ///   - dilation: The spacing of a window's taps.
+  ///   - ceilMode: Whether the output length is rounded up, as PyTorch's `ceil_mode` (the last
+  ///     window must still start inside the input or the left padding).
+  public init(
+    kernelSize: Int, stride: Int? = nil, padding: Int = 0, dilation: Int = 1,
+    ceilMode: Bool = false
+  ) {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.padding = padding
     self.dilation = dilation
+    self.ceilMode = ceilMode
   }
 
   /// The layer's configuration.
   public var description: String {
     "MaxPool1D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: "
-      + "\(dilation))"
+      + "\(dilation), ceilMode: \(ceilMode))"
+  }
+
+  private var options: SlidingPoolingOptions {
+    SlidingPoolingOptions(
+      kernel: [kernelSize], stride: [stride], padding: [padding], dilation: [dilation],
+      ceilMode: ceilMode)
   }
 
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.maxPool(
-      kernel: [kernelSize], stride: [stride], padding: [padding], dilation: [dilation],
-      context: description)
+    input.maxPool(options, context: description)
+  }
+
+  /// The maximum of each window of `input` and its position along the length, as PyTorch's
+  /// layer with `return_indices=True`.
+  ///
+  /// - Parameter input: [N, C, L] or [C, L].
+  /// - Returns: The pooled output and int64 indices of its shape.
+  public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+    input.maxPoolWithIndices(options, context: description)
   }
 }
 
@@ -52,27 +81,53 @@ public final class MaxPool2D: Module, CustomStringConvertible {
   public let padding: Size2D
   /// The spacing of a window's taps.
   public let dilation: Size2D
+  /// Whether a last, partial window covers the rows and columns the stride leaves out.
+  public let ceilMode: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
-  public init(kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1)
-  {
+  ///
+  /// - Parameters:
+  ///   - kernelSize: The window's height and width.
+  ///   - stride: The step between windows; the kernel size when nil.
+  ///   - padding: The implicit −∞ padding on each side; at most half the kernel size.
+  ///   - dilation: The spacing of a window's taps.
+  ///   - ceilMode: Whether the output size is rounded up, as PyTorch's `ceil_mode` (the last
+  ///     window must still start inside the input or the top or left padding).
+  public init(
+    kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, dilation: Size2D = 1,
+    ceilMode: Bool = false
+  ) {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.padding = padding
     self.dilation = dilation
+    self.ceilMode = ceilMode
   }
 
   /// The layer's configuration.
   public var description: String {
     "MaxPool2D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: "
-      + "\(dilation))"
+      + "\(dilation), ceilMode: \(ceilMode))"
+  }
+
+  private var options: SlidingPoolingOptions {
+    SlidingPoolingOptions(
+      kernel: kernelSize.values, stride: stride.values, padding: padding.values,
+      dilation: dilation.values, ceilMode: ceilMode)
   }
 
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.maxPool(
-      kernel: kernelSize.values, stride: stride.values, padding: padding.values,
-      dilation: dilation.values, context: description)
+    input.maxPool(options, context: description)
+  }
+
+  /// The maximum of each window of `input` and its position h·W + w in the flattened plane of
+  /// its channel, as PyTorch's layer with `return_indices=True`.
+  ///
+  /// - Parameter input: [N, C, H, W] or [C, H, W].
+  /// - Returns: The pooled output and int64 indices of its shape.
+  public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+    input.maxPoolWithIndices(options, context: description)
   }
 }
 
@@ -84,28 +139,47 @@ public final class AvgPool1D: Module, CustomStringConvertible {
   public let stride: Int
   /// The zero padding at both ends.
   public let padding: Int
+  /// Whether a last, partial window covers the positions the stride leaves out.
+  public let ceilMode: Bool
   /// Whether padding zeros count in the divisor of border windows (PyTorch's default: true).
   public let countIncludePad: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
-  public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0, countIncludePad: Bool = true) {
+  ///
+  /// - Parameters:
+  ///   - kernelSize: The window length.
+  ///   - stride: The step between windows; the kernel size when nil.
+  ///   - padding: The zero padding at both ends; at most half the kernel size.
+  ///   - ceilMode: Whether the output length is rounded up, as PyTorch's `ceil_mode`.
+  ///   - countIncludePad: Whether padding zeros count in the divisor of border windows; the
+  ///     positions past the padding that ceil mode adds never count.
+  public init(
+    kernelSize: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false,
+    countIncludePad: Bool = true
+  ) {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.padding = padding
+    self.ceilMode = ceilMode
     self.countIncludePad = countIncludePad
   }
 
   /// The layer's configuration.
   public var description: String {
     "AvgPool1D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), "
-      + "countIncludePad: \(countIncludePad))"
+      + "ceilMode: \(ceilMode), countIncludePad: \(countIncludePad))"
+  }
+
+  /// The pooling's options, for the Tensor functions.
+  package var options: SlidingPoolingOptions {
+    SlidingPoolingOptions(
+      kernel: [kernelSize], stride: [stride], padding: [padding], ceilMode: ceilMode,
+      countIncludePad: countIncludePad)
   }
 
   /// The mean of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.averagePool(
-      kernel: [kernelSize], stride: [stride], padding: [padding],
-      countIncludePad: countIncludePad, context: description)
+    input.averagePool(options, context: description)
   }
 }
 
@@ -117,30 +191,53 @@ public final class AvgPool2D: Module, CustomStringConvertible {
   public let stride: Size2D
   /// The zero padding on each side.
   public let padding: Size2D
+  /// Whether a last, partial window covers the rows and columns the stride leaves out.
+  public let ceilMode: Bool
   /// Whether padding zeros count in the divisor of border windows (PyTorch's default: true).
   public let countIncludePad: Bool
+  /// The divisor of every window instead of its size, when set.
+  public let divisorOverride: Int?
 
   /// Creates the layer; the stride defaults to the kernel size.
+  ///
+  /// - Parameters:
+  ///   - kernelSize: The window's height and width.
+  ///   - stride: The step between windows; the kernel size when nil.
+  ///   - padding: The zero padding on each side; at most half the kernel size.
+  ///   - ceilMode: Whether the output size is rounded up, as PyTorch's `ceil_mode`.
+  ///   - countIncludePad: Whether padding zeros count in the divisor of border windows; the
+  ///     positions past the padding that ceil mode adds never count.
+  ///   - divisorOverride: When given (not 0), every window's sum is divided by it instead, as
+  ///     PyTorch's `divisor_override`.
   public init(
-    kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, countIncludePad: Bool = true
+    kernelSize: Size2D, stride: Size2D? = nil, padding: Size2D = 0, ceilMode: Bool = false,
+    countIncludePad: Bool = true, divisorOverride: Int? = nil
   ) {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.padding = padding
+    self.ceilMode = ceilMode
     self.countIncludePad = countIncludePad
+    self.divisorOverride = divisorOverride
   }
 
-  /// The layer's configuration.
+  /// The layer's configuration; the divisor override is shown when set.
   public var description: String {
     "AvgPool2D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), "
-      + "countIncludePad: \(countIncludePad))"
+      + "ceilMode: \(ceilMode), countIncludePad: \(countIncludePad)"
+      + (divisorOverride.map { ", divisorOverride: \($0))" } ?? ")")
   }
 
-  /// The mean of each window of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.averagePool(
+  /// The pooling's options, for the Tensor functions.
+  package var options: SlidingPoolingOptions {
+    SlidingPoolingOptions(
       kernel: kernelSize.values, stride: stride.values, padding: padding.values,
-      countIncludePad: countIncludePad, context: description)
+      ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
+  }
+
+  /// The mean of each window of `input` (or its sum over the divisor override).
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.averagePool(options, context: description)
   }
 }
 
@@ -152,22 +249,37 @@ public final class LPPool1D: Module, CustomStringConvertible {
   public let kernelSize: Int
   /// The step between windows.
   public let stride: Int
+  /// Whether a last, partial window covers the positions the stride leaves out.
+  public let ceilMode: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
-  public init(power: Double, kernelSize: Int, stride: Int? = nil) {
+  ///
+  /// - Parameters:
+  ///   - power: The power p, positive.
+  ///   - kernelSize: The window length.
+  ///   - stride: The step between windows; the kernel size when nil.
+  ///   - ceilMode: Whether the output length is rounded up, as PyTorch's `ceil_mode`; as there,
+  ///     a partial window's sum is scaled by kernel size / window size before the root.
+  public init(power: Double, kernelSize: Int, stride: Int? = nil, ceilMode: Bool = false) {
     self.power = power
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
+    self.ceilMode = ceilMode
   }
 
   /// The layer's configuration.
   public var description: String {
-    "LPPool1D(power: \(power), kernelSize: \(kernelSize), stride: \(stride))"
+    "LPPool1D(power: \(power), kernelSize: \(kernelSize), stride: \(stride), ceilMode: "
+      + "\(ceilMode))"
   }
 
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.lpPool(power: power, kernel: [kernelSize], stride: [stride], context: description)
+    input.lpPool(
+      power: power,
+      SlidingPoolingOptions(
+        kernel: [kernelSize], stride: [stride], padding: [0], ceilMode: ceilMode),
+      context: description)
   }
 }
 
@@ -179,138 +291,36 @@ public final class LPPool2D: Module, CustomStringConvertible {
   public let kernelSize: Size2D
   /// The step between windows.
   public let stride: Size2D
+  /// Whether a last, partial window covers the rows and columns the stride leaves out.
+  public let ceilMode: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
-  public init(power: Double, kernelSize: Size2D, stride: Size2D? = nil) {
+  ///
+  /// - Parameters:
+  ///   - power: The power p, positive.
+  ///   - kernelSize: The window's height and width.
+  ///   - stride: The step between windows; the kernel size when nil.
+  ///   - ceilMode: Whether the output size is rounded up, as PyTorch's `ceil_mode`; as there,
+  ///     a partial window's sum is scaled by kernel size / window size before the root.
+  public init(power: Double, kernelSize: Size2D, stride: Size2D? = nil, ceilMode: Bool = false) {
     self.power = power
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
+    self.ceilMode = ceilMode
   }
 
   /// The layer's configuration.
   public var description: String {
-    "LPPool2D(power: \(power), kernelSize: \(kernelSize), stride: \(stride))"
+    "LPPool2D(power: \(power), kernelSize: \(kernelSize), stride: \(stride), ceilMode: "
+      + "\(ceilMode))"
   }
 
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.lpPool(
-      power: power, kernel: kernelSize.values, stride: stride.values, context: description)
-  }
-}
-
-/// Average pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveAvgPool1d`.
-public final class AdaptiveAvgPool1D: Module, CustomStringConvertible {
-  /// The output length.
-  public let outputSize: Int
-
-  /// Creates the layer; `outputSize` 1 is global average pooling.
-  public init(outputSize: Int) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveAvgPool1D(outputSize: \(outputSize))" }
-
-  /// The input averaged down to `outputSize` positions.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: false, context: description)
-  }
-}
-
-/// Average pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveAvgPool2d`.
-///
-/// ```swift
-/// AdaptiveAvgPool2D(outputSize: 1)  // global average pooling
-/// ```
-public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
-  /// The output's height and width.
-  public let outputSize: Size2D
-
-  /// Creates the layer.
-  public init(outputSize: Size2D) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveAvgPool2D(outputSize: \(outputSize))" }
-
-  /// The input averaged down to `outputSize`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: false, context: description)
-  }
-}
-
-/// Max pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveMaxPool1d`.
-public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
-  /// The output length.
-  public let outputSize: Int
-
-  /// Creates the layer; `outputSize` 1 is global max pooling.
-  public init(outputSize: Int) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveMaxPool1D(outputSize: \(outputSize))" }
-
-  /// The maximum of each adaptive window of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: true, context: description)
-  }
-}
-
-/// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
-public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
-  /// The output's height and width.
-  public let outputSize: Size2D
-
-  /// Creates the layer.
-  public init(outputSize: Size2D) { self.outputSize = outputSize }
-
-  /// The layer's configuration.
-  public var description: String { "AdaptiveMaxPool2D(outputSize: \(outputSize))" }
-
-  /// The maximum of each adaptive window of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: true, context: description)
-  }
-}
-
-/// Resizes the spatial axes of [N, C, L] or [N, C, H, W] inputs, as `torch.nn.Upsample`:
-/// nearest (the default), linear or bilinear, to a size or by a factor.
-///
-/// ```swift
-/// Upsample(scaleFactor: 2)(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 8]
-/// Upsample(size: [6, 6], mode: .bilinear)
-/// ```
-public final class Upsample: Module, CustomStringConvertible {
-  /// The output's spatial size, or nil when a scale factor is given.
-  public let size: [Int]?
-  /// The growth of every spatial axis, or nil when a size is given.
-  public let scaleFactor: Double?
-  /// How new positions are computed.
-  public let mode: UpsamplingMode
-  /// For linear modes: whether the corner pixels of input and output line up.
-  public let alignCorners: Bool
-
-  /// Creates the layer; give exactly one of `size` and `scaleFactor`.
-  public init(
-    size: [Int]? = nil, scaleFactor: Double? = nil, mode: UpsamplingMode = .nearest,
-    alignCorners: Bool = false
-  ) {
-    require(
-      (size == nil) != (scaleFactor == nil), "Upsample: give exactly one of size and scaleFactor")
-    self.size = size
-    self.scaleFactor = scaleFactor
-    self.mode = mode
-    self.alignCorners = alignCorners
-  }
-
-  /// The layer's configuration.
-  public var description: String {
-    let target = size.map { "size: \(describe($0))" } ?? "scaleFactor: \(scaleFactor!)"
-    return "Upsample(\(target), mode: \(mode.rawValue), alignCorners: \(alignCorners))"
-  }
-
-  /// The resized input.
-  public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.upsampled(
-      size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
+      power: power,
+      SlidingPoolingOptions(
+        kernel: kernelSize.values, stride: stride.values, padding: [0, 0], ceilMode: ceilMode),
       context: description)
   }
 }

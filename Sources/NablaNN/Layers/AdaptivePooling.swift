@@ -1,0 +1,100 @@
+// Adaptive pooling layers: each gives a fixed output size whatever the input's size, holding the
+// options of the Tensor function of the same name. None has parameters.
+
+/// Average pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveAvgPool1d`.
+public final class AdaptiveAvgPool1D: Module, CustomStringConvertible {
+  /// The output length.
+  public let outputSize: Int
+
+  /// Creates the layer; `outputSize` 1 is global average pooling.
+  ///
+  /// - Parameter outputSize: The output length.
+  public init(outputSize: Int) { self.outputSize = outputSize }
+
+  /// The layer's configuration.
+  public var description: String { "AdaptiveAvgPool1D(outputSize: \(outputSize))" }
+
+  /// The input averaged down to `outputSize` positions.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.adaptivePool(outputSize: [outputSize], isMax: false, context: description)
+  }
+}
+
+/// Average pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveAvgPool2d`.
+///
+/// ```swift
+/// AdaptiveAvgPool2D(outputSize: 1)  // global average pooling
+/// ```
+public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
+  /// The output's height and width.
+  public let outputSize: Size2D
+
+  /// Creates the layer.
+  ///
+  /// - Parameter outputSize: The output's height and width.
+  public init(outputSize: Size2D) { self.outputSize = outputSize }
+
+  /// The layer's configuration.
+  public var description: String { "AdaptiveAvgPool2D(outputSize: \(outputSize))" }
+
+  /// The input averaged down to `outputSize`.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.adaptivePool(outputSize: outputSize.values, isMax: false, context: description)
+  }
+}
+
+/// Max pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveMaxPool1d`.
+public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
+  /// The output length.
+  public let outputSize: Int
+
+  /// Creates the layer; `outputSize` 1 is global max pooling.
+  ///
+  /// - Parameter outputSize: The output length.
+  public init(outputSize: Int) { self.outputSize = outputSize }
+
+  /// The layer's configuration.
+  public var description: String { "AdaptiveMaxPool1D(outputSize: \(outputSize))" }
+
+  /// The maximum of each adaptive window of `input`.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.adaptivePool(outputSize: [outputSize], isMax: true, context: description)
+  }
+
+  /// The maximum of each adaptive window of `input` and its position along the length, as
+  /// PyTorch's layer with `return_indices=True`.
+  ///
+  /// - Parameter input: [N, C, L] or [C, L].
+  /// - Returns: The pooled output and int64 indices of its shape.
+  public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+    input.adaptiveMaxPoolWithIndices(outputSize: [outputSize], context: description)
+  }
+}
+
+/// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
+public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
+  /// The output's height and width.
+  public let outputSize: Size2D
+
+  /// Creates the layer.
+  ///
+  /// - Parameter outputSize: The output's height and width.
+  public init(outputSize: Size2D) { self.outputSize = outputSize }
+
+  /// The layer's configuration.
+  public var description: String { "AdaptiveMaxPool2D(outputSize: \(outputSize))" }
+
+  /// The maximum of each adaptive window of `input`.
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.adaptivePool(outputSize: outputSize.values, isMax: true, context: description)
+  }
+
+  /// The maximum of each adaptive window of `input` and its position h·W + w in the flattened
+  /// plane of its channel, as PyTorch's layer with `return_indices=True`.
+  ///
+  /// - Parameter input: [N, C, H, W] or [C, H, W].
+  /// - Returns: The pooled output and int64 indices of its shape.
+  public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
+    input.adaptiveMaxPoolWithIndices(outputSize: outputSize.values, context: description)
+  }
+}
