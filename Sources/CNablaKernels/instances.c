@@ -13,6 +13,7 @@
 #define ACTIVATION_TANH(x) nabla_activation_tanhf(x)
 #define ACTIVATION_EXP(x) nabla_activation_expf(x)
 #define GEMM nabla_sgemm
+#define WIDE_VECTORS WIDE_VECTORS_CLONES
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
@@ -22,6 +23,7 @@
 #undef T
 #undef SUFFIX
 #undef GEMM
+#undef WIDE_VECTORS
 
 #undef ACTIVATION_TANH
 #undef ACTIVATION_EXP
@@ -30,6 +32,7 @@
 #define ACTIVATION_TANH(x) tanh(x)
 #define ACTIVATION_EXP(x) exp(x)
 #define GEMM nabla_dgemm
+#define WIDE_VECTORS
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/optimizers.h"
@@ -39,3 +42,4 @@
 #undef T
 #undef SUFFIX
 #undef GEMM
+#undef WIDE_VECTORS

@@ -11,7 +11,7 @@ static inline void NAME(inside_run)(ptrdiff_t ow, ptrdiff_t stride, ptrdiff_t of
   *last = hi < *first ? *first : (hi < ow ? hi : ow);
 }
 
-void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                        const T *x, T *col) {
   // The geometry in locals: writes through col cannot make the compiler reload it.
   const NablaConvGeometry geometry = *g;
@@ -52,7 +52,7 @@ void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t i
   }
 }
 
-void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                        const T *col, T *x) {
   const NablaConvGeometry geometry = *g;  // in locals, as in im2col
   const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
@@ -127,7 +127,7 @@ static void NAME(max_pool_planes)(void *context, ptrdiff_t begin, ptrdiff_t end)
 // The most common pooling, 2 x 2 windows two apart with no padding or dilation, without the
 // general window bookkeeping: each output compares four inputs, keeping the first of ties and
 // letting NaN win.
-static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+WIDE_VECTORS static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(MaxPoolJob) *job = (const NAME(MaxPoolJob) *)context;
   const ptrdiff_t width = job->windows.width, plane = job->windows.height * width;
   const ptrdiff_t outHeight = job->windows.outHeight, outWidth = job->windows.outWidth;

@@ -33,7 +33,7 @@ static inline T NAME(apply_binary)(NablaBinaryOp op, T x, T y) {
     for (ptrdiff_t i = 0; i < n; i++) { T x = a[i * sa], y = b[i * sb]; out[i] = (EXPR); }    \
   }
 
-static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_t sa, const T *b,
+WIDE_VECTORS static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_t sa, const T *b,
                              ptrdiff_t sb, T *out) {
   switch (op) {
     case NABLA_ADD: BINARY_ROW(x + y) break;
@@ -107,7 +107,7 @@ static inline T NAME(softplus)(T x, T beta, T threshold) {
   return bx > threshold ? x : log1p(exp(bx)) / beta;
 }
 
-static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
+WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
     case NABLA_NEG: for (ptrdiff_t i = 0; i < n; i++) y[i] = -x[i]; break;
@@ -151,7 +151,7 @@ static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, d
   }
 }
 
-static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y,
+WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y,
                                         const T *gy, T *gx, double p1, double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {

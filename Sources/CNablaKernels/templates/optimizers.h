@@ -26,7 +26,7 @@ typedef struct {
   VMAX                                                                                          \
   result[i] = p - stepSize * (m / (NABLA_SQRT(v) / correction2 + eps));
 
-static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+WIDE_VECTORS static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(AdamJob) *job = (const NAME(AdamJob) *)context;
   const T *restrict parameter = job->parameter, *restrict gradient = job->gradient;
   T *restrict m1 = job->firstMoment, *restrict m2 = job->secondMoment;

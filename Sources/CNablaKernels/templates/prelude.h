@@ -7,6 +7,16 @@
 #define NABLA_CAT(a, b) NABLA_CAT2(a, b)
 #define NAME(base) NABLA_CAT(base, SUFFIX)
 
+// Marks a kernel worth compiling for wider vectors than the baseline target (x86-64 without AVX):
+// on x86-64 Linux it is built three times (AVX-512, AVX2 + FMA, baseline) and the loader picks
+// the best one the CPU runs (an ifunc). Elsewhere, and for double, it builds once.
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define WIDE_VECTORS_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define WIDE_VECTORS_CLONES
+#endif
+
 // Asks clang to unroll a short fixed loop completely (so vector accumulators stay in registers).
 #define UNROLLED _Pragma("clang loop unroll(full)")
 

@@ -15,7 +15,7 @@ static inline T NAME(rnn_sigmoid)(T x) {
   return x != x ? x : y;  // NaN stays NaN
 }
 
-void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
+WIDE_VECTORS void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *hNext,
                           T *out) {
   for (ptrdiff_t b = 0; b < n; b++) {
@@ -34,7 +34,7 @@ void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrd
   }
 }
 
-void NAME(nabla_rnn_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS void NAME(nabla_rnn_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                    int relu, const T *hNext, const T *dOut, const T *dh, T *dPre,
                                    T *dhCarry) {
   for (ptrdiff_t b = 0; b < n; b++) {
@@ -52,7 +52,7 @@ void NAME(nabla_rnn_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *leng
   }
 }
 
-void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                            const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
                            T *act, T *tanhC, T *hNext, T *cNext, T *out) {
   for (ptrdiff_t b = 0; b < n; b++) {
@@ -84,7 +84,7 @@ void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptr
   }
 }
 
-void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                     const T *act, const T *tanhC, const T *cPrev, const T *dOut,
                                     const T *dh, T *dc, T *dGates, T *dhCarry) {
   for (ptrdiff_t b = 0; b < n; b++) {
@@ -113,7 +113,7 @@ void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *len
 // The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
 // block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
 // rather than over rows of h elements.
-void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
                           T *hNext, T *out) {
   const ptrdiff_t count = n * h;
@@ -143,7 +143,7 @@ void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrd
   }
 }
 
-void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                    const T *act, const T *hPrev, const T *dOut, const T *dh,
                                    T *dXg, T *dHg, T *dhCarry) {
   const ptrdiff_t count = n * h;

@@ -1,15 +1,20 @@
 // Reductions, softmax and indexing kernels for one element type (see prelude.h).
 // Every kernel views its input as [outer, n, inner] and works along the middle axis.
 
-void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
+WIDE_VECTORS void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
                         T *y) {
   for (ptrdiff_t o = 0; o < outer; o++) {
     const T *xo = x + o * n * inner;
     T *yo = y + o * inner;
     if (op == NABLA_REDUCE_SUM && inner == 1) {
-      double acc = 0;  // a wide accumulator keeps long float sums accurate
-      for (ptrdiff_t j = 0; j < n; j++) acc += xo[j];
-      yo[0] = (T)acc;
+      // Wide accumulators keep long float sums accurate; eight of them, summed in a fixed order,
+      // let the additions overlap instead of waiting on one another.
+      double acc[8] = {0};
+      ptrdiff_t j = 0;
+      for (; j + 8 <= n; j += 8)
+        UNROLLED for (int l = 0; l < 8; l++) acc[l] += xo[j + l];
+      for (; j < n; j++) acc[0] += xo[j];
+      yo[0] = (T)(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
       continue;
     }
     if (n == 0) {
@@ -55,7 +60,7 @@ void NAME(nabla_argreduce)(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t in
   }
 }
 
-void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x, T *y) {
+WIDE_VECTORS void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x, T *y) {
   for (ptrdiff_t o = 0; o < outer; o++) {
     for (ptrdiff_t i = 0; i < inner; i++) {
       const T *xc = x + o * n * inner + i;
@@ -81,7 +86,7 @@ void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inne
   }
 }
 
-void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *y,
+WIDE_VECTORS void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *y,
                                   const T *gy, T *gx) {
   for (ptrdiff_t o = 0; o < outer; o++) {
     for (ptrdiff_t i = 0; i < inner; i++) {
