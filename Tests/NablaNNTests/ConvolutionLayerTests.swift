@@ -5,17 +5,6 @@ import Testing
 /// Convolution, pooling and upsampling layers: PyTorch's shapes and default initialization, and
 /// float64 gradient checks with respect to the input and every parameter.
 @Suite struct ConvolutionLayerTests {
-  func random(_ shape: [Int], seed: UInt64) -> Tensor {
-    Tensor.randomNormal(shape, dtype: .float64, generator: RandomGenerator(seed: seed))
-  }
-
-  func expectModuleGradients(
-    _ module: Module, _ input: Tensor, sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    let result = gradientCheck(module, input: input)
-    #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
-  }
-
   /// Every value lies within ±bound and the largest comes near it (uniform in ±bound).
   func expectUniform(
     _ tensor: Tensor, bound: Double, sourceLocation: SourceLocation = #_sourceLocation

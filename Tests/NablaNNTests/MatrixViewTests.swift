@@ -5,10 +5,6 @@ import Testing
 /// The matrix view: a convolution, an average pooling or a nearest upsampling of a fixed input
 /// size is a matrix times the flattened input.
 @Suite struct MatrixViewTests {
-  func random(_ shape: [Int], seed: UInt64) -> Tensor {
-    Tensor.randomNormal(shape, dtype: .float64, generator: RandomGenerator(seed: seed))
-  }
-
   /// layer(x), flattened, against M · flatten(x) for a batch of one.
   func expectMatrix(
     _ matrix: Tensor, _ layer: Module, _ x: Tensor,

@@ -7,17 +7,6 @@ import Testing
 /// from torch 2.15.0 (CPU, float64); the layers pass their options to the Tensor functions, whose
 /// own tests cover more cases.
 @Suite struct PoolingLayerTests {
-  func random(_ shape: [Int], seed: UInt64) -> Tensor {
-    Tensor.randomNormal(shape, dtype: .float64, generator: RandomGenerator(seed: seed))
-  }
-
-  func expectModuleGradients(
-    _ module: Module, _ input: Tensor, sourceLocation: SourceLocation = #_sourceLocation
-  ) {
-    let result = gradientCheck(module, input: input)
-    #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
-  }
-
   /// 4 x 5:  1 5 2 8 3 / 0 7 4 6 2 / 9 1 3 8 5 / 7 2 6 4 0
   let image = tensor(
     [1, 5, 2, 8, 3, 0, 7, 4, 6, 2, 9, 1, 3, 8, 5, 7, 2, 6, 4, 0], [1, 1, 4, 5])

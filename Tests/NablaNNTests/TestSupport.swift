@@ -46,3 +46,16 @@ func expectGradients(
   let result = gradientCheck(at: inputs, function)
   #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
 }
+
+/// A float64 tensor of standard normal values drawn from a generator seeded with `seed`.
+func random(_ shape: [Int], seed: UInt64) -> Tensor {
+  Tensor.randomNormal(shape, dtype: .float64, generator: RandomGenerator(seed: seed))
+}
+
+/// Asserts that a module's gradients (input and parameters) agree with central differences.
+func expectModuleGradients(
+  _ module: Module, _ input: Tensor, sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let result = gradientCheck(module, input: input)
+  #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
+}
