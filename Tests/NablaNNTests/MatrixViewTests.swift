@@ -22,6 +22,11 @@ import Testing
       4, 6, kernelSize: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2], groups: 2,
       bias: false, dtype: .float64)
     expectMatrix(conv.denseMatrix(inputSize: [5, 6]), conv, random([1, 4, 5, 6], seed: 1))
+    // Stride 1 with the output as wide as the input (its rows are unfolded as one run), and the
+    // dilated rows reading padding only at the top and bottom.
+    let same = Conv2D(
+      3, 2, kernelSize: [5, 3], padding: [4, 1], dilation: [2, 1], bias: false, dtype: .float64)
+    expectMatrix(same.denseMatrix(inputSize: [4, 5]), same, random([1, 3, 4, 5], seed: 3))
   }
 
   @Test func conv1dMatrixWithBias() {

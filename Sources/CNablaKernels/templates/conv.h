@@ -34,6 +34,19 @@ WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count
           const T *restrict xc = x + n * imageStride + c * plane;
           T *restrict image = row + n * positions;
           for (ptrdiff_t p = 0; p < top * ow; p++) image[p] = 0;
+          if (sh == 1 && sw == 1 && ow == width && top < bottom) {
+            // Output rows as wide as input rows: the inside rows are one shifted run of the
+            // input. Copy it whole, then clear what wrapped in at the ends of each row.
+            const ptrdiff_t shift = rowOffset * width + offset;
+            for (ptrdiff_t p = top * ow + first; p < (bottom - 1) * ow + last; p++)
+              image[p] = xc[p + shift];
+            for (ptrdiff_t y = top; y < bottom; y++) {
+              for (ptrdiff_t x0 = 0; x0 < first; x0++) image[y * ow + x0] = 0;
+              for (ptrdiff_t x0 = last; x0 < ow; x0++) image[y * ow + x0] = 0;
+            }
+            for (ptrdiff_t p = bottom * ow; p < positions; p++) image[p] = 0;
+            continue;
+          }
           for (ptrdiff_t y = top; y < bottom; y++) {
             const T *restrict xrow = xc + (y * sh + rowOffset) * width;
             T *restrict out = image + y * ow;

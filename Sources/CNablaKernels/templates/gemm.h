@@ -42,7 +42,7 @@ typedef T NAME(Vector4) __attribute__((ext_vector_type(4)));
 
 /// dst[p * ldd + i] = src[i * lds + p] for i < rows, p < columns: a transposing copy, by 4 x 4
 /// blocks transposed in registers where the block is whole.
-static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows, ptrdiff_t columns,
+WIDE_VECTORS_CLONES static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows, ptrdiff_t columns,
                                  T *dst, ptrdiff_t ldd) {
   ptrdiff_t i = 0;
   for (; i + 4 <= rows; i += 4) {
@@ -75,7 +75,7 @@ static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows, pt
 }
 
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into MR-row panels, zero-padding the last one.
-static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
+WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
                          ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
   for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
     ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
@@ -95,7 +95,7 @@ static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, pt
 }
 
 /// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into NR-column panels, zero-padding the last one.
-static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t j0,
+WIDE_VECTORS_CLONES static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t j0,
                          ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
   for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
     ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
@@ -127,7 +127,7 @@ typedef struct {
 } NAME(GemmJob);
 
 /// C[rows i0 ..< i1, columns j0 ..< j1] of the job, blocked and packed.
-static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
+WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
                              ptrdiff_t j1) {
   const NAME(KernelChoice) *kernel = &job->kernel;
   int mr = kernel->mr, nr = kernel->nr;
@@ -191,7 +191,7 @@ static void NAME(gemm_task)(void *context, ptrdiff_t index) {
 /// The unpacked path for small products and thin ones (k at most THIN): C scaled by beta, then
 /// rank-1 updates row by row, vectorized along the rows of C. A transposed B is first copied
 /// upright (it is small: k x n with k thin) so that those rows are contiguous.
-static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
                              T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta,
                              T *c, ptrdiff_t ldc) {
   T *upright = NULL;
