@@ -62,6 +62,40 @@ import Testing
     expectMessage(result, "GRUCell(2 -> 4): state of shape [2, 4], expected [3, 4]")
   }
 
+  @Test(arguments: [4, 6, -1])
+  func projectionSizeOutsideTheHiddenSize(projectionSize: Int) async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      [projectionSize] in
+      _ = LSTM(inputSize: 3, hiddenSize: 4, projectionSize: projectionSize)
+    }
+    expectMessage(
+      result,
+      "LSTM: projectionSize \(projectionSize) must be in 0..<hiddenSize, with hiddenSize 4 "
+        + "(0 means no projection)")
+  }
+
+  @Test func projectedHiddenStateOfTheHiddenSize() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let lstm = LSTM(inputSize: 3, hiddenSize: 5, bidirectional: true, projectionSize: 2)
+      let state = LSTMState(hidden: Tensor.zeros([2, 4, 5]), cell: Tensor.zeros([2, 4, 5]))
+      _ = lstm(Tensor.zeros([6, 4, 3]), initialState: state)
+    }
+    expectMessage(
+      result,
+      "LSTM(3 -> 5, projectionSize: 2): initial state of shape [2, 4, 5], expected [2, 4, 2]")
+  }
+
+  @Test func cellStateOfAProjectedLSTMKeepsTheHiddenSize() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      let lstm = LSTM(inputSize: 3, hiddenSize: 5, projectionSize: 2)
+      // Unbatched: the hidden state [1, 2] is right, the cell state must be [1, 5].
+      let state = LSTMState(hidden: Tensor.zeros([1, 2]), cell: Tensor.zeros([1, 2]))
+      _ = lstm(Tensor.zeros([6, 3]), initialState: state)
+    }
+    expectMessage(
+      result, "LSTM(3 -> 5, projectionSize: 2): initial state of shape [1, 2], expected [1, 5]")
+  }
+
   @Test func inputOfAnotherDtypeThanTheWeights() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = RNNCell(inputSize: 2, hiddenSize: 4)(Tensor.zeros([3, 2], dtype: .float64))

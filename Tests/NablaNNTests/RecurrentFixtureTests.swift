@@ -127,6 +127,26 @@ import Testing
   }
 
   @Test(arguments: [DType.float64, .float32])
+  func projectedLSTM(dtype: DType) throws {
+    // nn.LSTM(3, 5, num_layers=2, batch_first=True, bidirectional=True, proj_size=2), with a
+    // packed batch: h0 and h_n are [4, 3, 2], c0 and c_n [4, 3, 5], the output [3, 6, 4].
+    let lstm = LSTM(
+      inputSize: 3, hiddenSize: 5, layerCount: 2, batchFirst: true, bidirectional: true,
+      projectionSize: 2, dtype: dtype)
+    try expectMatchesPyTorch("lstm_proj", lstm, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
+  func deepProjectedLSTMWithoutBiases(dtype: DType) throws {
+    // nn.LSTM(4, 6, num_layers=3, bias=False, dropout=0.5, proj_size=3), in eval mode, time
+    // first, with a packed batch.
+    let lstm = LSTM(
+      inputSize: 4, hiddenSize: 6, layerCount: 3, bias: false, dropout: 0.5, projectionSize: 3,
+      dtype: dtype)
+    try expectMatchesPyTorch("lstm_proj_deep", lstm, dtype: dtype)
+  }
+
+  @Test(arguments: [DType.float64, .float32])
   func gru(dtype: DType) throws {
     // nn.GRU(3, 5, num_layers=2, bidirectional=True), time first, with a packed batch.
     let gru = GRU(inputSize: 3, hiddenSize: 5, layerCount: 2, bidirectional: true, dtype: dtype)

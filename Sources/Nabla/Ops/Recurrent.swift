@@ -131,7 +131,7 @@ extension Tensor {
 }
 
 /// The fused step kernels and GEMM of one element type.
-private struct StepKernels<Scalar> {
+struct StepKernels<Scalar> {
   typealias In = UnsafePointer<Scalar>?
   typealias Out = UnsafeMutablePointer<Scalar>?
   typealias Lengths = UnsafePointer<Int64>?
@@ -351,6 +351,6 @@ private struct Recurrence {
 
 /// The elements of `tensor` as `Scalar` (which must match its dtype). The caller keeps the
 /// tensor alive while using the pointer.
-private func pointer<Scalar>(_ tensor: Tensor) -> UnsafeMutablePointer<Scalar> {
+func pointer<Scalar>(_ tensor: Tensor) -> UnsafeMutablePointer<Scalar> {
   tensor.storage.data.assumingMemoryBound(to: Scalar.self)
 }

@@ -13,7 +13,8 @@ public enum RNNNonlinearity: String, Sendable {
 /// the cell state, as PyTorch's `(h, c)` pair.
 ///
 /// For a cell both are `[batch, hiddenSize]`; for a sequence layer both are
-/// `[layerCount · directionCount, batch, hiddenSize]`.
+/// `[layerCount · directionCount, batch, hiddenSize]`, except that the hidden state of an `LSTM`
+/// with projections has `projectionSize` features instead of `hiddenSize`.
 public struct LSTMState {
   /// The hidden state h.
   public var hidden: Tensor
@@ -51,6 +52,10 @@ public struct LSTMState {
 /// `[gates · hiddenSize, hiddenSize]`, where gates is 1 (RNN), 4 (LSTM: i, f, g, o) or 3 (GRU:
 /// r, z, n). In state dicts they are named `weight_ih`, `weight_hh`, `bias_ih` and `bias_hh`.
 /// Every weight and bias starts uniform in ±1/√hiddenSize, as in PyTorch.
+///
+/// The layers of an `LSTM` with projections (`projectionSize` P > 0) have one weight more,
+/// `projectionWeight` (`weight_hr`, `[P, hiddenSize]`), which maps o ⊙ tanh(c) to the hidden
+/// state of P features; their `hiddenWeight` is then `[4 · hiddenSize, P]`.
 public class RecurrentCell: Module, CustomReflectable {
   /// The number of input features.
   public let inputSize: Int
@@ -58,18 +63,24 @@ public class RecurrentCell: Module, CustomReflectable {
   public let hiddenSize: Int
   /// W_ih, `[gates · hiddenSize, inputSize]`; `weight_ih` in state dicts.
   public let inputWeight: Parameter
-  /// W_hh, `[gates · hiddenSize, hiddenSize]`; `weight_hh` in state dicts.
+  /// W_hh, `[gates · hiddenSize, hiddenSize]` (`[4 · hiddenSize, projectionSize]` with a
+  /// projection); `weight_hh` in state dicts.
   public let hiddenWeight: Parameter
   /// b_ih, `[gates · hiddenSize]`, or nil without biases; `bias_ih` in state dicts.
   public let inputBias: Parameter?
   /// b_hh, `[gates · hiddenSize]`, or nil without biases; `bias_hh` in state dicts.
   public let hiddenBias: Parameter?
+  /// W_hr, `[projectionSize, hiddenSize]`, in the layers of an `LSTM` made with a
+  /// `projectionSize` and nil in every other cell; `weight_hr` in state dicts.
+  public let projectionWeight: Parameter?
   /// The step this cell computes.
   let kind: RecurrenceKind
+  /// The size of the projected hidden state, or 0 without projection.
+  let projectionSize: Int
 
   init(
-    kind: RecurrenceKind, inputSize: Int, hiddenSize: Int, bias: Bool, dtype: DType,
-    generator: RandomGenerator
+    kind: RecurrenceKind, inputSize: Int, hiddenSize: Int, projectionSize: Int = 0, bias: Bool,
+    dtype: DType, generator: RandomGenerator
   ) {
     let name = Self.typeName
     require(
@@ -79,18 +90,24 @@ public class RecurrentCell: Module, CustomReflectable {
     self.kind = kind
     self.inputSize = inputSize
     self.hiddenSize = hiddenSize
+    self.projectionSize = projectionSize
     let bound = 1 / Double(hiddenSize).squareRoot()
     let width = kind.gateCount * hiddenSize
     func uniform(_ shape: [Int]) -> Parameter {
       Parameter(
         Tensor.randomUniform(shape, low: -bound, high: bound, dtype: dtype, generator: generator))
     }
-    // PyTorch's reset_parameters draws them in this order: w_ih, w_hh, b_ih, b_hh.
+    // PyTorch's reset_parameters draws them in this order: w_ih, w_hh, b_ih, b_hh, w_hr.
     inputWeight = uniform([width, inputSize])
-    hiddenWeight = uniform([width, hiddenSize])
+    hiddenWeight = uniform([width, projectionSize > 0 ? projectionSize : hiddenSize])
     inputBias = bias ? uniform([width]) : nil
     hiddenBias = bias ? uniform([width]) : nil
+    projectionWeight = projectionSize > 0 ? uniform([projectionSize, hiddenSize]) : nil
   }
+
+  /// The number of features of the hidden state h: `projectionSize` with a projection,
+  /// `hiddenSize` otherwise. (The cell state always has `hiddenSize`.)
+  var hiddenStateSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
   /// The type's name for messages, such as `LSTMCell`.
   static var typeName: String { String(describing: self) }
@@ -102,20 +119,26 @@ public class RecurrentCell: Module, CustomReflectable {
     ]
     if let inputBias { named.append(("bias_ih" + suffix, inputBias)) }
     if let hiddenBias { named.append(("bias_hh" + suffix, hiddenBias)) }
+    if let projectionWeight { named.append(("weight_hr" + suffix, projectionWeight)) }
     return named
   }
 
   /// Shows the parameters under PyTorch's names (`weight_ih`, `weight_hh`, `bias_ih`,
-  /// `bias_hh`), which is how `namedParameters()` and `stateDict()` name them.
+  /// `bias_hh`, and `weight_hr` with a projection), which is how `namedParameters()` and
+  /// `stateDict()` name them.
   public var customMirror: Mirror {
     Mirror(self, children: pyTorchNamedParameters(suffix: ""), ancestorRepresentation: .suppressed)
   }
 
   /// A description such as `LSTMCell(10 -> 20)`, for messages.
-  var label: String { "\(type(of: self).typeName)(\(inputSize) -> \(hiddenSize))" }
+  var label: String {
+    let projection = projectionSize > 0 ? ", projectionSize: \(projectionSize)" : ""
+    return "\(type(of: self).typeName)(\(inputSize) -> \(hiddenSize)\(projection))"
+  }
 
-  /// Checks a cell's input and state and returns them batched: `[N, inputSize]` and
-  /// `[N, hiddenSize]` (nil states become zeros), and whether the input had no batch axis.
+  /// Checks a cell's input and states (hidden, then cell) and returns them batched:
+  /// `[N, inputSize]`, `[N, hiddenStateSize]` and `[N, hiddenSize]` (nil states become zeros),
+  /// and whether the input had no batch axis.
   func batched(_ input: Tensor, _ states: [Tensor?]) -> (
     input: Tensor, states: [Tensor], unbatched: Bool
   ) {
@@ -126,9 +149,10 @@ public class RecurrentCell: Module, CustomReflectable {
     requireWeightType(input)
     let unbatched = input.rank == 1
     let x = unbatched ? input.unsqueezed(at: 0) : input
-    let expected = unbatched ? [hiddenSize] : [x.shape[0], hiddenSize]
-    let batchedStates = states.map { state -> Tensor in
-      guard let state else { return Tensor.zeros([x.shape[0], hiddenSize], dtype: x.dtype) }
+    let batchedStates = states.enumerated().map { index, state -> Tensor in
+      let size = index == 0 ? hiddenStateSize : hiddenSize
+      let expected = unbatched ? [size] : [x.shape[0], size]
+      guard let state else { return Tensor.zeros([x.shape[0], size], dtype: x.dtype) }
       require(
         state.shape == expected,
         "\(label): state of shape \(describe(state.shape)), expected \(describe(expected))")
@@ -154,12 +178,21 @@ public class RecurrentCell: Module, CustomReflectable {
     return inputBias.map { product + $0.value } ?? product
   }
 
-  /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence`.
+  /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence` (and
+  /// `Tensor.projectedLSTMRecurrence` for the layers of an LSTM with projections).
   func run(
     _ input: Tensor, hidden: Tensor, cell: Tensor?, lengths: [Int]?, reverse: Bool
   ) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
     let (steps, batch) = (input.shape[0], input.shape[1])
     let projected = projectInput(input.reshaped([steps * batch, inputSize]))
+    if let projectionWeight, let cell {
+      let result = Tensor.projectedLSTMRecurrence(
+        projectedInput: projected.reshaped([steps, batch, 4 * hiddenSize]),
+        initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
+        hiddenBias: hiddenBias?.value, projectionWeight: projectionWeight.value,
+        lengths: lengths, reverse: reverse)
+      return (result.output, result.hidden, result.cell)
+    }
     let packed = Tensor.recurrence(
       kind, projectedInput: projected.reshaped([steps, batch, kind.gateCount * hiddenSize]),
       initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
@@ -178,7 +211,8 @@ public class RecurrentCell: Module, CustomReflectable {
     return unbatched ? next.squeezed(axes: [0]) : next
   }
 
-  /// One step from `hidden` (and `cell` for an LSTM), each `[N, hiddenSize]`.
+  /// One step from `hidden` (`[N, hiddenStateSize]`) and, for an LSTM, `cell`
+  /// (`[N, hiddenSize]`).
   func step(_ input: Tensor, hidden: Tensor, cell: Tensor?) -> (hidden: Tensor, cell: Tensor?) {
     let result = run(
       input.unsqueezed(at: 0), hidden: hidden, cell: cell, lengths: nil, reverse: false)
@@ -258,6 +292,18 @@ public final class LSTMCell: RecurrentCell {
     super.init(
       kind: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
       generator: generator)
+  }
+
+  /// Creates the weights of one layer and direction of an `LSTM`, whose hidden state is
+  /// projected to `projectionSize` features when that is positive. (PyTorch's `LSTMCell` has
+  /// no projection, so only the layer makes cells with one.)
+  init(
+    inputSize: Int, hiddenSize: Int, projectionSize: Int, bias: Bool, dtype: DType,
+    generator: RandomGenerator
+  ) {
+    super.init(
+      kind: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, projectionSize: projectionSize,
+      bias: bias, dtype: dtype, generator: generator)
   }
 
   /// The next state from `input` (`[N, inputSize]` or `[inputSize]`) and `state` (each part

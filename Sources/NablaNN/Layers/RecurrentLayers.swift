@@ -12,7 +12,9 @@
 /// `batchFirst`, or `[T, inputSize]` for one unbatched sequence; the output is `[T, N,
 /// directionCount · hiddenSize]` laid out the same way; states are `[layerCount ·
 /// directionCount, N, hiddenSize]` (`[layerCount · directionCount, hiddenSize]` unbatched), the
-/// state of layer l in direction d at index `l · directionCount + d`.
+/// state of layer l in direction d at index `l · directionCount + d`. In an `LSTM` with
+/// projections, `projectionSize` takes the place of `hiddenSize` in the output and the hidden
+/// state (not in the cell state).
 ///
 /// Variable-length batches: pass `lengths`, the number of valid steps of each batch element.
 /// Steps past a sequence's length leave its state unchanged, output zeros and receive no
@@ -20,8 +22,12 @@
 public class RecurrentLayer: Module, CustomReflectable {
   /// The number of input features.
   public let inputSize: Int
-  /// The number of features of each direction's hidden state.
+  /// The number of features of each direction's hidden state (of its cell state, for an LSTM
+  /// with projections).
   public let hiddenSize: Int
+  /// The number of features each direction's hidden state is projected to (PyTorch's
+  /// `proj_size`), or 0 without projection; only an `LSTM` has projections.
+  public let projectionSize: Int
   /// The number of stacked layers.
   public let layerCount: Int
   /// Whether each layer also runs from the last step to the first (outputs concatenated).
@@ -36,8 +42,9 @@ public class RecurrentLayer: Module, CustomReflectable {
   public let cells: [RecurrentCell]
 
   init(
-    inputSize: Int, hiddenSize: Int, layerCount: Int, bidirectional: Bool, batchFirst: Bool,
-    dropout: Double, generator: RandomGenerator, makeCell: (_ inputSize: Int) -> RecurrentCell
+    inputSize: Int, hiddenSize: Int, projectionSize: Int = 0, layerCount: Int,
+    bidirectional: Bool, batchFirst: Bool, dropout: Double, generator: RandomGenerator,
+    makeCell: (_ inputSize: Int) -> RecurrentCell
   ) {
     let name = String(describing: Self.self)
     require(
@@ -47,23 +54,29 @@ public class RecurrentLayer: Module, CustomReflectable {
     require(dropout >= 0 && dropout <= 1, "\(name): dropout \(dropout) is outside [0, 1]")
     self.inputSize = inputSize
     self.hiddenSize = hiddenSize
+    self.projectionSize = projectionSize
     self.layerCount = layerCount
     self.isBidirectional = bidirectional
     self.isBatchFirst = batchFirst
     self.dropout = dropout
     self.generator = generator
     let directions = bidirectional ? 2 : 1
+    let outputSize = directions * (projectionSize > 0 ? projectionSize : hiddenSize)
     cells = (0..<layerCount).flatMap { layer in
-      (0..<directions).map { _ in makeCell(layer == 0 ? inputSize : directions * hiddenSize) }
+      (0..<directions).map { _ in makeCell(layer == 0 ? inputSize : outputSize) }
     }
   }
+
+  /// The number of features of each direction's hidden state and output: `projectionSize`
+  /// with projections, `hiddenSize` otherwise.
+  var hiddenStateSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
   /// 2 for a bidirectional layer, 1 otherwise.
   public var directionCount: Int { isBidirectional ? 2 : 1 }
 
-  /// Shows the parameters under PyTorch's names (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
-  /// `bias_hh_l0`, `weight_ih_l0_reverse`, ...), which is how `namedParameters()` and
-  /// `stateDict()` name them.
+  /// Shows the parameters under PyTorch's names and in PyTorch's order (`weight_ih_l0`,
+  /// `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, with projections `weight_hr_l0`, then
+  /// `weight_ih_l0_reverse`, ...), which is how `namedParameters()` and `stateDict()` name them.
   public var customMirror: Mirror {
     let named = cells.enumerated().flatMap { index, cell in
       let (layer, direction) = index.quotientAndRemainder(dividingBy: directionCount)
@@ -73,7 +86,10 @@ public class RecurrentLayer: Module, CustomReflectable {
   }
 
   /// A description such as `LSTM(10 -> 20)`, for messages.
-  var label: String { "\(type(of: self))(\(inputSize) -> \(hiddenSize))" }
+  var label: String {
+    let projection = projectionSize > 0 ? ", projectionSize: \(projectionSize)" : ""
+    return "\(type(of: self))(\(inputSize) -> \(hiddenSize)\(projection))"
+  }
 
   /// The output and final hidden states of an RNN or GRU, whose only state is the hidden one.
   func forward(
@@ -103,11 +119,13 @@ public class RecurrentLayer: Module, CustomReflectable {
       unbatched ? input.unsqueezed(at: 1) : (isBatchFirst ? input.transposed(0, 1) : input)
     let (steps, batch) = (x.shape[0], x.shape[1])
     let stateCount = layerCount * directionCount
-    let expected = unbatched ? [stateCount, hiddenSize] : [stateCount, batch, hiddenSize]
-    let states = initialStates.map { state -> Tensor in
+    // The hidden state first, then for an LSTM the cell state (which is never projected).
+    let states = initialStates.enumerated().map { index, state -> Tensor in
+      let size = index == 0 ? hiddenStateSize : hiddenSize
       guard let state else {
-        return Tensor.zeros([stateCount, batch, hiddenSize], dtype: x.dtype)
+        return Tensor.zeros([stateCount, batch, size], dtype: x.dtype)
       }
+      let expected = unbatched ? [stateCount, size] : [stateCount, batch, size]
       require(
         state.shape == expected,
         "\(label): initial state of shape \(describe(state.shape)), expected "
@@ -222,31 +240,52 @@ public final class RNN: RecurrentLayer {
 /// let (output, state) = lstm(Tensor.randomNormal([8, 50, 32]))
 /// // output [8, 50, 128]; state.hidden and state.cell [1, 8, 128]
 /// ```
+///
+/// With a `projectionSize` P > 0 (PyTorch's `proj_size`; LSTM with projections, Sak et al.
+/// 2014), each layer and direction also learns W_hr (`weight_hr_l0`, `[P, hiddenSize]`) and its
+/// hidden state is h_t = W_hr · (o_t ⊙ tanh(c_t)), of P features: the output and the hidden
+/// states have P features per direction, the cell states keep `hiddenSize`, W_hh is
+/// `[4 · hiddenSize, P]` and the layers after the first take `directionCount · P` inputs.
+///
+/// ```swift
+/// let lstm = LSTM(inputSize: 32, hiddenSize: 128, projectionSize: 64)
+/// let (output, state) = lstm(Tensor.randomNormal([50, 8, 32]))
+/// // output [50, 8, 64]; state.hidden [1, 8, 64], state.cell [1, 8, 128]
+/// ```
 public final class LSTM: RecurrentLayer {
   /// Creates the layers with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
   ///   - inputSize: The number of input features.
-  ///   - hiddenSize: The number of features of the hidden state.
+  ///   - hiddenSize: The number of features of the cell state, and of the hidden state without
+  ///     projection.
   ///   - layerCount: The number of stacked layers.
   ///   - bias: Whether to learn the biases b_ih and b_hh.
   ///   - batchFirst: Whether inputs and outputs are `[batch, steps, features]`.
   ///   - dropout: The probability of dropout on the outputs of each layer but the last, in
   ///     training mode.
   ///   - bidirectional: Whether each layer also runs backwards in time.
+  ///   - projectionSize: The number of features the hidden state is projected to, in
+  ///     `1..<hiddenSize`; 0 (the default) for no projection.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values and dropout masks.
   public init(
     inputSize: Int, hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
     batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false,
-    dtype: DType = .float32, generator: RandomGenerator = .global
+    projectionSize: Int = 0, dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
+    require(
+      projectionSize == 0 || (projectionSize > 0 && projectionSize < hiddenSize),
+      "LSTM: projectionSize \(projectionSize) must be in 0..<hiddenSize, with hiddenSize "
+        + "\(hiddenSize) (0 means no projection)")
     super.init(
-      inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount,
-      bidirectional: bidirectional, batchFirst: batchFirst, dropout: dropout, generator: generator
+      inputSize: inputSize, hiddenSize: hiddenSize, projectionSize: projectionSize,
+      layerCount: layerCount, bidirectional: bidirectional, batchFirst: batchFirst,
+      dropout: dropout, generator: generator
     ) { size in
       LSTMCell(
-        inputSize: size, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: generator)
+        inputSize: size, hiddenSize: hiddenSize, projectionSize: projectionSize, bias: bias,
+        dtype: dtype, generator: generator)
     }
   }
 
@@ -256,7 +295,8 @@ public final class LSTM: RecurrentLayer {
   /// - Parameters:
   ///   - input: `[T, N, inputSize]` (`[N, T, inputSize]` batch first) or `[T, inputSize]`.
   ///   - initialState: Hidden and cell states, each `[layerCount · directionCount, N,
-  ///     hiddenSize]`; zeros when nil.
+  ///     hiddenSize]` (the hidden state `[layerCount · directionCount, N, projectionSize]` with
+  ///     projections); zeros when nil.
   ///   - lengths: The number of valid steps of each of the N sequences; all T when nil.
   public func callAsFunction(
     _ input: Tensor, initialState: LSTMState? = nil, lengths: [Int]? = nil

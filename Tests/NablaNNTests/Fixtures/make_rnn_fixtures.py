@@ -9,14 +9,14 @@ How to run it (from this directory; torch and safetensors live in a venv outside
 The committed recurrent.safetensors was written with torch 2.15.0+cu132 (run on the CPU),
 safetensors 0.8.0 and Python 3; the versions are also stored in the file's metadata.
 
-Every case builds a real torch.nn module (nn.RNN with tanh and ReLU, nn.LSTM, nn.GRU and the three
-cells), draws its weights with PyTorch's own initialization after torch.manual_seed, puts it in
+Every case builds a real torch.nn module (nn.RNN with tanh and ReLU, nn.LSTM with and without
+proj_size, nn.GRU and the three cells), draws its weights with PyTorch's own initialization after torch.manual_seed, puts it in
 eval mode, and runs it in float64. Weights and inputs are drawn in float32 and only then widened,
 so their values are exact in both of Nabla's float types and the float32 tests measure arithmetic
 error alone. For each case the file holds
 
-    <case>.<name>   the module's state_dict() (weight_ih_l0, bias_hh_l1_reverse, ...), exactly
-                    the tensors a user would save from PyTorch;
+    <case>.<name>   the module's state_dict() (weight_ih_l0, bias_hh_l1_reverse, weight_hr_l0
+                    with proj_size, ...), exactly the tensors a user would save from PyTorch;
     <case>:<item>   the inputs (input, h0, c0, lengths) in the layout the module is fed, and the
                     outputs PyTorch produced (output, h_n, c_n, and for variable-length batches
                     packed_output, packed_h_n, packed_c_n).
@@ -24,6 +24,8 @@ error alone. For each case the file holds
 Variable-length outputs come from torch.nn.utils.rnn.pack_padded_sequence (enforce_sorted=False)
 and pad_packed_sequence (total_length = the padded length), so steps past a sequence's end are
 zero and the final states are taken at each sequence's own last step.
+
+New cases go at the end, so that the random values of the earlier ones stay as they were.
 """
 
 import platform
@@ -72,7 +74,9 @@ def sequence_case(case, module, steps, batch, lengths=None, initial_state=True):
     items = {"input": x}
     state = None
     if initial_state:
-        h0 = normal(layers, batch, module.hidden_size, scale=0.5)
+        # With proj_size the hidden state has proj_size features; the cell state hidden_size.
+        hidden_size = getattr(module, "proj_size", 0) or module.hidden_size
+        h0 = normal(layers, batch, hidden_size, scale=0.5)
         items["h0"] = h0
         state = h0
         if isinstance(module, nn.LSTM):
@@ -175,6 +179,18 @@ with torch.no_grad():
     cell_case("rnn_cell", make("rnn_cell", nn.RNNCell(3, 4, nonlinearity="relu")), steps=3, batch=2)
     cell_case("lstm_cell", make("lstm_cell", nn.LSTMCell(3, 4)), steps=3, batch=2)
     cell_case("gru_cell", make("gru_cell", nn.GRUCell(3, 4)), steps=3, batch=2)
+
+    # nn.LSTM with projections: two bidirectional layers, batch first, a packed batch.
+    lstm = make(
+        "lstm_proj",
+        nn.LSTM(3, 5, num_layers=2, batch_first=True, bidirectional=True, proj_size=2))
+    sequence_case("lstm_proj", lstm, steps=6, batch=3, lengths=[6, 2, 4])
+
+    # nn.LSTM with projections: three layers without biases, time first, dropout between layers
+    # (off in eval mode), a packed batch.
+    lstm = make(
+        "lstm_proj_deep", nn.LSTM(4, 6, num_layers=3, bias=False, dropout=0.5, proj_size=3))
+    sequence_case("lstm_proj_deep", lstm, steps=5, batch=4, lengths=[3, 5, 1, 4])
 
 metadata = {
     "source": "make_rnn_fixtures.py",
