@@ -161,11 +161,67 @@ static KernelChoice_f64 choice_f64(void) {
 void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                  const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
                  ptrdiff_t ldc) {
-  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
 }
 
 void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc) {
-  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+}
+
+// A B operand packed once: the panels for the kernel in use when it was packed, and where B
+// itself is, for the paths that do not pack (small products, or another kernel forced since).
+struct NablaPackedMatrix {
+  NablaGemmKernel kernel;
+  int transB;
+  ptrdiff_t k, n, ldb;
+  const void *b;
+  void *panels;
+  size_t bytes;
+};
+
+static NablaPackedMatrix *packed_matrix(NablaGemmKernel kernel, int transB, ptrdiff_t k,
+                                        ptrdiff_t n, const void *b, ptrdiff_t ldb, size_t bytes) {
+  NablaPackedMatrix *packed = (NablaPackedMatrix *)malloc(sizeof *packed);
+  *packed = (NablaPackedMatrix){kernel, transB, k, n, ldb, b, nabla_buffer_allocate(bytes), bytes};
+  return packed;
+}
+
+NablaPackedMatrix *nabla_sgemm_pack_b(int transB, ptrdiff_t k, ptrdiff_t n, const float *b,
+                                      ptrdiff_t ldb) {
+  KernelChoice_f32 kernel = choice_f32();
+  NablaPackedMatrix *packed = packed_matrix(nabla_gemm_kernel(), transB, k, n, b, ldb,
+                                            sizeof(float) * packed_b_count_f32(kernel, k, n));
+  pack_b_whole_f32(kernel, transB, k, n, b, ldb, (float *)packed->panels);
+  return packed;
+}
+
+NablaPackedMatrix *nabla_dgemm_pack_b(int transB, ptrdiff_t k, ptrdiff_t n, const double *b,
+                                      ptrdiff_t ldb) {
+  KernelChoice_f64 kernel = choice_f64();
+  NablaPackedMatrix *packed = packed_matrix(nabla_gemm_kernel(), transB, k, n, b, ldb,
+                                            sizeof(double) * packed_b_count_f64(kernel, k, n));
+  pack_b_whole_f64(kernel, transB, k, n, b, ldb, (double *)packed->panels);
+  return packed;
+}
+
+void nabla_sgemm_packed(int transA, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
+                        const NablaPackedMatrix *b, float beta, float *c, ptrdiff_t ldc) {
+  const float *panels = b->kernel == nabla_gemm_kernel() ? (const float *)b->panels : NULL;
+  gemm_f32(choice_f32(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const float *)b->b,
+           b->ldb, beta, c, ldc, panels);
+}
+
+void nabla_dgemm_packed(int transA, ptrdiff_t m, double alpha, const double *a, ptrdiff_t lda,
+                        const NablaPackedMatrix *b, double beta, double *c, ptrdiff_t ldc) {
+  const double *panels = b->kernel == nabla_gemm_kernel() ? (const double *)b->panels : NULL;
+  gemm_f64(choice_f64(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const double *)b->b,
+           b->ldb, beta, c, ldc, panels);
+}
+
+void nabla_packed_matrix_free(NablaPackedMatrix *packed) {
+  if (!packed) return;
+  nabla_buffer_free(packed->panels, packed->bytes);
+  free(packed);
 }

@@ -93,6 +93,39 @@ import Testing
     }
   }
 
+  /// A B packed once gives exactly the plain GEMM's result, for every kernel, transpose and size
+  /// (past the K block, odd widths), and still does after another kernel has been chosen.
+  @Test(arguments: kernels) func packedBMatchesThePlainProduct(_ kernel: NablaGemmKernel) {
+    guard nabla_gemm_use_kernel(kernel) == 1 else { return }
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    for (m, n, k) in [(32, 512, 128), (65, 40, 300), (200, 131, 20), (5, 70, 600), (7, 17, 33)] {
+      for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+        let (lda, ldb, ldc) = ((transA ? m : k) + 2, (transB ? k : n) + 1, n + 3)
+        let a = values((transA ? k : m) * lda, seed: 4).map { Float($0) }
+        let b = values((transB ? n : k) * ldb, seed: 5).map { Float($0) }
+        let c = values(m * ldc, seed: 6).map { Float($0) }
+        let (ta, tb): (Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0)
+        var plain = c
+        nabla_sgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, 1.5, &plain, ldc)
+        b.withUnsafeBufferPointer { bBuffer in
+          let packed = nabla_sgemm_pack_b(tb, k, n, bBuffer.baseAddress, ldb)
+          defer { nabla_packed_matrix_free(packed) }
+          var result = c
+          nabla_sgemm_packed(ta, m, 0.5, a, lda, packed, 1.5, &result, ldc)
+          #expect(result == plain, "kernel \(kernel.rawValue) m=\(m) n=\(n) k=\(k) \(ta)\(tb)")
+          // Packed for this kernel, used after the portable one is chosen: B itself is used.
+          nabla_gemm_use_kernel(NABLA_GEMM_GENERIC)
+          defer { nabla_gemm_use_kernel(kernel) }
+          var generic = c
+          nabla_sgemm(ta, tb, m, n, k, 0.5, a, lda, b, ldb, 1.5, &generic, ldc)
+          result = c
+          nabla_sgemm_packed(ta, m, 0.5, a, lda, packed, 1.5, &result, ldc)
+          #expect(result == generic, "after switching: m=\(m) n=\(n) k=\(k) \(ta)\(tb)")
+        }
+      }
+    }
+  }
+
   @Test func betaZeroIgnoresNaNInC() {
     for kernel in Self.kernels where nabla_gemm_use_kernel(kernel) == 1 {
       var c = [Float](repeating: .nan, count: 70 * 70)

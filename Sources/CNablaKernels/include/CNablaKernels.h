@@ -72,6 +72,26 @@ void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc);
 
+/// op(B) packed once for many products with it (a recurrent layer's weight at every step).
+typedef struct NablaPackedMatrix NablaPackedMatrix;
+
+/// Packs op(B), k x n, for nabla_sgemm_packed. B must stay alive and unchanged while the packed
+/// matrix is used; free it with nabla_packed_matrix_free.
+NablaPackedMatrix *nabla_sgemm_pack_b(int transB, ptrdiff_t k, ptrdiff_t n, const float *b,
+                                      ptrdiff_t ldb);
+/// Double-precision form of nabla_sgemm_pack_b.
+NablaPackedMatrix *nabla_dgemm_pack_b(int transB, ptrdiff_t k, ptrdiff_t n, const double *b,
+                                      ptrdiff_t ldb);
+/// nabla_sgemm with op(B) packed beforehand: C (m x n) = alpha * op(A) * op(B) + beta * C, with
+/// k and n those of the packed matrix. Gives exactly what nabla_sgemm gives.
+void nabla_sgemm_packed(int transA, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
+                        const NablaPackedMatrix *b, float beta, float *c, ptrdiff_t ldc);
+/// Double-precision form of nabla_sgemm_packed.
+void nabla_dgemm_packed(int transA, ptrdiff_t m, double alpha, const double *a, ptrdiff_t lda,
+                        const NablaPackedMatrix *b, double beta, double *c, ptrdiff_t ldc);
+/// Frees a packed matrix (NULL is allowed).
+void nabla_packed_matrix_free(NablaPackedMatrix *packed);
+
 /// Runs `iterations` rounds of independent FMA chains on the calling core (the benchmark's
 /// measure of the machine's limit) and returns the floating-point operations per round, or 0
 /// where no x86 FMA path exists; the result goes to *sink so the work is not optimized away.

@@ -124,28 +124,49 @@ typedef struct {
   NAME(KernelChoice) kernel;
   int splitRows;
   ptrdiff_t chunk;  // rows or columns per task, a multiple of the tile size
+  const T *packedB;  // op(B) packed whole beforehand (see pack_b_whole), or NULL
 } NAME(GemmJob);
+
+/// The size of op(B) (k x n) packed whole for `kernel`: for each block of kc rows, panels of nr
+/// columns for all n columns (the last zero-padded), so that the panel of any column c0 (a
+/// multiple of nr) in the block from row pc sits at pc·paddedN + c0·kc.
+static size_t NAME(packed_b_count)(NAME(KernelChoice) kernel, ptrdiff_t k, ptrdiff_t n) {
+  return (size_t)k * (size_t)((n + kernel.nr - 1) / kernel.nr * kernel.nr);
+}
+
+/// Packs op(B) whole (see packed_b_count) into `panels`.
+static void NAME(pack_b_whole)(NAME(KernelChoice) kernel, int transB, ptrdiff_t k, ptrdiff_t n,
+                               const T *b, ptrdiff_t ldb, T *panels) {
+  const ptrdiff_t paddedN = (n + kernel.nr - 1) / kernel.nr * kernel.nr;
+  for (ptrdiff_t pc = 0; pc < k; pc += kernel.kc) {
+    ptrdiff_t kc = k - pc < kernel.kc ? k - pc : kernel.kc;
+    NAME(pack_b)(transB, b, ldb, pc, 0, kc, n, kernel.nr, panels + pc * paddedN);
+  }
+}
 
 /// C[rows i0 ..< i1, columns j0 ..< j1] of the job, blocked and packed.
 WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
                              ptrdiff_t j1) {
   const NAME(KernelChoice) *kernel = &job->kernel;
   int mr = kernel->mr, nr = kernel->nr;
-  ptrdiff_t kcMax = kernel->kc, mcMax = kernel->mc, ncMax = kernel->nc;
+  // NC a multiple of NR keeps every column block on panel boundaries (of a whole packed B too).
+  ptrdiff_t kcMax = kernel->kc, mcMax = kernel->mc, ncMax = kernel->nc / nr * nr;
+  const ptrdiff_t paddedN = (job->n + nr - 1) / nr * nr;
   // Packing buffers as large as this block needs (not the maximum block), from the buffer cache.
   ptrdiff_t kcUsed = job->k < kcMax ? job->k : kcMax;
   ptrdiff_t mcUsed = i1 - i0 < mcMax ? i1 - i0 : mcMax, ncUsed = j1 - j0 < ncMax ? j1 - j0 : ncMax;
   size_t bytesA = sizeof(T) * (size_t)((mcUsed + mr - 1) / mr * mr) * (size_t)kcUsed;
   size_t bytesB = sizeof(T) * (size_t)((ncUsed + nr - 1) / nr * nr) * (size_t)kcUsed;
   T *packedA = (T *)nabla_buffer_allocate(bytesA);
-  T *packedB = (T *)nabla_buffer_allocate(bytesB);
+  T *packedB = job->packedB ? NULL : (T *)nabla_buffer_allocate(bytesB);
   T tile[16 * 64];  // the largest MR x NR of any kernel
   for (ptrdiff_t jc = j0; jc < j1; jc += ncMax) {
     ptrdiff_t nc = j1 - jc < ncMax ? j1 - jc : ncMax;
     for (ptrdiff_t pc = 0; pc < job->k; pc += kcMax) {
       ptrdiff_t kc = job->k - pc < kcMax ? job->k - pc : kcMax;
       T beta = pc == 0 ? job->beta : 1;  // later K blocks add to what the first wrote
-      NAME(pack_b)(job->transB, job->b, job->ldb, pc, jc, kc, nc, nr, packedB);
+      const T *panels = job->packedB ? job->packedB + pc * paddedN + jc * kc : packedB;
+      if (!job->packedB) NAME(pack_b)(job->transB, job->b, job->ldb, pc, jc, kc, nc, nr, packedB);
       for (ptrdiff_t ic = i0; ic < i1; ic += mcMax) {
         ptrdiff_t mc = i1 - ic < mcMax ? i1 - ic : mcMax;
         NAME(pack_a)(job->transA, job->a, job->lda, ic, pc, mc, kc, mr, packedA);
@@ -154,7 +175,7 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
           for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
             ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
             T *c = job->c + (ic + ir) * job->ldc + jc + jr;
-            const T *pa = packedA + ir * kc, *pb = packedB + jr * kc;
+            const T *pa = packedA + ir * kc, *pb = panels + jr * kc;
             if (rows == mr && columns == nr) {
               kernel->run(kc, pa, pb, c, job->ldc, job->alpha, beta);
             } else {  // an edge tile: compute it whole, keep the part inside C
@@ -173,7 +194,7 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
     }
   }
   nabla_buffer_free(packedA, bytesA);
-  nabla_buffer_free(packedB, bytesB);
+  if (packedB) nabla_buffer_free(packedB, bytesB);
 }
 
 static void NAME(gemm_task)(void *context, ptrdiff_t index) {
@@ -230,9 +251,11 @@ enum {
   NAME(PARALLEL_WORK) = 64 * 64 * 64
 };
 
+/// The GEMM; `packedB` is op(B) packed whole for `kernel` beforehand (b still points to B, for
+/// the paths that do not pack), or NULL.
 static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m,
                        ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,
-                       ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
+                       ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc, const T *packedB) {
   if (m <= 0 || n <= 0) return;
   const double work = (double)m * n * k;
   if (k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
@@ -240,7 +263,8 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
     NAME(gemm_small)(transA, transB, m, n, k <= 0 ? 0 : k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0};
+  NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0,
+                       packedB};
   int threads = (double)m * n * k < NAME(PARALLEL_WORK) ? 1 : nabla_thread_count();
   job.splitRows = m > n;
   ptrdiff_t extent = job.splitRows ? m : n, unit = job.splitRows ? kernel.mr : kernel.nr;

@@ -137,6 +137,9 @@ struct StepKernels<Scalar> {
   typealias Lengths = UnsafePointer<Int64>?
 
   let gemm: (Int32, Int32, Int, Int, Int, Scalar, In, Int, In, Int, Scalar, Out, Int) -> Void
+  /// Packs op(B) once, for `packedGemm` at every step (free with nabla_packed_matrix_free).
+  let packB: (Int32, Int, Int, In, Int) -> OpaquePointer?
+  let packedGemm: (Int32, Int, Scalar, In, Int, OpaquePointer?, Scalar, Out, Int) -> Void
   let rnn: (Int, Int, Lengths, Int, Int32, In, In, In, In, Out, Out) -> Void
   let rnnBackward: (Int, Int, Lengths, Int, Int32, In, In, In, Out, Out) -> Void
   let lstm: (Int, Int, Lengths, Int, In, In, In, In, In, Out, Out, Out, Out, Out) -> Void
@@ -149,7 +152,8 @@ struct StepKernels<Scalar> {
 extension StepKernels<Float> {
   static var standard: StepKernels<Float> {
     StepKernels<Float>(
-      gemm: nabla_sgemm, rnn: nabla_rnn_step_f32, rnnBackward: nabla_rnn_step_backward_f32,
+      gemm: nabla_sgemm, packB: nabla_sgemm_pack_b, packedGemm: nabla_sgemm_packed,
+      rnn: nabla_rnn_step_f32, rnnBackward: nabla_rnn_step_backward_f32,
       lstm: nabla_lstm_step_f32, lstmBackward: nabla_lstm_step_backward_f32,
       gru: nabla_gru_step_f32, gruBackward: nabla_gru_step_backward_f32,
       sumRows: nabla_reduce_f32)
@@ -159,7 +163,8 @@ extension StepKernels<Float> {
 extension StepKernels<Double> {
   static var standard: StepKernels<Double> {
     StepKernels<Double>(
-      gemm: nabla_dgemm, rnn: nabla_rnn_step_f64, rnnBackward: nabla_rnn_step_backward_f64,
+      gemm: nabla_dgemm, packB: nabla_dgemm_pack_b, packedGemm: nabla_dgemm_packed,
+      rnn: nabla_rnn_step_f64, rnnBackward: nabla_rnn_step_backward_f64,
       lstm: nabla_lstm_step_f64, lstmBackward: nabla_lstm_step_backward_f64,
       gru: nabla_gru_step_f64, gruBackward: nabla_gru_step_backward_f64,
       sumRows: nabla_reduce_f64)
@@ -237,12 +242,15 @@ private struct Recurrence {
     let hg: UnsafeMutablePointer<Scalar> = pointer(hiddenProduct)
     let w: UnsafeMutablePointer<Scalar> = pointer(weight)
     let b: UnsafeMutablePointer<Scalar>? = bias.map(pointer)
+    // W_hhᵀ is packed for the GEMM once, not at every step.
+    let packedWeight = k.packB(1, h, width, w, h)
+    defer { nabla_packed_matrix_free(packedWeight) }
     withLengths { lengths in
       for s in 0..<steps {
         let t = time(ofStep: s)
         let (enter, leave) = (enteringRow(t), leavingRow(t))
         let hPrev = UnsafePointer(states + enter * count)
-        k.gemm(0, 1, n, width, h, 1, hPrev, h, w, h, 0, hg, width)
+        k.packedGemm(0, n, 1, hPrev, h, packedWeight, 0, hg, width)
         let x = UnsafePointer(xg + t * n * width)
         switch kind {
         case .tanh, .relu:
@@ -295,6 +303,8 @@ private struct Recurrence {
     let activations: UnsafeMutablePointer<Scalar>? = saved.activations.map(pointer)
     let tanhCells: UnsafeMutablePointer<Scalar>? = saved.tanhCells.map(pointer)
     let w: UnsafeMutablePointer<Scalar> = pointer(weight)
+    let packedWeight = k.packB(0, width, h, w, h)  // W_hh, packed once for every step
+    defer { nabla_packed_matrix_free(packedWeight) }
     withLengths { lengths in
       for s in (0..<steps).reversed() {
         let t = time(ofStep: s)
@@ -315,7 +325,7 @@ private struct Recurrence {
             dXg + t * n * width, dHg + t * n * width, dCarry)
         }
         // dh_prev = carry + dHg · W_hh.
-        k.gemm(0, 0, n, h, width, 1, dHg + t * n * width, width, w, h, 1, dCarry, h)
+        k.packedGemm(0, n, 1, dHg + t * n * width, width, packedWeight, 1, dCarry, h)
         swap(&dh, &dCarry)
       }
     }
