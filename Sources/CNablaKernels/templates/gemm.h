@@ -241,6 +241,41 @@ WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff
 }
 #undef OP_A
 
+/// C = alpha·A·Bᵀ + beta·C read straight from A and B, whose rows both run along k: each entry is
+/// a dot product, computed for 4 rows of A against 2 rows of B at a time with 16 partial sums
+/// along k each (vectors, once built for wide vectors). For products whose C is small next to k,
+/// where packing would cost more than the arithmetic.
+WIDE_VECTORS_CLONES static void NAME(gemm_dots)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
+                                                const T *a, ptrdiff_t lda, const T *b,
+                                                ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
+  enum { LANES = 16, ROWS = 4, COLUMNS = 2 };
+  for (ptrdiff_t i0 = 0; i0 < m; i0 += ROWS) {
+    const ptrdiff_t rows = m - i0 < ROWS ? m - i0 : ROWS;
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += COLUMNS) {
+      const ptrdiff_t columns = n - j0 < COLUMNS ? n - j0 : COLUMNS;
+      // Missing rows or columns at the edges read row 0 again; their sums are not stored.
+      const T *ar[ROWS], *br[COLUMNS];
+      UNROLLED for (int i = 0; i < ROWS; i++) ar[i] = a + (i0 + (i < rows ? i : 0)) * lda;
+      UNROLLED for (int j = 0; j < COLUMNS; j++) br[j] = b + (j0 + (j < columns ? j : 0)) * ldb;
+      T acc[ROWS][COLUMNS][LANES] = {{{0}}};
+      ptrdiff_t p = 0;
+      for (; p + LANES <= k; p += LANES)
+        UNROLLED for (int i = 0; i < ROWS; i++) UNROLLED for (int j = 0; j < COLUMNS; j++)
+          UNROLLED for (int l = 0; l < LANES; l++) acc[i][j][l] += ar[i][p + l] * br[j][p + l];
+      for (; p < k; p++)
+        UNROLLED for (int i = 0; i < ROWS; i++) UNROLLED for (int j = 0; j < COLUMNS; j++)
+          acc[i][j][0] += ar[i][p] * br[j][p];
+      for (ptrdiff_t i = 0; i < rows; i++)
+        for (ptrdiff_t j = 0; j < columns; j++) {
+          T sum = 0;
+          UNROLLED for (int l = 0; l < LANES; l++) sum += acc[i][j][l];
+          T *target = c + (i0 + i) * ldc + j0 + j;
+          *target = beta == 0 ? alpha * sum : fma(beta, *target, alpha * sum);
+        }
+    }
+  }
+}
+
 /// Products below SMALL_WORK multiply-adds, or with k at most THIN below THIN_WORK, take the
 /// unpacked path (a packed micro-panel only k deep costs more to pack than it saves); below
 /// PARALLEL_WORK they run on the calling thread alone.
@@ -248,7 +283,9 @@ enum {
   NAME(SMALL_WORK) = 16 * 16 * 16,
   NAME(THIN) = 8,
   NAME(THIN_WORK) = 1 << 20,
-  NAME(PARALLEL_WORK) = 64 * 64 * 64
+  NAME(PARALLEL_WORK) = 64 * 64 * 64,
+  NAME(DOTS_AREA) = 32 * 32,
+  NAME(DOTS_DEPTH) = 128
 };
 
 /// The GEMM; `packedB` is op(B) packed whole for `kernel` beforehand (b still points to B, for
@@ -261,6 +298,10 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
   if (k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
       (k <= NAME(THIN) && work < NAME(THIN_WORK))) {
     NAME(gemm_small)(transA, transB, m, n, k <= 0 ? 0 : k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  if (!transA && transB && (double)m * n <= NAME(DOTS_AREA) && k >= NAME(DOTS_DEPTH)) {
+    NAME(gemm_dots)(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0,
