@@ -225,3 +225,21 @@ void nabla_packed_matrix_free(NablaPackedMatrix *packed) {
   nabla_buffer_free(packed->panels, packed->bytes);
   free(packed);
 }
+
+void nabla_sgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA,
+                         ptrdiff_t lda, const float *b, ptrdiff_t strideB, ptrdiff_t ldb,
+                         float beta, float *c, ptrdiff_t strideC, ptrdiff_t ldc) {
+  BatchedGemmJob_f32 job = {choice_f32(), transA, transB, m, n, k, lda, ldb, ldc,
+                            strideA, strideB, strideC, alpha, beta, a, b, c};
+  gemm_batched_f32(job, count);
+}
+
+void nabla_dgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                         ptrdiff_t k, double alpha, const double *a, ptrdiff_t strideA,
+                         ptrdiff_t lda, const double *b, ptrdiff_t strideB, ptrdiff_t ldb,
+                         double beta, double *c, ptrdiff_t strideC, ptrdiff_t ldc) {
+  BatchedGemmJob_f64 job = {choice_f64(), transA, transB, m, n, k, lda, ldb, ldc,
+                            strideA, strideB, strideC, alpha, beta, a, b, c};
+  gemm_batched_f64(job, count);
+}

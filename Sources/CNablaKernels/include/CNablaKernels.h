@@ -72,6 +72,19 @@ void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc);
 
+/// `count` GEMMs of one shape (see nabla_sgemm): matrix i of A, B and C starts strideA·i,
+/// strideB·i and strideC·i elements in (a stride of 0 repeats one matrix). Small products are
+/// spread over the thread pool a whole product per task; results do not depend on the threads.
+void nabla_sgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA,
+                         ptrdiff_t lda, const float *b, ptrdiff_t strideB, ptrdiff_t ldb,
+                         float beta, float *c, ptrdiff_t strideC, ptrdiff_t ldc);
+/// Double-precision form of nabla_sgemm_batched.
+void nabla_dgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                         ptrdiff_t k, double alpha, const double *a, ptrdiff_t strideA,
+                         ptrdiff_t lda, const double *b, ptrdiff_t strideB, ptrdiff_t ldb,
+                         double beta, double *c, ptrdiff_t strideC, ptrdiff_t ldc);
+
 /// op(B) packed once for many products with it (a recurrent layer's weight at every step).
 typedef struct NablaPackedMatrix NablaPackedMatrix;
 

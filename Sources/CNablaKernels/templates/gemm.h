@@ -318,3 +318,33 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
   tasks = (extent + job.chunk - 1) / job.chunk;
   nabla_parallel_for(tasks, NAME(gemm_task), &job);
 }
+
+/// A batch of GEMMs of one shape, matrix i at a + i·strideA, b + i·strideB, c + i·strideC.
+typedef struct {
+  NAME(KernelChoice) kernel;
+  int transA, transB;
+  ptrdiff_t m, n, k, lda, ldb, ldc, strideA, strideB, strideC;
+  T alpha, beta;
+  const T *a, *b;
+  T *c;
+} NAME(BatchedGemmJob);
+
+static void NAME(gemm_batch_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(BatchedGemmJob) *job = (const NAME(BatchedGemmJob) *)context;
+  for (ptrdiff_t i = begin; i < end; i++)
+    NAME(gemm)(job->kernel, job->transA, job->transB, job->m, job->n, job->k, job->alpha,
+               job->a + i * job->strideA, job->lda, job->b + i * job->strideB, job->ldb,
+               job->beta, job->c + i * job->strideC, job->ldc, NULL);
+}
+
+/// The batch split over the pool when each product is too small to split by itself (then each
+/// runs whole on one thread); otherwise one product after another, each split.
+static void NAME(gemm_batched)(NAME(BatchedGemmJob) job, ptrdiff_t count) {
+  const double work = (double)job.m * job.n * job.k;
+  if (work >= NAME(PARALLEL_WORK) || count < 2) {
+    NAME(gemm_batch_range)(&job, 0, count);
+    return;
+  }
+  const ptrdiff_t grain = (ptrdiff_t)(NAME(PARALLEL_WORK) / (work + 1)) / 4 + 1;
+  nabla_parallel_range(count, grain, NAME(gemm_batch_range), &job);
+}

@@ -60,23 +60,83 @@ void NAME(nabla_argreduce)(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t in
   }
 }
 
-WIDE_VECTORS void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x, T *y) {
-  for (ptrdiff_t o = 0; o < outer; o++) {
+/// e^d for the softmax: the activations' exp (vectorizable for float), exactly 0 below its range
+/// (so −∞ gives 0), and NaN kept.
+static inline T NAME(softmax_exp)(T d) {
+  return d != d ? d : (d < (T)-87.3 ? (T)0 : ACTIVATION_EXP(d));
+}
+
+enum { NAME(SOFTMAX_LANES) = 16 };
+
+/// The largest of n contiguous values (NaN aside), in lanes so that it vectorizes.
+static inline T NAME(row_max)(const T *x, ptrdiff_t n) {
+  T lanes[NAME(SOFTMAX_LANES)];
+  UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++) lanes[l] = -INFINITY;
+  ptrdiff_t j = 0;
+  for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
+    UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++)
+      lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
+  for (; j < n; j++) lanes[0] = x[j] > lanes[0] ? x[j] : lanes[0];
+  T m = -INFINITY;
+  for (int l = 0; l < NAME(SOFTMAX_LANES); l++) m = lanes[l] > m ? lanes[l] : m;
+  return m;
+}
+
+/// The sum of n contiguous values in a fixed order of lanes (vectorizes; same result each run).
+static inline T NAME(row_sum)(const T *x, ptrdiff_t n) {
+  T lanes[NAME(SOFTMAX_LANES)] = {0};
+  ptrdiff_t j = 0;
+  for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
+    UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++) lanes[l] += x[j + l];
+  for (; j < n; j++) lanes[0] += x[j];
+  T sum = 0;
+  for (int l = 0; l < NAME(SOFTMAX_LANES); l++) sum += lanes[l];
+  return sum;
+}
+
+typedef struct {
+  int isLog;
+  ptrdiff_t n, inner;
+  const T *x, *y, *gy;
+  T *out;
+} NAME(SoftmaxJob);
+
+// Softmax (or log-softmax) of the slices o in begin ..< end of [outer, n, inner] along n.
+WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(SoftmaxJob) *job = (const NAME(SoftmaxJob) *)context;
+  const ptrdiff_t n = job->n, inner = job->inner;
+  for (ptrdiff_t o = begin; o < end; o++) {
+    if (inner == 1) {  // a contiguous row: max, exponentials and sum in vector lanes
+      const T *restrict xr = job->x + o * n;
+      T *restrict yr = job->out + o * n;
+      T m = NAME(row_max)(xr, n);
+      if (m == -INFINITY) m = 0;  // an all −∞ row: zeros (or −∞ logs), not NaN from −∞ − −∞
+      for (ptrdiff_t j = 0; j < n; j++) yr[j] = NAME(softmax_exp)(xr[j] - m);
+      const T sum = NAME(row_sum)(yr, n);
+      if (job->isLog) {
+        const T logSum = log(sum);  // (x − m) − log(sum) loses less than x − (m + log(sum))
+        for (ptrdiff_t j = 0; j < n; j++) yr[j] = (xr[j] - m) - logSum;
+      } else {
+        const T scale = (T)1 / sum;
+        for (ptrdiff_t j = 0; j < n; j++) yr[j] *= scale;
+      }
+      continue;
+    }
     for (ptrdiff_t i = 0; i < inner; i++) {
-      const T *xc = x + o * n * inner + i;
-      T *yc = y + o * n * inner + i;
+      const T *xc = job->x + o * n * inner + i;
+      T *yc = job->out + o * n * inner + i;
       T m = -INFINITY;
       for (ptrdiff_t j = 0; j < n; j++)
         if (xc[j * inner] > m) m = xc[j * inner];
-      if (m == -INFINITY) m = 0;  // an all -inf row: exp gives zeros, not NaN from inf - inf
+      if (m == -INFINITY) m = 0;
       T sum = 0;
       for (ptrdiff_t j = 0; j < n; j++) {
-        T e = exp(xc[j * inner] - m);
+        T e = NAME(softmax_exp)(xc[j * inner] - m);
         sum += e;
-        if (!isLog) yc[j * inner] = e;
+        if (!job->isLog) yc[j * inner] = e;
       }
-      if (isLog) {
-        T logSum = log(sum);  // (x - m) - log(sum) loses less than x - (m + log(sum))
+      if (job->isLog) {
+        T logSum = log(sum);
         for (ptrdiff_t j = 0; j < n; j++) yc[j * inner] = (xc[j * inner] - m) - logSum;
       } else {
         T scale = (T)1 / sum;
@@ -86,22 +146,57 @@ WIDE_VECTORS void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, p
   }
 }
 
-WIDE_VECTORS void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *y,
-                                  const T *gy, T *gx) {
-  for (ptrdiff_t o = 0; o < outer; o++) {
+// The softmax's (or log-softmax's) backward for the slices o in begin ..< end.
+WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t begin,
+                                                      ptrdiff_t end) {
+  const NAME(SoftmaxJob) *job = (const NAME(SoftmaxJob) *)context;
+  const ptrdiff_t n = job->n, inner = job->inner;
+  const int isLog = job->isLog;
+  for (ptrdiff_t o = begin; o < end; o++) {
+    if (inner == 1) {
+      const T *restrict y = job->y + o * n, *restrict gy = job->gy + o * n;
+      T *restrict gx = job->out + o * n;
+      T lanes[NAME(SOFTMAX_LANES)] = {0};
+      ptrdiff_t j = 0;
+      for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
+        UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++)
+          lanes[l] += isLog ? gy[j + l] : gy[j + l] * y[j + l];
+      for (; j < n; j++) lanes[0] += isLog ? gy[j] : gy[j] * y[j];
+      T dot = 0;
+      for (int l = 0; l < NAME(SOFTMAX_LANES); l++) dot += lanes[l];
+      if (isLog) {
+        for (ptrdiff_t k = 0; k < n; k++) gx[k] = gy[k] - exp(y[k]) * dot;
+      } else {
+        for (ptrdiff_t k = 0; k < n; k++) gx[k] = y[k] * (gy[k] - dot);
+      }
+      continue;
+    }
     for (ptrdiff_t i = 0; i < inner; i++) {
       ptrdiff_t base = o * n * inner + i;
       T dot = 0;
       for (ptrdiff_t j = 0; j < n; j++) {
         ptrdiff_t k = base + j * inner;
-        dot += isLog ? gy[k] : gy[k] * y[k];
+        dot += isLog ? job->gy[k] : job->gy[k] * job->y[k];
       }
       for (ptrdiff_t j = 0; j < n; j++) {
         ptrdiff_t k = base + j * inner;
-        gx[k] = isLog ? gy[k] - exp(y[k]) * dot : y[k] * (gy[k] - dot);
+        job->out[k] = isLog ? job->gy[k] - exp(job->y[k]) * dot : job->y[k] * (job->gy[k] - dot);
       }
     }
   }
+}
+
+void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
+                         T *y) {
+  NAME(SoftmaxJob) job = {isLog, n, inner, x, NULL, NULL, y};
+  nabla_parallel_range(outer, (1 << 13) / (n * inner + 1) + 1, NAME(softmax_range), &job);
+}
+
+void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                                  const T *y, const T *gy, T *gx) {
+  NAME(SoftmaxJob) job = {isLog, n, inner, NULL, y, gy, gx};
+  nabla_parallel_range(outer, (1 << 13) / (n * inner + 1) + 1, NAME(softmax_backward_range),
+                       &job);
 }
 
 void NAME(nabla_scatter_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const T *g,

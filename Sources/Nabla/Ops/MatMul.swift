@@ -60,11 +60,14 @@ extension Tensor {
     m: Int, n: Int, k: Int
   ) {
     let count = result.scalarCount / Swift.max(m * n, 1)
-    for index in 0..<count {
-      Nabla.gemm(
-        transposeA: transposeX, transposeB: transposeY, m: m, n: n, k: k, x, index * m * k,
-        lda: transposeX ? m : k, y, index * k * n, ldb: transposeY ? k : n, beta: 0, result,
-        index * m * n, ldc: n)
+    let (ta, tb): (Int32, Int32) = (transposeX ? 1 : 0, transposeY ? 1 : 0)
+    let (lda, ldb) = (transposeX ? m : k, transposeY ? k : n)
+    if result.dtype == .float32 {
+      nabla_sgemm_batched(
+        count, ta, tb, m, n, k, 1, x.f32, m * k, lda, y.f32, k * n, ldb, 0, result.f32, m * n, n)
+    } else {
+      nabla_dgemm_batched(
+        count, ta, tb, m, n, k, 1, x.f64, m * k, lda, y.f64, k * n, ldb, 0, result.f64, m * n, n)
     }
   }
 }
