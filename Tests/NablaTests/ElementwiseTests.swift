@@ -115,6 +115,22 @@ import Testing
     expectClose([Double](columns.sum(alongAxes: [0])), [1, 1])
   }
 
+  /// Float softmax over long rows (vector lanes, the activations' exp) agrees with float64; −∞
+  /// gets exactly 0 and NaN spreads to its row, as in PyTorch.
+  @Test func floatSoftmaxMatchesDoubleAndKeepsInfinityAndNaN() {
+    let x = Tensor.randomNormal([6, 77], dtype: .float64, generator: RandomGenerator(seed: 9)) * 4
+    for log in [false, true] {
+      let expected = log ? x.logSoftmax() : x.softmax()
+      let actual = x.converted(to: .float32)
+      let result = log ? actual.logSoftmax() : actual.softmax()
+      expectClose([Double](result), [Double](expected), tolerance: 2e-6)
+    }
+    let masked = [Float](Tensor([0, -.infinity, 0, -.infinity], shape: [1, 4]).softmax())
+    #expect(masked == [0.5, 0, 0.5, 0])
+    let withNaN = [Float](Tensor([1, .nan, 2], shape: [1, 3]).softmax())
+    #expect(withNaN.allSatisfy { $0.isNaN })
+  }
+
   @Test func dtypesConvertAndStaySeparate() {
     let x = Tensor([1.5, -2.5], dtype: .float64)
     #expect(x.converted(to: .float32).dtype == .float32)
