@@ -242,6 +242,18 @@ private struct GemmCase {
     }
   }
 
+  /// scale · A · Bᵀ without the transpose copied: the values of matmul and a float64 check.
+  @Test func scaledProductWithATransposedOperand() {
+    let (a, b) = (randomDouble([2, 3, 5, 4], seed: 14), randomDouble([2, 3, 6, 4], seed: 15))
+    expectClose(
+      [Double](a.scaledMatmulTransposed(b, scale: 0.5)),
+      [Double](a.matmul(b.transposed()) * 0.5), tolerance: 1e-12)
+    expectGradients([a, b]) { $0[0].scaledMatmulTransposed($0[1], scale: 0.5) }
+    expectGradients([randomDouble([4, 3], seed: 16)]) {
+      $0[0].scaledMatmulTransposed($0[0], scale: 2)
+    }
+  }
+
   // MARK: C GEMM entry points
 
   @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])

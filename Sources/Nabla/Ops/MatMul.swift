@@ -54,20 +54,51 @@ extension Tensor {
     }
   }
 
-  /// result[i] = op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k.
+  /// scale · A · Bᵀ for A [..., m, k] and B [..., n, k] with the same batch shape, without
+  /// copying the transpose: the scaled scores Q·Kᵀ/√d of attention.
+  package func scaledMatmulTransposed(_ other: Tensor, scale: Double) -> Tensor {
+    Tensor.requireMatching(self, other, "scaledMatmulTransposed")
+    require(
+      rank >= 2 && other.rank == rank && shape.dropLast(2) == other.shape.dropLast(2)
+        && shape[rank - 1] == other.shape[rank - 1],
+      "scaledMatmulTransposed: shapes \(describe(shape)) and \(describe(other.shape)) are not "
+        + "[..., m, k] and [..., n, k] with the same batch")
+    let (m, k, n) = (shape[rank - 2], shape[rank - 1], other.shape[rank - 2])
+    let batch = Array(shape.dropLast(2))
+    let (a, b) = (detached(), other.detached())
+    let result = Tensor(empty: batch + [m, n], dtype: dtype)
+    Tensor.gemm(a, false, b, true, into: result, m: m, n: n, k: k, alpha: scale)
+    return record("matmulTransposed", result, [self, other]) { g in
+      // d(A) = scale · g · B and d(B) = scale · gᵀ · A, per batch.
+      var gradients: [Tensor?] = [nil, nil]
+      if self.requiresGrad {
+        gradients[0] = Tensor(empty: a.shape, dtype: a.dtype)
+        Tensor.gemm(g, false, b, false, into: gradients[0]!, m: m, n: k, k: n, alpha: scale)
+      }
+      if other.requiresGrad {
+        gradients[1] = Tensor(empty: b.shape, dtype: b.dtype)
+        Tensor.gemm(g, true, a, false, into: gradients[1]!, m: n, n: k, k: m, alpha: scale)
+      }
+      return gradients
+    }
+  }
+
+  /// result[i] = alpha · op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k.
   private static func gemm(
     _ x: Tensor, _ transposeX: Bool, _ y: Tensor, _ transposeY: Bool, into result: Tensor,
-    m: Int, n: Int, k: Int
+    m: Int, n: Int, k: Int, alpha: Double = 1
   ) {
     let count = result.scalarCount / Swift.max(m * n, 1)
     let (ta, tb): (Int32, Int32) = (transposeX ? 1 : 0, transposeY ? 1 : 0)
     let (lda, ldb) = (transposeX ? m : k, transposeY ? k : n)
     if result.dtype == .float32 {
       nabla_sgemm_batched(
-        count, ta, tb, m, n, k, 1, x.f32, m * k, lda, y.f32, k * n, ldb, 0, result.f32, m * n, n)
+        count, ta, tb, m, n, k, Float(alpha), x.f32, m * k, lda, y.f32, k * n, ldb, 0, result.f32,
+        m * n, n)
     } else {
       nabla_dgemm_batched(
-        count, ta, tb, m, n, k, 1, x.f64, m * k, lda, y.f64, k * n, ldb, 0, result.f64, m * n, n)
+        count, ta, tb, m, n, k, alpha, x.f64, m * k, lda, y.f64, k * n, ldb, 0, result.f64, m * n,
+        n)
     }
   }
 }

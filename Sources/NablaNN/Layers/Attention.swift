@@ -124,7 +124,10 @@ public func scaledDotProductAttentionWithWeights(
     dropoutProbability >= 0 && dropoutProbability <= 1,
     "\(name): dropoutProbability \(dropoutProbability) is outside [0, 1]")
   let factor = scale ?? 1 / Double(size).squareRoot()
-  let scores = query.matmul(key.transposed()) * factor
+  let sameBatch = query.rank == key.rank && query.shape.dropLast(2) == key.shape.dropLast(2)
+  let scores =
+    sameBatch && query.rank >= 2
+    ? query.scaledMatmulTransposed(key, scale: factor) : query.matmul(key.transposed()) * factor
   var masks: [AttentionMask] = []
   if let mask { masks.append(mask) }
   if let keyPaddingMask {

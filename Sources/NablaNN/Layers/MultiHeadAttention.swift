@@ -170,8 +170,7 @@ public final class MultiHeadAttention: Module {
         + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
 
     let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
-      let product = input.matmul(projection.weight.transposed())
-      let biased = projection.bias.map { product + $0 } ?? product
+      let biased = linear(input, weight: projection.weight, bias: projection.bias)
       // [N, length, E] -> [N, h, length, E / h].
       return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
     }
@@ -189,7 +188,8 @@ public final class MultiHeadAttention: Module {
     }
     if isCausal { masks.append(.causal(queryCount: l, keyCount: s)) }
     let attended = attend(
-      scores: projected[0].matmul(projected[1].transposed()) * (1 / Double(e / h).squareRoot()),
+      scores: projected[0].scaledMatmulTransposed(
+        projected[1], scale: 1 / Double(e / h).squareRoot()),
       value: projected[2], masks: masks, dropoutProbability: isTraining ? dropout : 0,
       generator: generator, name: name)
     // [N, h, L, E / h] -> [N, L, E], then the output projection.
