@@ -16,6 +16,7 @@
 #define WIDE_VECTORS WIDE_VECTORS_CLONES
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
+#include "templates/normalization.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
 #include "templates/conv.h"
@@ -35,6 +36,7 @@
 #define WIDE_VECTORS
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
+#include "templates/normalization.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
 #include "templates/conv.h"

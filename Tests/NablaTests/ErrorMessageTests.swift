@@ -12,6 +12,18 @@ import Testing
     #expect(printed.contains(message), "stderr was: \(printed)", sourceLocation: sourceLocation)
   }
 
+  @Test func layerNormNamesTheShapes() async {
+    let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = layerNorm(Tensor.zeros([4, 10]), normalizedShape: [8])
+    }
+    expectMessage(input, "layerNorm([8]): input of shape [4, 10] does not end in [8]")
+    let weight = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = layerNorm(Tensor.zeros([4, 10]), normalizedShape: [10], weight: Tensor.ones([8]))
+    }
+    expectMessage(
+      weight, "layerNorm([10]): the weight must be float32 of shape [10], got float32 of shape [8]")
+  }
+
   @Test func matmulNamesBothShapes() async {
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor.zeros([4, 10]).matmul(Tensor.zeros([8, 5]))

@@ -334,6 +334,30 @@ void nabla_gru_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *length
                                  const double *act, const double *hPrev, const double *dOut,
                                  const double *dh, double *dXg, double *dHg, double *dhCarry);
 
+// MARK: - Layer normalization
+
+/// Layer normalization of `rows` rows of d elements: y = (x − mean)·rstd·weight + bias with the
+/// biased variance and rstd = 1/√(var + epsilon); weight and bias (d elements) may be NULL. The
+/// mean and rstd of each row are written for the backward.
+void nabla_layer_norm_f32(ptrdiff_t rows, ptrdiff_t d, const float *x, const float *weight,
+                          const float *bias, double epsilon, float *y, float *mean, float *rstd);
+/// Double-precision form of nabla_layer_norm_f32.
+void nabla_layer_norm_f64(ptrdiff_t rows, ptrdiff_t d, const double *x, const double *weight,
+                          const double *bias, double epsilon, double *y, double *mean,
+                          double *rstd);
+/// The backward of nabla_layer_norm_f32 for the output gradient gy: the input gradient (gx, may
+/// be NULL) and the weight and bias gradients (sums over the rows, in an order that does not
+/// depend on the thread count; either may be NULL); all overwritten.
+void nabla_layer_norm_backward_f32(ptrdiff_t rows, ptrdiff_t d, const float *x,
+                                   const float *weight, const float *mean, const float *rstd,
+                                   const float *gy, float *gx, float *weightGradient,
+                                   float *biasGradient);
+/// Double-precision form of nabla_layer_norm_backward_f32.
+void nabla_layer_norm_backward_f64(ptrdiff_t rows, ptrdiff_t d, const double *x,
+                                   const double *weight, const double *mean, const double *rstd,
+                                   const double *gy, double *gx, double *weightGradient,
+                                   double *biasGradient);
+
 // MARK: - Convolution and pooling over planes [channels, height, width] (1-D: height 1)
 
 /// The geometry of a convolution: input planes, kernel, stride, dilation, the zero padding before

@@ -1,5 +1,5 @@
-// Normalization over the trailing feature axes of each example: `LayerNorm` and `RMSNorm`. Both
-// are composites of tensor ops, so the tape differentiates them without rules of their own.
+// Normalization over the trailing feature axes of each example: `LayerNorm`, one fused op
+// (`layerNorm`) with a kernel for its backward, and `RMSNorm`, a composite of tensor ops.
 
 /// Normalizes each example over its last `normalizedShape.count` axes to mean 0 and variance 1,
 /// then scales and shifts elementwise, as `torch.nn.LayerNorm`:
@@ -48,13 +48,10 @@ public final class LayerNorm: Module {
 
   /// `input` normalized over its trailing `normalizedShape` axes, then scaled and shifted.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    let axes = trailingAxes(input, normalizedShape, "LayerNorm")
-    let centered = input - input.mean(alongAxes: axes, keepingDims: true)
-    let variance = centered.squared().mean(alongAxes: axes, keepingDims: true)
-    var output = centered * (variance + epsilon).rsqrt()
-    if let weight { output = output * weight.value }
-    if let bias { output = output + bias.value }
-    return output
+    _ = trailingAxes(input, normalizedShape, "LayerNorm")
+    return layerNorm(
+      input, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
+      epsilon: epsilon)
   }
 }
 
