@@ -161,6 +161,32 @@ private func blockDiagonal(_ blocks: [Tensor]) -> Tensor {
   }
 }
 
+/// Self-attention with nothing masked takes a fused path (one projection product, heads attended
+/// in place); it must give what the general path gives (asked for the weights, which only the
+/// general path returns), values and gradients, batched, time-first and unbatched.
+@Suite struct SelfAttentionFastPathTests {
+  @Test(arguments: [true, false])
+  func fusedPathMatchesTheGeneralOne(batchFirst: Bool) {
+    let attention = MultiHeadAttention(
+      embedDimension: 8, headCount: 2, batchFirst: batchFirst, dtype: .float64,
+      generator: RandomGenerator(seed: 41))
+    attention.in_proj_bias!.assign(
+      Tensor.randomNormal([24], dtype: .float64, generator: RandomGenerator(seed: 42)))
+    for shape in [[3, 5, 8], [5, 8]] {
+      let x = Tensor.randomNormal(shape, dtype: .float64, generator: RandomGenerator(seed: 43))
+      let (fastInput, generalInput) = (x.requiringGrad(), x.requiringGrad())
+      let fast = attention(query: fastInput, key: fastInput, value: fastInput, needWeights: false)
+      let general = attention(
+        query: generalInput, key: generalInput, value: generalInput, needWeights: true)
+      #expect(fast.weights == nil && general.weights != nil)
+      expectClose([Double](fast.output), [Double](general.output), tolerance: 1e-12)
+      (fast.output * fast.output).sum().backward()
+      (general.output * general.output).sum().backward()
+      expectClose([Double](fastInput.grad!), [Double](generalInput.grad!), tolerance: 1e-12)
+    }
+  }
+}
+
 @Suite struct AttentionMatrixViewTests {
   /// h-head attention is one-head attention on an h-fold lifted sequence: the input repeated in
   /// h diagonal blocks, block-diagonal projections (head i's rows of in_proj_weight and its bias

@@ -358,6 +358,31 @@ void nabla_layer_norm_backward_f64(ptrdiff_t rows, ptrdiff_t d, const double *x,
                                    const double *gy, double *gx, double *weightGradient,
                                    double *biasGradient);
 
+// MARK: - Attention
+
+/// Multi-head self-attention without masks from packed projections qkv [batch, length, 3·width]
+/// (query, key and value side by side; head h uses columns h·d ..< (h+1)·d of each, d =
+/// width/heads): weights [batch, heads, length, length] = softmax(scale·Q·Kᵀ) per head, and output
+/// [batch, length, width] with head h's weights·V in its columns h·d ..< (h+1)·d.
+void nabla_attention_heads_f32(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
+                               ptrdiff_t width, double scale, const float *qkv, float *weights,
+                               float *output);
+/// Double-precision form of nabla_attention_heads_f32.
+void nabla_attention_heads_f64(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
+                               ptrdiff_t width, double scale, const double *qkv, double *weights,
+                               double *output);
+/// The backward of nabla_attention_heads_f32: the gradient of qkv (overwritten) for the output
+/// gradient `gradient`, given the saved weights.
+void nabla_attention_heads_backward_f32(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
+                                        ptrdiff_t width, double scale, const float *qkv,
+                                        const float *weights, const float *gradient,
+                                        float *qkvGradient);
+/// Double-precision form of nabla_attention_heads_backward_f32.
+void nabla_attention_heads_backward_f64(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
+                                        ptrdiff_t width, double scale, const double *qkv,
+                                        const double *weights, const double *gradient,
+                                        double *qkvGradient);
+
 // MARK: - Convolution and pooling over planes [channels, height, width] (1-D: height 1)
 
 /// The geometry of a convolution: input planes, kernel, stride, dilation, the zero padding before

@@ -107,17 +107,26 @@ WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptr
   const ptrdiff_t n = job->n, inner = job->inner;
   for (ptrdiff_t o = begin; o < end; o++) {
     if (inner == 1) {  // a contiguous row: max, exponentials and sum in vector lanes
-      const T *restrict xr = job->x + o * n;
-      T *restrict yr = job->out + o * n;
+      const T *xr = job->x + o * n;  // (may be yr itself: attention works in place)
+      T *yr = job->out + o * n;
       T m = NAME(row_max)(xr, n);
       if (m == -INFINITY) m = 0;  // an all −∞ row: zeros (or −∞ logs), not NaN from −∞ − −∞
-      for (ptrdiff_t j = 0; j < n; j++) yr[j] = NAME(softmax_exp)(xr[j] - m);
-      const T sum = NAME(row_sum)(yr, n);
       if (job->isLog) {
-        const T logSum = log(sum);  // (x − m) − log(sum) loses less than x − (m + log(sum))
-        for (ptrdiff_t j = 0; j < n; j++) yr[j] = (xr[j] - m) - logSum;
+        T lanes[NAME(SOFTMAX_LANES)] = {0};
+        ptrdiff_t j = 0;
+        for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
+          UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++)
+            lanes[l] += NAME(softmax_exp)(xr[j + l] - m);
+        for (; j < n; j++) lanes[0] += NAME(softmax_exp)(xr[j] - m);
+        const T logSum = log(NAME(row_sum)(lanes, NAME(SOFTMAX_LANES)));
+        // (x − m) − log(sum) loses less than x − (m + log(sum)).
+        for (ptrdiff_t k = 0; k < n; k++) yr[k] = (xr[k] - m) - logSum;
       } else {
-        const T scale = (T)1 / sum;
+        // In place on y alone (a loop reading x and writing y could not vectorize when they are
+        // the same row).
+        if (yr != xr) memcpy(yr, xr, sizeof(T) * (size_t)n);
+        for (ptrdiff_t j = 0; j < n; j++) yr[j] = NAME(softmax_exp)(yr[j] - m);
+        const T scale = (T)1 / NAME(row_sum)(yr, n);
         for (ptrdiff_t j = 0; j < n; j++) yr[j] *= scale;
       }
       continue;
@@ -154,8 +163,9 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
   const int isLog = job->isLog;
   for (ptrdiff_t o = begin; o < end; o++) {
     if (inner == 1) {
-      const T *restrict y = job->y + o * n, *restrict gy = job->gy + o * n;
-      T *restrict gx = job->out + o * n;
+      const T *restrict y = job->y + o * n;
+      const T *gy = job->gy + o * n;
+      T *gx = job->out + o * n;  // (may be gy itself)
       T lanes[NAME(SOFTMAX_LANES)] = {0};
       ptrdiff_t j = 0;
       for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))

@@ -169,6 +169,17 @@ public final class MultiHeadAttention: Module {
         + "\(describe(query.shape)), key \(describe(key.shape)) and value "
         + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
 
+    if let packed = in_proj_weight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
+      !needWeights, !isTraining || dropout == 0, q.isIdentical(to: k), k.isIdentical(to: v)
+    {
+      // Self-attention with nothing masked or dropped: one product for the three projections,
+      // and the heads attended in place in it.
+      let qkv = linear(q, weight: packed.value, bias: in_proj_bias?.value)
+      let output = out_proj(qkv.selfAttentionHeads(heads: h, scale: 1 / Double(e / h).squareRoot()))
+      return (
+        !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1), nil
+      )
+    }
     let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
       let biased = linear(input, weight: projection.weight, bias: projection.bias)
       // [N, length, E] -> [N, h, length, E / h].

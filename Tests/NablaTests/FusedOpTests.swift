@@ -45,3 +45,29 @@ import Testing
     expectClose([Double](y32), [Double](y64), tolerance: 1e-5)
   }
 }
+
+/// Self-attention read in place from packed projections, against the same heads split out and
+/// attended with tensor ops, and its gradient against central differences.
+@Suite struct AttentionHeadsOpTests {
+  /// softmax(scale·Q·Kᵀ)·V per head, the heads split out of [N, L, 3E] and merged back.
+  func reference(_ qkv: Tensor, heads: Int, scale: Double) -> Tensor {
+    let (n, l, e) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+    let parts = qkv.split(sizes: [e, e, e], alongAxis: 2).map {
+      $0.reshaped([n, l, heads, e / heads]).permuted([0, 2, 1, 3])
+    }
+    let weights = (parts[0].matmul(parts[1].transposed()) * scale).softmax()
+    return weights.matmul(parts[2]).permuted([0, 2, 1, 3]).reshaped([n, l, e])
+  }
+
+  @Test func matchesSplitHeadsAndItsGradient() {
+    let qkv = randomDouble([2, 5, 12], seed: 31)
+    expectClose(
+      [Double](qkv.selfAttentionHeads(heads: 2, scale: 0.7)),
+      [Double](reference(qkv, heads: 2, scale: 0.7)), tolerance: 1e-12)
+    expectGradients([qkv]) { $0[0].selfAttentionHeads(heads: 2, scale: 0.7) }
+    let float = randomDouble([3, 70, 48], seed: 32)
+    expectClose(
+      [Double](float.converted(to: .float32).selfAttentionHeads(heads: 4, scale: 0.25)),
+      [Double](reference(float, heads: 4, scale: 0.25)), tolerance: 1e-5)
+  }
+}
