@@ -22,29 +22,40 @@
 
 // A micro-kernel over MR rows and NV vectors of LANES columns: MR * NV accumulators, one
 // broadcast of A and NV loads of B per step. The loops over the tile are unrolled so that the
-// accumulators live in registers.
+// accumulators live in registers. Each kernel comes in two forms: NAME_ reads a packed A panel
+// (a[p * MR + i]); NAME_##_rows reads MR rows of A where they are (a[i * lda + p]), for an A
+// stored row by row, which then needs no packing.
+#define MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, A_AT, A_STEP) \
+  V acc[MR][NV];                                                                                 \
+  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = ZERO(); \
+  for (ptrdiff_t p = 0; p < kc; p++) {                                                           \
+    V bv[NV];                                                                                    \
+    UNROLLED for (int v = 0; v < NV; v++) bv[v] = LOAD(b + v * LANES);                           \
+    UNROLLED for (int i = 0; i < MR; i++) {                                                      \
+      V av = SET1(A_AT(i));                                                                      \
+      UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = FMADD(av, bv[v], acc[i][v]);            \
+    }                                                                                            \
+    a += A_STEP;                                                                                 \
+    b += NV * LANES;                                                                             \
+  }                                                                                              \
+  V va = SET1(alpha), vb = SET1(beta);                                                           \
+  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) {                  \
+    T *target = c + i * ldc + v * LANES;                                                         \
+    V scaled = MUL(va, acc[i][v]);                                                               \
+    STORE(target, beta == 0 ? scaled : FMADD(vb, LOAD(target), scaled));                         \
+  }
+
+#define PACKED_A(i) a[i]
+#define ROWS_A(i) a[(i) * lda]
 #define DEFINE_MICRO_KERNEL(NAME_, ATTRIBUTES, T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE,  \
                             ZERO)                                                                \
   ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc, T alpha, \
                                T beta) {                                                         \
-    V acc[MR][NV];                                                                               \
-    UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = ZERO(); \
-    for (ptrdiff_t p = 0; p < kc; p++) {                                                         \
-      V bv[NV];                                                                                  \
-      UNROLLED for (int v = 0; v < NV; v++) bv[v] = LOAD(b + v * LANES);                         \
-      UNROLLED for (int i = 0; i < MR; i++) {                                                    \
-        V av = SET1(a[i]);                                                                       \
-        UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = FMADD(av, bv[v], acc[i][v]);          \
-      }                                                                                          \
-      a += MR;                                                                                   \
-      b += NV * LANES;                                                                           \
-    }                                                                                            \
-    V va = SET1(alpha), vb = SET1(beta);                                                         \
-    UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) {                \
-      T *target = c + i * ldc + v * LANES;                                                       \
-      V scaled = MUL(va, acc[i][v]);                                                             \
-      STORE(target, beta == 0 ? scaled : FMADD(vb, LOAD(target), scaled));                       \
-    }                                                                                            \
+    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, MR)    \
+  }                                                                                              \
+  ATTRIBUTES static void NAME_##_rows(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c, \
+                                      ptrdiff_t ldc, T alpha, T beta) {                          \
+    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, ROWS_A, 1)       \
   }
 
 #if defined(__x86_64__)
@@ -135,26 +146,34 @@ NablaGemmKernel nabla_gemm_kernel(void) {
 static KernelChoice_f32 choice_f32(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
-    case NABLA_GEMM_AVX512: return (KernelChoice_f32){kernel_avx512_f32, 12, 32, 256, 192, 4096};
-    case NABLA_GEMM_AVX2: return (KernelChoice_f32){kernel_avx2_f32, 6, 16, 256, 192, 4096};
+    case NABLA_GEMM_AVX512:
+      return (KernelChoice_f32){kernel_avx512_f32, kernel_avx512_f32_rows, 12, 32, 256, 192, 4096};
+    case NABLA_GEMM_AVX2:
+      return (KernelChoice_f32){kernel_avx2_f32, kernel_avx2_f32_rows, 6, 16, 256, 192, 4096};
 #endif
 #if defined(__aarch64__)
-    case NABLA_GEMM_NEON: return (KernelChoice_f32){kernel_neon_f32, 8, 12, 256, 192, 4096};
+    case NABLA_GEMM_NEON:
+      return (KernelChoice_f32){kernel_neon_f32, kernel_neon_f32_rows, 8, 12, 256, 192, 4096};
 #endif
-    default: return (KernelChoice_f32){generic_kernel_f32, GENERIC_MR_f32, GENERIC_NR_f32, 256, 256, 4096};
+    default:
+      return (KernelChoice_f32){generic_kernel_f32, NULL, GENERIC_MR_f32, GENERIC_NR_f32, 256, 256, 4096};
   }
 }
 
 static KernelChoice_f64 choice_f64(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
-    case NABLA_GEMM_AVX512: return (KernelChoice_f64){kernel_avx512_f64, 12, 16, 256, 96, 4096};
-    case NABLA_GEMM_AVX2: return (KernelChoice_f64){kernel_avx2_f64, 6, 8, 256, 96, 4096};
+    case NABLA_GEMM_AVX512:
+      return (KernelChoice_f64){kernel_avx512_f64, kernel_avx512_f64_rows, 12, 16, 256, 96, 4096};
+    case NABLA_GEMM_AVX2:
+      return (KernelChoice_f64){kernel_avx2_f64, kernel_avx2_f64_rows, 6, 8, 256, 96, 4096};
 #endif
 #if defined(__aarch64__)
-    case NABLA_GEMM_NEON: return (KernelChoice_f64){kernel_neon_f64, 8, 6, 256, 96, 4096};
+    case NABLA_GEMM_NEON:
+      return (KernelChoice_f64){kernel_neon_f64, kernel_neon_f64_rows, 8, 6, 256, 96, 4096};
 #endif
-    default: return (KernelChoice_f64){generic_kernel_f64, GENERIC_MR_f64, GENERIC_NR_f64, 256, 128, 4096};
+    default:
+      return (KernelChoice_f64){generic_kernel_f64, NULL, GENERIC_MR_f64, GENERIC_NR_f64, 256, 128, 4096};
   }
 }
 

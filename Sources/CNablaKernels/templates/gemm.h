@@ -12,9 +12,14 @@
 typedef void (*NAME(MicroKernel))(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc,
                                   T alpha, T beta);
 
-/// A micro-kernel with the tile and block sizes that suit it.
+/// The same tile with A read where it is: rows i of an MR x kc block of a row-major A, lda apart.
+typedef void (*NAME(RowsMicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c,
+                                      ptrdiff_t ldc, T alpha, T beta);
+
+/// A micro-kernel (and its unpacked-A form, or NULL) with the tile and block sizes that suit it.
 typedef struct {
   NAME(MicroKernel) run;
+  NAME(RowsMicroKernel) runRows;
   int mr, nr;
   ptrdiff_t kc, mc, nc;
 } NAME(KernelChoice);
@@ -152,6 +157,10 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
   // NC a multiple of NR keeps every column block on panel boundaries (of a whole packed B too).
   ptrdiff_t kcMax = kernel->kc, mcMax = kernel->mc, ncMax = kernel->nc / nr * nr;
   const ptrdiff_t paddedN = (job->n + nr - 1) / nr * nr;
+  // A row-major A is read in place when this block has few columns: packing A pays for itself
+  // over many column panels, and in place its rows scatter over the caches (measured: faster up
+  // to 512 columns, slower at 1024 of a 2048 x 2048 product).
+  const int rowsA = !job->transA && kernel->runRows != NULL && j1 - j0 <= 512;
   // Packing buffers as large as this block needs (not the maximum block), from the buffer cache.
   ptrdiff_t kcUsed = job->k < kcMax ? job->k : kcMax;
   ptrdiff_t mcUsed = i1 - i0 < mcMax ? i1 - i0 : mcMax, ncUsed = j1 - j0 < ncMax ? j1 - j0 : ncMax;
@@ -169,23 +178,33 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
       if (!job->packedB) NAME(pack_b)(job->transB, job->b, job->ldb, pc, jc, kc, nc, nr, packedB);
       for (ptrdiff_t ic = i0; ic < i1; ic += mcMax) {
         ptrdiff_t mc = i1 - ic < mcMax ? i1 - ic : mcMax;
-        NAME(pack_a)(job->transA, job->a, job->lda, ic, pc, mc, kc, mr, packedA);
+        // A row-major A is read where it is, a whole panel of MR rows at a time; only a last,
+        // partial panel is packed (zero-padded). A transposed A is packed whole.
+        const ptrdiff_t whole = rowsA ? mc / mr * mr : 0;
+        if (whole < mc)
+          NAME(pack_a)(job->transA, job->a, job->lda, ic + whole, pc, mc - whole, kc, mr,
+                       packedA + whole * kc);
         for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
           ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
           for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
             ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
             T *c = job->c + (ic + ir) * job->ldc + jc + jr;
             const T *pa = packedA + ir * kc, *pb = panels + jr * kc;
-            if (rows == mr && columns == nr) {
-              kernel->run(kc, pa, pb, c, job->ldc, job->alpha, beta);
-            } else {  // an edge tile: compute it whole, keep the part inside C
-              kernel->run(kc, pa, pb, tile, nr, job->alpha, 0);
+            const T *rowA = ir < whole ? job->a + (ic + ir) * job->lda + pc : NULL;
+            T *target = rows == mr && columns == nr ? c : tile;
+            const ptrdiff_t ldt = target == c ? job->ldc : nr;
+            const T tileBeta = target == c ? beta : 0;
+            if (rowA)
+              kernel->runRows(kc, rowA, job->lda, pb, target, ldt, job->alpha, tileBeta);
+            else
+              kernel->run(kc, pa, pb, target, ldt, job->alpha, tileBeta);
+            if (target == tile) {  // an edge tile, computed whole: keep the part inside C
               // Round exactly as the kernels do (alpha·acc, then one fused beta·c + that), so a
               // tile's values do not depend on whether it falls on an edge.
               for (ptrdiff_t i = 0; i < rows; i++)
                 for (ptrdiff_t j = 0; j < columns; j++) {
-                  T *target = c + i * job->ldc + j;
-                  *target = beta == 0 ? tile[i * nr + j] : fma(beta, *target, tile[i * nr + j]);
+                  T *out = c + i * job->ldc + j;
+                  *out = beta == 0 ? tile[i * nr + j] : fma(beta, *out, tile[i * nr + j]);
                 }
             }
           }
