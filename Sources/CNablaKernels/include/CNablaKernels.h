@@ -417,6 +417,14 @@ void nabla_col2im_f32(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdif
 void nabla_col2im_f64(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
                       const double *col, double *x);
 
+/// The max pool's backward: gx (planes x plane, overwritten) gets each output's gradient g added
+/// at the flat position of its maximum within its plane (from nabla_max_pool_f32), 0 elsewhere.
+void nabla_max_pool_backward_f32(ptrdiff_t planes, ptrdiff_t plane, ptrdiff_t outPlane,
+                                 const float *g, const int64_t *positions, float *gx);
+/// Double-precision form of nabla_max_pool_backward_f32.
+void nabla_max_pool_backward_f64(ptrdiff_t planes, ptrdiff_t plane, ptrdiff_t outPlane,
+                                 const double *g, const int64_t *positions, double *gx);
+
 /// Convolution image by image (each image's im2col matrix stays in cache): for every image n and
 /// group g, output_n_g = W_g · im2col(input_n_g) + bias_g. The geometry describes one group of one
 /// image (its colStride is ignored); W_g is the `rows` x fields block at row g·rows of `weight`

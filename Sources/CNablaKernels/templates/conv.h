@@ -231,3 +231,29 @@ void NAME(nabla_avg_pool_backward)(ptrdiff_t planes, const NablaPoolWindows *p,
     }
   }
 }
+
+typedef struct {
+  ptrdiff_t plane, outPlane;
+  const T *g;
+  const int64_t *positions;
+  T *gx;
+} NAME(MaxPoolBackwardJob);
+
+// Planes begin ..< end of the max pool's backward: each plane cleared, then each output's
+// gradient added at the position of its maximum, while the plane is in cache.
+static void NAME(max_pool_backward_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(MaxPoolBackwardJob) *job = (const NAME(MaxPoolBackwardJob) *)context;
+  for (ptrdiff_t c = begin; c < end; c++) {
+    T *gc = job->gx + c * job->plane;
+    const T *g = job->g + c * job->outPlane;
+    const int64_t *at = job->positions + c * job->outPlane;
+    memset(gc, 0, sizeof(T) * (size_t)job->plane);
+    for (ptrdiff_t o = 0; o < job->outPlane; o++) gc[at[o]] += g[o];
+  }
+}
+
+void NAME(nabla_max_pool_backward)(ptrdiff_t planes, ptrdiff_t plane, ptrdiff_t outPlane,
+                                   const T *g, const int64_t *positions, T *gx) {
+  NAME(MaxPoolBackwardJob) job = {plane, outPlane, g, positions, gx};
+  nabla_parallel_range(planes, (1 << 14) / (plane + 1) + 1, NAME(max_pool_backward_planes), &job);
+}

@@ -143,12 +143,7 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
              partial + group * rows * fields, fields);
         if (job->partialSize == weightSize) continue;
         T *biasPartial = partial + weightSize + group * rows;
-        for (ptrdiff_t r = 0; r < rows; r++) {
-          const T *restrict row = g + r * columns;
-          T sum = 0;
-          for (ptrdiff_t p = 0; p < columns; p++) sum += row[p];
-          biasPartial[r] += sum;
-        }
+        for (ptrdiff_t r = 0; r < rows; r++) biasPartial[r] += NAME(row_sum)(g + r * columns, columns);
       }
     }
   }

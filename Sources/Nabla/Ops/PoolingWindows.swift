@@ -165,13 +165,13 @@ extension Tensor {
     let (inputShape, dtype) = (input.shape, input.dtype)
     let outPlane = rows.outputSize * columns.outputSize
     let output = input.record("maxPool", result, [input]) { g in
-      let gradient = Tensor.zeros(inputShape, dtype: dtype)
+      let gradient = Tensor(empty: inputShape, dtype: dtype)
       if dtype == .float32 {
-        nabla_scatter_add_f32(
-          planes, height * width, outPlane, 1, g.f32, positions.i64, gradient.f32)
+        nabla_max_pool_backward_f32(
+          planes, height * width, outPlane, g.f32, positions.i64, gradient.f32)
       } else {
-        nabla_scatter_add_f64(
-          planes, height * width, outPlane, 1, g.f64, positions.i64, gradient.f64)
+        nabla_max_pool_backward_f64(
+          planes, height * width, outPlane, g.f64, positions.i64, gradient.f64)
       }
       return [gradient]
     }
