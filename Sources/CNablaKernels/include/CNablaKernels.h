@@ -410,12 +410,13 @@ void nabla_im2col_f64(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdif
                       const double *x, double *col);
 
 /// The adjoint of im2col: adds every entry of col into the input position it was read from
-/// (x is accumulated into, not cleared).
+/// (x is accumulated into, not cleared). Entries of col that im2col fills from padding are
+/// ignored, and may be set to 0.
 void nabla_col2im_f32(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
-                      const float *col, float *x);
+                      float *col, float *x);
 /// Double-precision form of nabla_col2im_f32.
 void nabla_col2im_f64(const NablaConvGeometry *geometry, ptrdiff_t count, ptrdiff_t imageStride,
-                      const double *col, double *x);
+                      double *col, double *x);
 
 /// The max pool's backward: gx (planes x plane, overwritten) gets each output's gradient g added
 /// at the flat position of its maximum within its plane (from nabla_max_pool_f32), 0 elsewhere.

@@ -66,7 +66,7 @@ WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count
 }
 
 WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
-                       const T *col, T *x) {
+                       T *col, T *x) {
   const NablaConvGeometry geometry = *g;  // in locals, as in im2col
   const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
   const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth, positions = oh * ow;
@@ -78,13 +78,25 @@ WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count
       ptrdiff_t top, bottom;
       NAME(inside_run)(oh, sh, rowOffset, height, &top, &bottom);
       for (ptrdiff_t j = 0; j < kw; j++) {
-        const T *restrict row = col + ((c * kh + i) * kw + j) * geometry.colStride;
+        T *restrict row = col + ((c * kh + i) * kw + j) * geometry.colStride;
         const ptrdiff_t offset = j * geometry.dilationWidth - geometry.padLeft;
         ptrdiff_t first, last;
         NAME(inside_run)(ow, sw, offset, width, &first, &last);
         for (ptrdiff_t n = 0; n < count; n++) {
           T *restrict xc = x + n * imageStride + c * plane;
-          const T *restrict image = row + n * positions;
+          T *restrict image = row + n * positions;
+          if (sh == 1 && sw == 1 && ow == width && top < bottom) {
+            // As in im2col: the inside rows are one shifted run of the input. Clear the entries
+            // that read padding (at the ends of each row), then add the run whole.
+            for (ptrdiff_t y = top; y < bottom; y++) {
+              for (ptrdiff_t x0 = 0; x0 < first; x0++) image[y * ow + x0] = 0;
+              for (ptrdiff_t x0 = last; x0 < ow; x0++) image[y * ow + x0] = 0;
+            }
+            const ptrdiff_t shift = rowOffset * width + offset;
+            for (ptrdiff_t p = top * ow + first; p < (bottom - 1) * ow + last; p++)
+              xc[p + shift] += image[p];
+            continue;
+          }
           for (ptrdiff_t y = top; y < bottom; y++) {
             T *restrict xrow = xc + (y * sh + rowOffset) * width;
             const T *restrict in = image + y * ow;
