@@ -22,7 +22,13 @@ extension Tensor {
       k == k2,
       "matmul: shapes \(describe(shape)) and \(describe(other.shape)) cannot be multiplied "
         + "(\(k) != \(k2))")
-    var product = Tensor.batchedMatmul(a, b)
+    // A stack of matrices times one matrix is one product of the stacked rows (B is not
+    // repeated over the stack, and its gradient is one product too).
+    var product =
+      a.rank > 2 && b.rank == 2
+      ? Tensor.batchedMatmul(a.reshaped([-1, k]), b).reshaped(
+        Array(a.shape.dropLast()) + [b.shape[1]])
+      : Tensor.batchedMatmul(a, b)
     if other.rank == 1 { product = product.squeezed(axes: [-1]) }
     if rank == 1 { product = product.squeezed(axes: [product.rank == 1 ? 0 : -2]) }
     return product

@@ -174,8 +174,7 @@ public class RecurrentCell: Module, CustomReflectable {
 
   /// x·W_ihᵀ + b_ih for input rows `[rows, inputSize]`: every time step in one product.
   func projectInput(_ input: Tensor) -> Tensor {
-    let product = input.matmul(inputWeight.value.transposed())
-    return inputBias.map { product + $0.value } ?? product
+    linear(input, weight: inputWeight.value, bias: inputBias?.value)
   }
 
   /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence` (and
