@@ -52,9 +52,10 @@ WIDE_VECTORS void NAME(nabla_rnn_step_backward)(ptrdiff_t n, ptrdiff_t h, const 
   }
 }
 
-WIDE_VECTORS void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                           const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
-                           T *act, T *tanhC, T *hNext, T *cNext, T *out) {
+WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
+                                              ptrdiff_t t, const T *xg, const T *hg,
+                                              const T *bias, const T *hPrev, const T *cPrev,
+                                              T *act, T *tanhC, T *hNext, T *cNext, T *out) {
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *x = xg + b * 4 * h, *r = hg + b * 4 * h, *hp = hPrev + b * h, *cp = cPrev + b * h;
     T *a = act + b * 4 * h, *tc = tanhC + b * h, *hn = hNext + b * h, *cn = cNext + b * h;
@@ -84,9 +85,11 @@ WIDE_VECTORS void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t 
   }
 }
 
-WIDE_VECTORS void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                    const T *act, const T *tanhC, const T *cPrev, const T *dOut,
-                                    const T *dh, T *dc, T *dGates, T *dhCarry) {
+WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
+                                                       const int64_t *lengths, ptrdiff_t t,
+                                                       const T *act, const T *tanhC,
+                                                       const T *cPrev, const T *dOut, const T *dh,
+                                                       T *dc, T *dGates, T *dhCarry) {
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *a = act + b * 4 * h, *tc = tanhC + b * h, *cp = cPrev + b * h;
     const T *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
@@ -108,6 +111,53 @@ WIDE_VECTORS void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const
       carry[j] = 0;
     }
   }
+}
+
+// The LSTM step's rows are independent: large batches are split over the pool, each piece the
+// serial step on its rows (every per-row array is row-major, so a piece is an offset).
+typedef struct {
+  ptrdiff_t h, t;
+  const int64_t *lengths;
+  const T *xg, *hg, *bias, *hPrev, *cPrev, *act, *tanhC, *dOut, *dh;
+  T *actOut, *tanhOut, *hNext, *cNext, *out, *dc, *dGates, *dhCarry;
+} NAME(LSTMStepJob);
+
+#define ROWS_AT(pointer, width) ((pointer) ? (pointer) + begin * (width) : NULL)
+
+static void NAME(lstm_step_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
+  const ptrdiff_t h = j->h;
+  NAME(lstm_step_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t, ROWS_AT(j->xg, 4 * h),
+                       ROWS_AT(j->hg, 4 * h), j->bias, ROWS_AT(j->hPrev, h),
+                       ROWS_AT(j->cPrev, h), ROWS_AT(j->actOut, 4 * h), ROWS_AT(j->tanhOut, h),
+                       ROWS_AT(j->hNext, h), ROWS_AT(j->cNext, h), ROWS_AT(j->out, h));
+}
+
+static void NAME(lstm_step_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
+  const ptrdiff_t h = j->h;
+  NAME(lstm_step_backward_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t,
+                                ROWS_AT(j->act, 4 * h), ROWS_AT(j->tanhC, h),
+                                ROWS_AT(j->cPrev, h), ROWS_AT(j->dOut, h), ROWS_AT(j->dh, h),
+                                ROWS_AT(j->dc, h), ROWS_AT(j->dGates, 4 * h),
+                                ROWS_AT(j->dhCarry, h));
+}
+#undef ROWS_AT
+
+void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                           const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
+                           T *act, T *tanhC, T *hNext, T *cNext, T *out) {
+  NAME(LSTMStepJob) job = {h, t, lengths, xg, hg, bias, hPrev, cPrev, NULL, NULL, NULL, NULL,
+                           act, tanhC, hNext, cNext, out, NULL, NULL, NULL};
+  nabla_parallel_range(n, (1 << 12) / (4 * h + 1) + 1, NAME(lstm_step_range), &job);
+}
+
+void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                    const T *act, const T *tanhC, const T *cPrev, const T *dOut,
+                                    const T *dh, T *dc, T *dGates, T *dhCarry) {
+  NAME(LSTMStepJob) job = {h, t, lengths, NULL, NULL, NULL, NULL, cPrev, act, tanhC, dOut, dh,
+                           NULL, NULL, NULL, NULL, NULL, dc, dGates, dhCarry};
+  nabla_parallel_range(n, (1 << 12) / (4 * h + 1) + 1, NAME(lstm_step_backward_range), &job);
 }
 
 // The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
