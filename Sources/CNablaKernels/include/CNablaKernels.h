@@ -431,13 +431,17 @@ void nabla_max_pool_backward_f64(ptrdiff_t planes, ptrdiff_t plane, ptrdiff_t ou
 /// image (its colStride is ignored); W_g is the `rows` x fields block at row g·rows of `weight`
 /// (fields = channels·kh·kw); images are [groups·channels, height, width] on the input side and
 /// [groups·rows, outHeight, outWidth] on the output side. `bias` (groups·rows) may be NULL.
+/// `columns`, unless NULL, receives every image's im2col matrices (batch·groups·fields·positions
+/// elements) for nabla_conv_images_weight_gradient_f32, which then need not unfold again.
 void nabla_conv_images_forward_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                    ptrdiff_t groups, ptrdiff_t rows, const float *input,
-                                   const float *weight, const float *bias, float *output);
+                                   const float *weight, const float *bias, float *output,
+                                   float *columns);
 /// Double-precision form of nabla_conv_images_forward_f32.
 void nabla_conv_images_forward_f64(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                    ptrdiff_t groups, ptrdiff_t rows, const double *input,
-                                   const double *weight, const double *bias, double *output);
+                                   const double *weight, const double *bias, double *output,
+                                   double *columns);
 /// The adjoint of the convolution's input: input_n_g = col2im(W_gᵀ · output_n_g), in the layout of
 /// nabla_conv_images_forward_f32. `input` is overwritten.
 void nabla_conv_images_fold_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
@@ -449,16 +453,17 @@ void nabla_conv_images_fold_f64(const NablaConvGeometry *geometry, ptrdiff_t bat
                                 const double *output, double *input);
 /// The adjoint of the convolution's weight: weightGradient_g = Σ_n output_n_g · im2col(input_n_g)ᵀ
 /// and, unless NULL, biasGradient = the sums of the output rows; both are overwritten. The sums
-/// run in an order that does not depend on the thread count.
+/// run in an order that does not depend on the thread count. `columns` are the forward's kept
+/// im2col matrices of `input`, or NULL to unfold the input again.
 void nabla_conv_images_weight_gradient_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                            ptrdiff_t groups, ptrdiff_t rows, const float *input,
-                                           const float *output, float *weightGradient,
-                                           float *biasGradient);
+                                           const float *columns, const float *output,
+                                           float *weightGradient, float *biasGradient);
 /// Double-precision form of nabla_conv_images_weight_gradient_f32.
 void nabla_conv_images_weight_gradient_f64(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                            ptrdiff_t groups, ptrdiff_t rows, const double *input,
-                                           const double *output, double *weightGradient,
-                                           double *biasGradient);
+                                           const double *columns, const double *output,
+                                           double *weightGradient, double *biasGradient);
 
 /// The windows of a pooling: output row oy reads input rows rowStart[oy] + i*rowStep for
 /// i < rowCount[oy] (all inside the input, at least one), and likewise for columns.

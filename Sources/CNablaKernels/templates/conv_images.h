@@ -12,7 +12,15 @@ typedef struct {
   ptrdiff_t slices, partialSize;        // of the weight gradient
   const T *input, *weight, *bias, *output;
   T *inputOut, *outputOut, *partials;
+  T *columns;  // every slab's im2col matrices, kept from the forward for the weight gradient
 } NAME(ConvImagesJob);
+
+/// Where the im2col matrix of group `group` of the slab from image `first` (of `count` images)
+/// sits in the kept columns: slab after slab, each group's matrix after the other.
+static T *NAME(kept_columns)(const NAME(ConvImagesJob) *job, ptrdiff_t first, ptrdiff_t count,
+                             ptrdiff_t group) {
+  return job->columns + (first * job->groups + group * count) * job->fields * job->positions;
+}
 
 /// Scratch for one slab: its im2col matrix (fields x slab·positions) and, unless the slab is one
 /// image, an output block (rows x slab·positions).
@@ -74,7 +82,8 @@ static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t 
     const ptrdiff_t count = job->batch - first < job->slab ? job->batch - first : job->slab;
     const ptrdiff_t columns = count * positions;
     for (ptrdiff_t group = 0; group < job->groups; group++) {
-      const T *col = NAME(slab_unfold)(job, first, count, group, scratch.col);
+      T *unfolded = job->columns ? NAME(kept_columns)(job, first, count, group) : scratch.col;
+      const T *col = NAME(slab_unfold)(job, first, count, group, unfolded);
       T *y = job->outputOut + first * job->outputStride + group * rows * positions;
       T *target = count == 1 ? y : scratch.block;
       GEMM(0, 0, rows, columns, fields, 1, job->weight + group * rows * fields, fields, col,
@@ -132,12 +141,18 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
   for (ptrdiff_t slice = begin; slice < end; slice++) {
     T *partial = job->partials + slice * job->partialSize;
     memset(partial, 0, (size_t)job->partialSize * sizeof(T));
-    const ptrdiff_t last = (slice + 1) * job->batch / job->slices;
-    for (ptrdiff_t first = slice * job->batch / job->slices; first < last; first += job->slab) {
+    // A slice is a run of whole slabs, the slabs of the forward (whose columns may be kept).
+    const ptrdiff_t slabs = (job->batch + job->slab - 1) / job->slab;
+    const ptrdiff_t end = (slice + 1) * slabs / job->slices * job->slab;
+    const ptrdiff_t last = end < job->batch ? end : job->batch;
+    for (ptrdiff_t first = slice * slabs / job->slices * job->slab; first < last;
+         first += job->slab) {
       const ptrdiff_t count = last - first < job->slab ? last - first : job->slab;
       const ptrdiff_t columns = count * positions;
       for (ptrdiff_t group = 0; group < job->groups; group++) {
-        const T *col = NAME(slab_unfold)(job, first, count, group, scratch.col);
+        const T *col = job->columns && !(count == 1 && NAME(unfold_is_identity)(&job->geometry))
+                           ? NAME(kept_columns)(job, first, count, group)
+                           : NAME(slab_unfold)(job, first, count, group, scratch.col);
         const T *g = NAME(slab_gather)(job, first, count, group, scratch.block);
         GEMM(0, 1, rows, fields, columns, 1, g, columns, col, columns, 1,
              partial + group * rows * fields, fields);
@@ -186,8 +201,9 @@ static NAME(ConvImagesJob) NAME(conv_images_job)(const NablaConvGeometry *geomet
 
 void NAME(nabla_conv_images_forward)(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                      ptrdiff_t groups, ptrdiff_t rows, const T *input,
-                                     const T *weight, const T *bias, T *output) {
+                                     const T *weight, const T *bias, T *output, T *columns) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
+  job.columns = columns;
   job.input = input;
   job.weight = weight;
   job.bias = bias;
@@ -207,14 +223,15 @@ void NAME(nabla_conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t b
 
 void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                              ptrdiff_t groups, ptrdiff_t rows, const T *input,
-                                             const T *output, T *weightGradient,
-                                             T *biasGradient) {
+                                             const T *columns, const T *output,
+                                             T *weightGradient, T *biasGradient) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
+  job.columns = (T *)columns;
   const ptrdiff_t weightSize = groups * rows * job.fields;
   job.partialSize = weightSize + (biasGradient ? groups * rows : 0);
   // The images are cut into a number of slices that depends on the problem, never on the thread
   // count, so the sums run in the same order (and give the same result) however many threads run
-  // them: up to 16 slices of at least a slab each, their partial sums within 64 MiB.
+  // them: up to 16 slices of whole slabs, their partial sums within 64 MiB.
   const ptrdiff_t budget = ((ptrdiff_t)64 << 20) / (ptrdiff_t)sizeof(T) /
                            (job.partialSize > 0 ? job.partialSize : 1);
   ptrdiff_t slices = (batch + job.slab - 1) / job.slab;

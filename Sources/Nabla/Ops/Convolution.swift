@@ -189,9 +189,15 @@ extension Tensor {
       batch: batch, groups: groups, rows: outChannels / groups)
     let (x, w, b) = (input.detached(), weight.detached(), bias?.detached())
     let result = Tensor(empty: [batch, outChannels, outHeight, outWidth], dtype: input.dtype)
-    images.forward(x, w, b, into: result)
     let needInput = input.requiresGrad
     let needWeight = weight.requiresGrad || (bias?.requiresGrad ?? false)
+    // The im2col matrices are kept for the weight gradient when they are small (up to 16 MiB),
+    // which saves unfolding the input a second time; larger ones are unfolded again.
+    let columnCount = batch * channels * weight.shape[2] * weight.shape[3] * outHeight * outWidth
+    let keep =
+      needWeight && GradMode.isEnabled && columnCount * input.dtype.byteCount <= 16 << 20
+    let columns = keep ? Tensor(empty: [columnCount], dtype: input.dtype) : nil
+    images.forward(x, w, b, into: result, keeping: columns)
     return input.record("conv", result, [input, weight] + (bias.map { [$0] } ?? [])) { g in
       var gradients: [Tensor?] = [nil, nil, nil]
       if needInput {
@@ -202,7 +208,7 @@ extension Tensor {
       if needWeight {
         let weightGradient = Tensor(empty: w.shape, dtype: w.dtype)
         let biasGradient = b.map { Tensor(empty: $0.shape, dtype: $0.dtype) }
-        images.weightGradient(x, g, into: weightGradient, biasGradient)
+        images.weightGradient(x, columns: columns, g, into: weightGradient, biasGradient)
         gradients[1] = weightGradient
         gradients[2] = biasGradient
       }
@@ -297,11 +303,11 @@ extension Tensor {
       var weightGradient: Tensor?
       if needInput {
         inputGradient = Tensor(empty: x.shape, dtype: x.dtype)
-        images.forward(g, w, nil, into: inputGradient!)
+        images.forward(g, w, nil, into: inputGradient!, keeping: nil)
       }
       if needWeight {
         weightGradient = Tensor(empty: w.shape, dtype: w.dtype)
-        images.weightGradient(g, x, into: weightGradient!, nil)
+        images.weightGradient(g, columns: nil, x, into: weightGradient!, nil)
       }
       return [inputGradient, weightGradient]
     }
@@ -319,15 +325,18 @@ private struct ImageConvolution {
   /// The output channels of one group.
   let rows: Int
 
-  /// output = conv(input) + bias.
-  func forward(_ input: Tensor, _ weight: Tensor, _ bias: Tensor?, into output: Tensor) {
+  /// output = conv(input) + bias; `columns`, unless nil, keeps the im2col matrices.
+  func forward(
+    _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, into output: Tensor,
+    keeping columns: Tensor?
+  ) {
     withUnsafePointer(to: geometry) { g in
       if output.dtype == .float32 {
         nabla_conv_images_forward_f32(
-          g, batch, groups, rows, input.f32, weight.f32, bias?.f32, output.f32)
+          g, batch, groups, rows, input.f32, weight.f32, bias?.f32, output.f32, columns?.f32)
       } else {
         nabla_conv_images_forward_f64(
-          g, batch, groups, rows, input.f64, weight.f64, bias?.f64, output.f64)
+          g, batch, groups, rows, input.f64, weight.f64, bias?.f64, output.f64, columns?.f64)
       }
     }
   }
@@ -343,17 +352,21 @@ private struct ImageConvolution {
     }
   }
 
-  /// The weight's (and the bias's) gradient for an output gradient `output`, overwritten.
+  /// The weight's (and the bias's) gradient for an output gradient `output`, overwritten;
+  /// `columns` are the forward's kept im2col matrices of `input`, or nil.
   func weightGradient(
-    _ input: Tensor, _ output: Tensor, into weightGradient: Tensor, _ biasGradient: Tensor?
+    _ input: Tensor, columns: Tensor?, _ output: Tensor, into weightGradient: Tensor,
+    _ biasGradient: Tensor?
   ) {
     withUnsafePointer(to: geometry) { g in
       if input.dtype == .float32 {
         nabla_conv_images_weight_gradient_f32(
-          g, batch, groups, rows, input.f32, output.f32, weightGradient.f32, biasGradient?.f32)
+          g, batch, groups, rows, input.f32, columns?.f32, output.f32, weightGradient.f32,
+          biasGradient?.f32)
       } else {
         nabla_conv_images_weight_gradient_f64(
-          g, batch, groups, rows, input.f64, output.f64, weightGradient.f64, biasGradient?.f64)
+          g, batch, groups, rows, input.f64, columns?.f64, output.f64, weightGradient.f64,
+          biasGradient?.f64)
       }
     }
   }
