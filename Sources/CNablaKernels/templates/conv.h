@@ -11,8 +11,57 @@ static inline void NAME(inside_run)(ptrdiff_t ow, ptrdiff_t stride, ptrdiff_t of
   *last = hi < *first ? *first : (hi < ow ? hi : ow);
 }
 
+// im2col of a 1-D signal (one row, a kernel one row high): one short row per tap and image,
+// with nothing else in the loops.
+static void NAME(im2col_1d)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+                            const T *x, T *col) {
+  const ptrdiff_t kw = g->kernelWidth, ow = g->outWidth, width = g->width, sw = g->strideWidth;
+  const ptrdiff_t colStride = g->colStride;
+  for (ptrdiff_t c = 0; c < g->channels; c++) {
+    for (ptrdiff_t j = 0; j < kw; j++) {
+      T *restrict row = col + (c * kw + j) * colStride;
+      const ptrdiff_t offset = j * g->dilationWidth - g->padLeft;
+      ptrdiff_t first, last;
+      NAME(inside_run)(ow, sw, offset, width, &first, &last);
+      const T *restrict source = x + c * width + offset;
+      for (ptrdiff_t n = 0; n < count; n++, row += ow, source += imageStride) {
+        for (ptrdiff_t x0 = 0; x0 < first; x0++) row[x0] = 0;
+        for (ptrdiff_t x0 = first; x0 < last; x0++) row[x0] = source[x0 * sw];
+        for (ptrdiff_t x0 = last; x0 < ow; x0++) row[x0] = 0;
+      }
+    }
+  }
+}
+
+// The adjoint of im2col_1d.
+static void NAME(col2im_1d)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+                            const T *col, T *x) {
+  const ptrdiff_t kw = g->kernelWidth, ow = g->outWidth, width = g->width, sw = g->strideWidth;
+  const ptrdiff_t colStride = g->colStride;
+  for (ptrdiff_t c = 0; c < g->channels; c++) {
+    for (ptrdiff_t j = 0; j < kw; j++) {
+      const T *restrict row = col + (c * kw + j) * colStride;
+      const ptrdiff_t offset = j * g->dilationWidth - g->padLeft;
+      ptrdiff_t first, last;
+      NAME(inside_run)(ow, sw, offset, width, &first, &last);
+      T *restrict target = x + c * width + offset;
+      for (ptrdiff_t n = 0; n < count; n++, row += ow, target += imageStride)
+        for (ptrdiff_t x0 = first; x0 < last; x0++) target[x0 * sw] += row[x0];
+    }
+  }
+}
+
+/// Whether a geometry is a 1-D one with a stride (where the stride-1 run paths do not apply).
+static int NAME(is_strided_1d)(const NablaConvGeometry *g) {
+  return g->height == 1 && g->outHeight == 1 && g->kernelHeight == 1 && g->strideWidth > 1;
+}
+
 WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                        const T *x, T *col) {
+  if (NAME(is_strided_1d)(g)) {
+    NAME(im2col_1d)(g, count, imageStride, x, col);
+    return;
+  }
   // The geometry in locals: writes through col cannot make the compiler reload it.
   const NablaConvGeometry geometry = *g;
   const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
@@ -67,6 +116,10 @@ WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count
 
 WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                        T *col, T *x) {
+  if (NAME(is_strided_1d)(g)) {
+    NAME(col2im_1d)(g, count, imageStride, col, x);
+    return;
+  }
   const NablaConvGeometry geometry = *g;  // in locals, as in im2col
   const ptrdiff_t kh = geometry.kernelHeight, kw = geometry.kernelWidth;
   const ptrdiff_t oh = geometry.outHeight, ow = geometry.outWidth, positions = oh * ow;
