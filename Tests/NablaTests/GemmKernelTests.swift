@@ -127,6 +127,25 @@ import Testing
     }
   }
 
+  /// On x86 the matrix multiply counts subnormal numbers as zero (they are a hundred times
+  /// slower there), and leaves the calling thread's floating-point mode as it found it.
+  @Test func subnormalsCountAsZeroInsideTheProductOnly() {
+    let tiny = Float.leastNormalMagnitude / 4  // subnormal
+    for size in [1, 70] {  // the unpacked and the packed path
+      let a = [Float](repeating: tiny, count: size * size)
+      let b = [Float](repeating: 1, count: size * size)
+      var c = [Float](repeating: 5, count: size * size)
+      nabla_sgemm(0, 0, size, size, size, 1, a, size, b, size, 0, &c, size)
+      #if arch(x86_64)
+        #expect(c.allSatisfy { $0 == 0 }, "size \(size)")
+      #else
+        #expect(c.allSatisfy { $0 > 0 }, "size \(size)")
+      #endif
+    }
+    let stillSubnormal = tiny * Float.random(in: 1.5...1.5)  // computed at run time
+    #expect(stillSubnormal > 0 && stillSubnormal.isSubnormal)
+  }
+
   @Test func betaZeroIgnoresNaNInC() {
     for kernel in Self.kernels where nabla_gemm_use_kernel(kernel) == 1 {
       var c = [Float](repeating: .nan, count: 70 * 70)

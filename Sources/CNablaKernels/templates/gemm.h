@@ -219,6 +219,7 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
 static void NAME(gemm_task)(void *context, ptrdiff_t index) {
   const NAME(GemmJob) *job = (const NAME(GemmJob) *)context;
   ptrdiff_t start = index * job->chunk;
+  const unsigned saved = nabla_flush_subnormals();
   if (job->splitRows) {
     ptrdiff_t end = start + job->chunk < job->m ? start + job->chunk : job->m;
     NAME(gemm_block)(job, start, end, 0, job->n);
@@ -226,6 +227,7 @@ static void NAME(gemm_task)(void *context, ptrdiff_t index) {
     ptrdiff_t end = start + job->chunk < job->n ? start + job->chunk : job->n;
     NAME(gemm_block)(job, 0, job->m, start, end);
   }
+  nabla_restore_subnormals(saved);
 }
 
 /// The unpacked path for small products and thin ones (k at most THIN): C scaled by beta, then
@@ -316,11 +318,15 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
   const double work = (double)m * n * k;
   if (k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
       (k <= NAME(THIN) && work < NAME(THIN_WORK))) {
+    const unsigned saved = nabla_flush_subnormals();
     NAME(gemm_small)(transA, transB, m, n, k <= 0 ? 0 : k, alpha, a, lda, b, ldb, beta, c, ldc);
+    nabla_restore_subnormals(saved);
     return;
   }
   if (!transA && transB && (double)m * n <= NAME(DOTS_AREA) && k >= NAME(DOTS_DEPTH)) {
+    const unsigned saved = nabla_flush_subnormals();
     NAME(gemm_dots)(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    nabla_restore_subnormals(saved);
     return;
   }
   NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0,
