@@ -26,7 +26,7 @@ typedef struct {
   VMAX                                                                                          \
   result[i] = p - stepSize * (m / (NABLA_SQRT(v) / correction2 + eps));
 
-WIDE_VECTORS static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+WIDE_VECTORS static void NAME(adam_range_body)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(AdamJob) *job = (const NAME(AdamJob) *)context;
   const T *restrict parameter = job->parameter, *restrict gradient = job->gradient;
   T *restrict m1 = job->firstMoment, *restrict m2 = job->secondMoment;
@@ -45,6 +45,13 @@ WIDE_VECTORS static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdif
   }
 }
 #undef ADAM_ELEMENT
+
+// Adam with subnormals counted as zero (second moments of tiny gradients fall into that range).
+static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(adam_range_body)(context, begin, end);
+  nabla_restore_subnormals(saved);
+}
 
 void NAME(nabla_adam_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *firstMoment,
                              T *secondMoment, T *maxSecondMoment, T *result, double learningRate,

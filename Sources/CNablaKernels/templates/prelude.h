@@ -18,8 +18,9 @@
 #endif
 
 // Subnormal numbers (below 1.2e-38 in float) cost about a hundred times a normal operation on
-// x86, and training drives some gradients into that range; the matrix multiply treats them as 0
-// (flush-to-zero and denormals-are-zero in MXCSR, set around its loops and then restored).
+// x86, and training drives some gradients into that range; the matrix multiply, the recurrent
+// steps and Adam treat them as 0 (flush-to-zero and denormals-are-zero in MXCSR, set around their
+// loops and then restored).
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 static inline unsigned nabla_flush_subnormals(void) {

@@ -127,20 +127,24 @@ typedef struct {
 static void NAME(lstm_step_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
   const ptrdiff_t h = j->h;
+  const unsigned saved = nabla_flush_subnormals();
   NAME(lstm_step_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t, ROWS_AT(j->xg, 4 * h),
                        ROWS_AT(j->hg, 4 * h), j->bias, ROWS_AT(j->hPrev, h),
                        ROWS_AT(j->cPrev, h), ROWS_AT(j->actOut, 4 * h), ROWS_AT(j->tanhOut, h),
                        ROWS_AT(j->hNext, h), ROWS_AT(j->cNext, h), ROWS_AT(j->out, h));
+  nabla_restore_subnormals(saved);
 }
 
 static void NAME(lstm_step_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
   const ptrdiff_t h = j->h;
+  const unsigned saved = nabla_flush_subnormals();
   NAME(lstm_step_backward_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t,
                                 ROWS_AT(j->act, 4 * h), ROWS_AT(j->tanhC, h),
                                 ROWS_AT(j->cPrev, h), ROWS_AT(j->dOut, h), ROWS_AT(j->dh, h),
                                 ROWS_AT(j->dc, h), ROWS_AT(j->dGates, 4 * h),
                                 ROWS_AT(j->dhCarry, h));
+  nabla_restore_subnormals(saved);
 }
 #undef ROWS_AT
 
@@ -163,7 +167,7 @@ void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *len
 // The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
 // block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
 // rather than over rows of h elements.
-WIDE_VECTORS void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
                           T *hNext, T *out) {
   const ptrdiff_t count = n * h;
@@ -193,7 +197,7 @@ WIDE_VECTORS void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *
   }
 }
 
-WIDE_VECTORS void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                    const T *act, const T *hPrev, const T *dOut, const T *dh,
                                    T *dXg, T *dHg, T *dhCarry) {
   const ptrdiff_t count = n * h;
@@ -220,6 +224,23 @@ WIDE_VECTORS void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const 
       carry[j] = g * zg[i];
     }
   }
+}
+
+// The GRU step's entry points, with subnormals counted as zero (see prelude.h).
+void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                          const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
+                          T *hNext, T *out) {
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(gru_step_body)(n, h, lengths, t, xg, hg, bias, hPrev, act, hNext, out);
+  nabla_restore_subnormals(saved);
+}
+
+void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                   const T *act, const T *hPrev, const T *dOut, const T *dh,
+                                   T *dXg, T *dHg, T *dhCarry) {
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(gru_step_backward_body)(n, h, lengths, t, act, hPrev, dOut, dh, dXg, dHg, dhCarry);
+  nabla_restore_subnormals(saved);
 }
 
 #undef ACTIVE
