@@ -48,7 +48,7 @@ WIDE_VECTORS static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T
 
 // Large elementwise work is split over the thread pool; each element is computed the same way
 // whatever the split.
-enum { NAME(ELEMENTWISE_GRAIN) = 1 << 15 };
+enum { NAME(ELEMENTWISE_GRAIN) = 1 << 13 };
 
 typedef struct {
   NablaBinaryOp op;
