@@ -194,8 +194,26 @@ private struct RecurrenceGradients {
   var bias: Tensor?
 }
 
+/// The order in which a recurrence runs its steps, and where the states of `SavedRecurrence`'s
+/// layout sit: `steps + 1` rows, the initial state first (forward) or last (reverse).
+protocol RecurrenceSchedule {
+  /// The number of time steps.
+  var steps: Int { get }
+  /// Whether the steps run from the last time to the first.
+  var reverse: Bool { get }
+}
+
+extension RecurrenceSchedule {
+  /// The time index of the `s`-th step run.
+  func time(ofStep s: Int) -> Int { reverse ? steps - 1 - s : s }
+  /// The row of the saved states holding the state that enters the step at time `t`.
+  func enteringRow(_ t: Int) -> Int { reverse ? t + 1 : t }
+  /// The row of the saved states holding the state that leaves the step at time `t`.
+  func leavingRow(_ t: Int) -> Int { reverse ? t : t + 1 }
+}
+
 /// One run of a recurrence: its sizes, and the forward and backward passes over the steps.
-private struct Recurrence {
+private struct Recurrence: RecurrenceSchedule {
   let kind: RecurrenceKind
   let steps: Int
   let batch: Int
@@ -205,13 +223,6 @@ private struct Recurrence {
 
   var gateWidth: Int { kind.gateCount * hiddenSize }
   var stateCount: Int { batch * hiddenSize }
-
-  /// The time index of the `s`-th step run.
-  func time(ofStep s: Int) -> Int { reverse ? steps - 1 - s : s }
-  /// The row of `states` holding the state that enters the step at time `t`.
-  func enteringRow(_ t: Int) -> Int { reverse ? t + 1 : t }
-  /// The row of `states` holding the state that leaves the step at time `t`.
-  func leavingRow(_ t: Int) -> Int { reverse ? t : t + 1 }
 
   func forward<Scalar: BinaryFloatingPoint>(
     _ k: StepKernels<Scalar>, _ input: Tensor, _ hidden: Tensor, _ cell: Tensor?,

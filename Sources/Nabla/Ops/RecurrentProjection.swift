@@ -143,7 +143,7 @@ private struct ProjectedRecurrenceGradients {
 }
 
 /// One run of a projected LSTM: its sizes, and the forward and backward passes over the steps.
-private struct ProjectedRecurrence {
+private struct ProjectedRecurrence: RecurrenceSchedule {
   let steps: Int
   let batch: Int
   let hiddenSize: Int
@@ -151,12 +151,6 @@ private struct ProjectedRecurrence {
   let lengths: [Int]?
   let reverse: Bool
 
-  /// The time index of the `s`-th step run.
-  func time(ofStep s: Int) -> Int { reverse ? steps - 1 - s : s }
-  /// The row of the saved states holding the state that enters the step at time `t`.
-  func enteringRow(_ t: Int) -> Int { reverse ? t + 1 : t }
-  /// The row of the saved states holding the state that leaves the step at time `t`.
-  func leavingRow(_ t: Int) -> Int { reverse ? t : t + 1 }
   /// Whether batch element `b` runs the step at time `t`.
   func isActive(_ b: Int, at t: Int) -> Bool { lengths.map { t < $0[b] } ?? true }
 
