@@ -71,3 +71,29 @@ import Testing
       [Double](reference(float, heads: 4, scale: 0.25)), tolerance: 1e-5)
   }
 }
+
+/// Empty batches go through the fused kernels (nothing to compute, no crash) and give empty
+/// results and zero parameter gradients.
+@Suite struct EmptyBatchTests {
+  @Test func fusedOpsAcceptEmptyBatches() {
+    let x = Tensor.zeros([0, 3, 8], dtype: .float64).requiringGrad()
+    let w = randomDouble([4, 3, 3], seed: 51).requiringGrad()
+    let b = randomDouble([4], seed: 52).requiringGrad()
+    let y = x.conv1d(weight: w, bias: b, padding: 1)
+    #expect(y.shape == [0, 4, 8])
+    y.sum().backward()
+    #expect([Double](w.grad!).allSatisfy { $0 == 0 } && [Double](b.grad!).allSatisfy { $0 == 0 })
+
+    let gamma = randomDouble([8], seed: 53).requiringGrad()
+    let normalized = layerNorm(x, normalizedShape: [8], weight: gamma)
+    #expect(normalized.shape == [0, 3, 8])
+    normalized.sum().backward()
+    #expect([Double](gamma.grad!).allSatisfy { $0 == 0 })
+
+    let qkv = Tensor.zeros([0, 5, 12], dtype: .float64).requiringGrad()
+    let attended = qkv.selfAttentionHeads(heads: 2, scale: 1)
+    #expect(attended.shape == [0, 5, 4])
+    attended.sum().backward()
+    #expect(qkv.grad!.shape == [0, 5, 12])
+  }
+}
