@@ -160,7 +160,10 @@ public final class MultiHeadAttention: Module {
     func batchFirstLayout(_ x: Tensor) -> Tensor {
       !batched ? x.unsqueezed(at: 0) : batchFirst ? x : x.transposed(0, 1)
     }
-    let (q, k, v) = (batchFirstLayout(query), batchFirstLayout(key), batchFirstLayout(value))
+    // Self-attention (one tensor as query, key and value) is laid out once, so it stays one.
+    let isSelfAttention = query.isIdentical(to: key) && key.isIdentical(to: value)
+    let q = batchFirstLayout(query)
+    let (k, v) = isSelfAttention ? (q, q) : (batchFirstLayout(key), batchFirstLayout(value))
     let (n, l, s) = (q.shape[0], q.shape[1], k.shape[1])
     require(
       q.shape[2] == e && k.shape[2] == keyDimension && v.shape[2] == valueDimension
@@ -170,7 +173,7 @@ public final class MultiHeadAttention: Module {
         + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
 
     if let packed = in_proj_weight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
-      !needWeights, !isTraining || dropout == 0, q.isIdentical(to: k), k.isIdentical(to: v)
+      !needWeights, !isTraining || dropout == 0, isSelfAttention
     {
       // Self-attention with nothing masked or dropped: one product for the three projections,
       // and the heads attended in place in it.
