@@ -185,7 +185,7 @@ extension Tensor {
     let images = ImageConvolution(
       geometry: geometry.kernelGeometry(
         channels: channels / groups, height: height, width: width, outHeight: outHeight,
-        outWidth: outWidth, colStride: outHeight * outWidth),
+        outWidth: outWidth),
       batch: batch, groups: groups, rows: outChannels / groups)
     let (x, w, b) = (input.detached(), weight.detached(), bias?.detached())
     let result = Tensor(empty: [batch, outChannels, outHeight, outWidth], dtype: input.dtype)
@@ -291,7 +291,7 @@ extension Tensor {
     let images = ImageConvolution(
       geometry: geometry.kernelGeometry(
         channels: groupOut, height: outHeight, width: outWidth, outHeight: height,
-        outWidth: width, colStride: height * width),
+        outWidth: width),
       batch: batch, groups: groups, rows: channels / groups)
     let (x, w) = (input.detached(), weight.detached())
     let result = Tensor(

@@ -102,15 +102,16 @@ struct ConvolutionGeometry {
   }
 
   /// The kernel-layer description of a convolution over `channels` planes of `height` x `width`
-  /// giving `outHeight` x `outWidth` positions, with col rows `colStride` apart.
+  /// giving `outHeight` x `outWidth` positions (one image's col rows, positions apart).
   func kernelGeometry(
-    channels: Int, height: Int, width: Int, outHeight: Int, outWidth: Int, colStride: Int
+    channels: Int, height: Int, width: Int, outHeight: Int, outWidth: Int
   ) -> NablaConvGeometry {
     NablaConvGeometry(
       channels: channels, height: height, width: width, kernelHeight: kernel[0],
       kernelWidth: kernel[1], strideHeight: stride[0], strideWidth: stride[1],
       dilationHeight: dilation[0], dilationWidth: dilation[1], padTop: padBefore[0],
-      padLeft: padBefore[1], outHeight: outHeight, outWidth: outWidth, colStride: colStride)
+      padLeft: padBefore[1], outHeight: outHeight, outWidth: outWidth,
+      colStride: outHeight * outWidth)
   }
 }
 
