@@ -91,16 +91,9 @@ extension Tensor {
         "\(name): initial cell state of shape \(describe(initialCell.shape)), expected "
           + "\(describe(stateShape))")
     }
-    if let hiddenBias {
-      require(
-        hiddenBias.shape == [gateWidth],
-        "\(name): hidden bias of shape \(describe(hiddenBias.shape)), expected [\(gateWidth)]")
-    }
-    if let lengths {
-      require(
-        lengths.count == batch && lengths.allSatisfy { $0 >= 0 && $0 <= steps },
-        "\(name): lengths \(lengths) must be \(batch) numbers in 0...\(steps)")
-    }
+    requireRecurrenceExtras(
+      name, hiddenBias: hiddenBias, gateWidth: gateWidth, lengths: lengths, batch: batch,
+      steps: steps)
     let run = Recurrence(
       kind: kind, steps: steps, batch: batch, hiddenSize: hiddenSize,
       lengths: lengths.map { $0.map(Int64.init) }, reverse: reverse)
@@ -192,6 +185,23 @@ private struct RecurrenceGradients {
   var cell: Tensor?
   var weight: Tensor?
   var bias: Tensor?
+}
+
+/// Stops with `name` unless the hidden bias (if any) has `gateWidth` elements and the lengths (if
+/// any) are `batch` numbers in 0...steps: the checks every recurrence op shares.
+func requireRecurrenceExtras(
+  _ name: String, hiddenBias: Tensor?, gateWidth: Int, lengths: [Int]?, batch: Int, steps: Int
+) {
+  if let hiddenBias {
+    require(
+      hiddenBias.shape == [gateWidth],
+      "\(name): hidden bias of shape \(describe(hiddenBias.shape)), expected [\(gateWidth)]")
+  }
+  if let lengths {
+    require(
+      lengths.count == batch && lengths.allSatisfy { $0 >= 0 && $0 <= steps },
+      "\(name): lengths \(lengths) must be \(batch) numbers in 0...\(steps)")
+  }
 }
 
 /// The order in which a recurrence runs its steps, and where the states of `SavedRecurrence`'s

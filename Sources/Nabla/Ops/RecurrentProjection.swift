@@ -64,16 +64,9 @@ extension Tensor {
       initialCell.shape == [batch, hiddenSize],
       "\(name): initial cell state of shape \(describe(initialCell.shape)), expected "
         + "\(describe([batch, hiddenSize]))")
-    if let hiddenBias {
-      require(
-        hiddenBias.shape == [gateWidth],
-        "\(name): hidden bias of shape \(describe(hiddenBias.shape)), expected [\(gateWidth)]")
-    }
-    if let lengths {
-      require(
-        lengths.count == batch && lengths.allSatisfy { $0 >= 0 && $0 <= steps },
-        "\(name): lengths \(lengths) must be \(batch) numbers in 0...\(steps)")
-    }
+    requireRecurrenceExtras(
+      name, hiddenBias: hiddenBias, gateWidth: gateWidth, lengths: lengths, batch: batch,
+      steps: steps)
     let run = ProjectedRecurrence(
       steps: steps, batch: batch, hiddenSize: hiddenSize, projectionSize: projectionSize,
       lengths: lengths, reverse: reverse)
