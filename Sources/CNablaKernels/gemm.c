@@ -22,9 +22,10 @@
 
 // A micro-kernel over MR rows and NV vectors of LANES columns: MR * NV accumulators, one
 // broadcast of A and NV loads of B per step. The loops over the tile are unrolled so that the
-// accumulators live in registers. Each kernel comes in two forms: NAME_ reads a packed A panel
-// (a[p * MR + i]); NAME_##_rows reads MR rows of A where they are (a[i * lda + p]), for an A
-// stored row by row, which then needs no packing.
+// accumulators live in registers. Each kernel comes in two forms: NAME_ reads MR contiguous
+// values of A per step, astep apart (a[p * astep + i]): a packed panel (astep = MR), or the
+// columns of a transposed A where they are (astep = lda); NAME_##_rows reads MR rows of A where
+// they are (a[i * lda + p]), for an A stored row by row. Neither in-place form needs packing.
 #define MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, A_AT, A_STEP) \
   V acc[MR][NV];                                                                                 \
   UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = ZERO(); \
@@ -49,9 +50,9 @@
 #define ROWS_A(i) a[(i) * lda]
 #define DEFINE_MICRO_KERNEL(NAME_, ATTRIBUTES, T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE,  \
                             ZERO)                                                                \
-  ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc, T alpha, \
-                               T beta) {                                                         \
-    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, MR)    \
+  ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,      \
+                               ptrdiff_t ldc, T alpha, T beta) {                                 \
+    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, astep) \
   }                                                                                              \
   ATTRIBUTES static void NAME_##_rows(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c, \
                                       ptrdiff_t ldc, T alpha, T beta) {                          \

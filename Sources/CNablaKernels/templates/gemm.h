@@ -6,11 +6,11 @@
 // every element of C sees the same sequence of operations whatever the split, so results do not
 // depend on the thread count.
 
-/// Computes an MR x NR tile: c = fma(beta, c, alpha * (a · b)) over kc steps; a is a packed
-/// MR x kc panel (column by column), b a packed kc x NR panel (row by row); beta == 0 never
-/// reads c.
-typedef void (*NAME(MicroKernel))(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc,
-                                  T alpha, T beta);
+/// Computes an MR x NR tile: c = fma(beta, c, alpha * (a · b)) over kc steps; a is an MR x kc
+/// panel column by column, each column of MR contiguous values astep after the last (MR when
+/// packed), b a packed kc x NR panel (row by row); beta == 0 never reads c.
+typedef void (*NAME(MicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,
+                                  ptrdiff_t ldc, T alpha, T beta);
 
 /// The same tile with A read where it is: rows i of an MR x kc block of a row-major A, lda apart.
 typedef void (*NAME(RowsMicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c,
@@ -27,12 +27,12 @@ typedef struct {
 // The portable micro-kernel: plain loops the compiler can vectorize for any target.
 enum { NAME(GENERIC_MR) = 4, NAME(GENERIC_NR) = 16 };
 
-static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, const T *b, T *c, ptrdiff_t ldc,
-                                 T alpha, T beta) {
+static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,
+                                 ptrdiff_t ldc, T alpha, T beta) {
   T acc[NAME(GENERIC_MR)][NAME(GENERIC_NR)] = {{0}};
   for (ptrdiff_t p = 0; p < kc; p++)
     for (int i = 0; i < NAME(GENERIC_MR); i++)
-      for (int j = 0; j < NAME(GENERIC_NR); j++) acc[i][j] += a[p * NAME(GENERIC_MR) + i] * b[p * NAME(GENERIC_NR) + j];
+      for (int j = 0; j < NAME(GENERIC_NR); j++) acc[i][j] += a[p * astep + i] * b[p * NAME(GENERIC_NR) + j];
   for (int i = 0; i < NAME(GENERIC_MR); i++)
     for (int j = 0; j < NAME(GENERIC_NR); j++) {
       T scaled = alpha * acc[i][j];
@@ -161,6 +161,10 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
   // over many column panels, and in place its rows scatter over the caches (measured: faster up
   // to 512 columns, slower at 1024 of a 2048 x 2048 product).
   const int rowsA = !job->transA && kernel->runRows != NULL && j1 - j0 <= 512;
+  // A transposed A holds each step's MR values of a panel side by side, as a packed panel does
+  // but lda apart: read in place too while those steps stay close (measured: faster with rows
+  // up to 1.5 KiB apart, slower from 2 KiB on, where a panel's steps spread over many pages).
+  const int columnsA = job->transA && j1 - j0 <= 512 && job->lda * (ptrdiff_t)sizeof(T) <= 1536;
   // Packing buffers as large as this block needs (not the maximum block), from the buffer cache.
   ptrdiff_t kcUsed = job->k < kcMax ? job->k : kcMax;
   ptrdiff_t mcUsed = i1 - i0 < mcMax ? i1 - i0 : mcMax, ncUsed = j1 - j0 < ncMax ? j1 - j0 : ncMax;
@@ -178,9 +182,9 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
       if (!job->packedB) NAME(pack_b)(job->transB, job->b, job->ldb, pc, jc, kc, nc, nr, packedB);
       for (ptrdiff_t ic = i0; ic < i1; ic += mcMax) {
         ptrdiff_t mc = i1 - ic < mcMax ? i1 - ic : mcMax;
-        // A row-major A is read where it is, a whole panel of MR rows at a time; only a last,
-        // partial panel is packed (zero-padded). A transposed A is packed whole.
-        const ptrdiff_t whole = rowsA ? mc / mr * mr : 0;
+        // An A read where it is is read a whole panel of MR rows at a time; only a last, partial
+        // panel is packed (zero-padded).
+        const ptrdiff_t whole = rowsA || columnsA ? mc / mr * mr : 0;
         if (whole < mc)
           NAME(pack_a)(job->transA, job->a, job->lda, ic + whole, pc, mc - whole, kc, mr,
                        packedA + whole * kc);
@@ -190,14 +194,18 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
             ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
             T *c = job->c + (ic + ir) * job->ldc + jc + jr;
             const T *pa = packedA + ir * kc, *pb = panels + jr * kc;
-            const T *rowA = ir < whole ? job->a + (ic + ir) * job->lda + pc : NULL;
+            const int inPlace = ir < whole;
             T *target = rows == mr && columns == nr ? c : tile;
             const ptrdiff_t ldt = target == c ? job->ldc : nr;
             const T tileBeta = target == c ? beta : 0;
-            if (rowA)
-              kernel->runRows(kc, rowA, job->lda, pb, target, ldt, job->alpha, tileBeta);
+            if (inPlace && rowsA)
+              kernel->runRows(kc, job->a + (ic + ir) * job->lda + pc, job->lda, pb, target, ldt,
+                              job->alpha, tileBeta);
+            else if (inPlace)
+              kernel->run(kc, job->a + pc * job->lda + ic + ir, job->lda, pb, target, ldt,
+                          job->alpha, tileBeta);
             else
-              kernel->run(kc, pa, pb, target, ldt, job->alpha, tileBeta);
+              kernel->run(kc, pa, mr, pb, target, ldt, job->alpha, tileBeta);
             if (target == tile) {  // an edge tile, computed whole: keep the part inside C
               // Round exactly as the kernels do (alpha·acc, then one fused beta·c + that), so a
               // tile's values do not depend on whether it falls on an edge.
