@@ -181,13 +181,29 @@ static KernelChoice_f64 choice_f64(void) {
 void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                  const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
                  ptrdiff_t ldc) {
-  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc,
+           NULL);
+}
+
+void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                      const float *bias, float *c, ptrdiff_t ldc) {
+  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
+           NULL);
 }
 
 void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc) {
-  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc,
+           NULL);
+}
+
+void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                      const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
+                      const double *bias, double *c, ptrdiff_t ldc) {
+  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
+           NULL);
 }
 
 // A B operand packed once: the panels for the kernel in use when it was packed, and where B
@@ -230,14 +246,14 @@ void nabla_sgemm_packed(int transA, ptrdiff_t m, float alpha, const float *a, pt
                         const NablaPackedMatrix *b, float beta, float *c, ptrdiff_t ldc) {
   const float *panels = b->kernel == nabla_gemm_kernel() ? (const float *)b->panels : NULL;
   gemm_f32(choice_f32(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const float *)b->b,
-           b->ldb, beta, c, ldc, panels);
+           b->ldb, beta, NULL, c, ldc, panels);
 }
 
 void nabla_dgemm_packed(int transA, ptrdiff_t m, double alpha, const double *a, ptrdiff_t lda,
                         const NablaPackedMatrix *b, double beta, double *c, ptrdiff_t ldc) {
   const double *panels = b->kernel == nabla_gemm_kernel() ? (const double *)b->panels : NULL;
   gemm_f64(choice_f64(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const double *)b->b,
-           b->ldb, beta, c, ldc, panels);
+           b->ldb, beta, NULL, c, ldc, panels);
 }
 
 void nabla_packed_matrix_free(NablaPackedMatrix *packed) {

@@ -127,6 +127,39 @@ import Testing
     }
   }
 
+  /// A bias added by the GEMM gives exactly what adding it to C first, then the product, gives,
+  /// on every path (unpacked, dot products, packed and split over threads), with beta 0 and not.
+  @Test(arguments: kernels) func biasIsAddedAsIfWrittenIntoCFirst(_ kernel: NablaGemmKernel) {
+    guard nabla_gemm_use_kernel(kernel) == 1 else { return }
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    for (m, n, k) in Self.sizes + [(300, 200, 64)] {
+      for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+        for beta in [0, 0.5] as [Float] {
+          let (lda, ldb, ldc) = ((transA ? m : k) + 1, (transB ? k : n) + 2, n + 1)
+          let a = values((transA ? k : m) * lda, seed: 7).map { Float($0) }
+          let b = values((transB ? n : k) * ldb, seed: 8).map { Float($0) }
+          let c = values(m * ldc, seed: 9).map { Float($0) }
+          let bias = values(n, seed: 10).map { Float($0) }
+          let (ta, tb): (Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0)
+          var expected = c
+          for i in 0..<m {
+            for j in 0..<n {
+              let old = expected[i * ldc + j]
+              expected[i * ldc + j] = beta == 0 ? bias[j] : bias[j].addingProduct(beta, old)
+            }
+          }
+          nabla_sgemm(ta, tb, m, n, k, 0.75, a, lda, b, ldb, 1, &expected, ldc)
+          var result = c
+          nabla_sgemm_bias(ta, tb, m, n, k, 0.75, a, lda, b, ldb, beta, bias, &result, ldc)
+          let mismatches = zip(result, expected).filter { $0 != $1 }.count
+          #expect(
+            mismatches == 0,
+            "kernel \(kernel.rawValue) m=\(m) n=\(n) k=\(k) \(ta)\(tb) beta \(beta)")
+        }
+      }
+    }
+  }
+
   /// On x86 the matrix multiply counts subnormal numbers as zero (they are a hundred times
   /// slower there), and leaves the calling thread's floating-point mode as it found it.
   @Test func subnormalsCountAsZeroInsideTheProductOnly() {

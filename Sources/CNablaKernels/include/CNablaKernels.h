@@ -72,6 +72,16 @@ void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc);
 
+/// nabla_sgemm with a bias: C = alpha * op(A) * op(B) + beta * C + bias, the n values of bias
+/// added to every row (a linear layer's bias, without a separate pass over C).
+void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                      const float *bias, float *c, ptrdiff_t ldc);
+/// Double-precision form of nabla_sgemm_bias.
+void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                      double alpha, const double *a, ptrdiff_t lda, const double *b,
+                      ptrdiff_t ldb, double beta, const double *bias, double *c, ptrdiff_t ldc);
+
 /// `count` GEMMs of one shape (see nabla_sgemm): matrix i of A, B and C starts strideA·i,
 /// strideB·i and strideC·i elements in (a stride of 0 repeats one matrix). Small products are
 /// spread over the thread pool a whole product per task; results do not depend on the threads.

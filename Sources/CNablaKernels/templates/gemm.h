@@ -130,7 +130,21 @@ typedef struct {
   int splitRows;
   ptrdiff_t chunk;  // rows or columns per task, a multiple of the tile size
   const T *packedB;  // op(B) packed whole beforehand (see pack_b_whole), or NULL
+  const T *bias;     // n values added to every row of C, or NULL
 } NAME(GemmJob);
+
+/// C[rows, columns] = beta·C + bias (bias along each row), or bias alone when beta == 0: the
+/// bias goes into C before the product is added to it, as a kernel with beta = 1 then does.
+static void NAME(add_bias)(T *c, ptrdiff_t ldc, ptrdiff_t rows, ptrdiff_t columns, T beta,
+                           const T *bias) {
+  for (ptrdiff_t i = 0; i < rows; i++) {
+    T *restrict row = c + i * ldc;
+    if (beta == 0)
+      for (ptrdiff_t j = 0; j < columns; j++) row[j] = bias[j];
+    else
+      for (ptrdiff_t j = 0; j < columns; j++) row[j] = fma(beta, row[j], bias[j]);
+  }
+}
 
 /// The size of op(B) (k x n) packed whole for `kernel`: for each block of kc rows, panels of nr
 /// columns for all n columns (the last zero-padded), so that the panel of any column c0 (a
@@ -177,11 +191,14 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
     ptrdiff_t nc = j1 - jc < ncMax ? j1 - jc : ncMax;
     for (ptrdiff_t pc = 0; pc < job->k; pc += kcMax) {
       ptrdiff_t kc = job->k - pc < kcMax ? job->k - pc : kcMax;
-      T beta = pc == 0 ? job->beta : 1;  // later K blocks add to what the first wrote
+      // Later K blocks add to what the first wrote; so does the first, onto a bias.
+      T beta = pc == 0 && !job->bias ? job->beta : 1;
       const T *panels = job->packedB ? job->packedB + pc * paddedN + jc * kc : packedB;
       if (!job->packedB) NAME(pack_b)(job->transB, job->b, job->ldb, pc, jc, kc, nc, nr, packedB);
       for (ptrdiff_t ic = i0; ic < i1; ic += mcMax) {
         ptrdiff_t mc = i1 - ic < mcMax ? i1 - ic : mcMax;
+        if (pc == 0 && job->bias)  // while this block of C is about to be used anyway
+          NAME(add_bias)(job->c + ic * job->ldc + jc, job->ldc, mc, nc, job->beta, job->bias + jc);
         // An A read where it is is read a whole panel of MR rows at a time; only a last, partial
         // panel is packed (zero-padded).
         const ptrdiff_t whole = rowsA || columnsA ? mc / mr * mr : 0;
@@ -317,28 +334,36 @@ enum {
   NAME(DOTS_DEPTH) = 128
 };
 
-/// The GEMM; `packedB` is op(B) packed whole for `kernel` beforehand (b still points to B, for
-/// the paths that do not pack), or NULL.
+/// The GEMM, plus `bias` (n values, or NULL) added to every row of C; `packedB` is op(B) packed
+/// whole for `kernel` beforehand (b still points to B, for the paths that do not pack), or NULL.
 static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m,
                        ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,
-                       ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc, const T *packedB) {
+                       ptrdiff_t ldb, T beta, const T *bias, T *c, ptrdiff_t ldc,
+                       const T *packedB) {
   if (m <= 0 || n <= 0) return;
   const double work = (double)m * n * k;
-  if (k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
-      (k <= NAME(THIN) && work < NAME(THIN_WORK))) {
+  const int small = k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
+                    (k <= NAME(THIN) && work < NAME(THIN_WORK));
+  const int dots =
+      !transA && transB && (double)m * n <= NAME(DOTS_AREA) && k >= NAME(DOTS_DEPTH);
+  if (bias && (small || dots)) {  // the unpacked paths add the product to a C holding the bias
+    NAME(add_bias)(c, ldc, m, n, beta, bias);
+    beta = 1;
+  }
+  if (small) {
     const unsigned saved = nabla_flush_subnormals();
     NAME(gemm_small)(transA, transB, m, n, k <= 0 ? 0 : k, alpha, a, lda, b, ldb, beta, c, ldc);
     nabla_restore_subnormals(saved);
     return;
   }
-  if (!transA && transB && (double)m * n <= NAME(DOTS_AREA) && k >= NAME(DOTS_DEPTH)) {
+  if (dots) {
     const unsigned saved = nabla_flush_subnormals();
     NAME(gemm_dots)(m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     nabla_restore_subnormals(saved);
     return;
   }
   NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0,
-                       packedB};
+                       packedB, bias};
   int threads = (double)m * n * k < NAME(PARALLEL_WORK) ? 1 : nabla_thread_count();
   job.splitRows = m > n;
   ptrdiff_t extent = job.splitRows ? m : n, unit = job.splitRows ? kernel.mr : kernel.nr;
@@ -367,7 +392,7 @@ static void NAME(gemm_batch_range)(void *context, ptrdiff_t begin, ptrdiff_t end
   for (ptrdiff_t i = begin; i < end; i++)
     NAME(gemm)(job->kernel, job->transA, job->transB, job->m, job->n, job->k, job->alpha,
                job->a + i * job->strideA, job->lda, job->b + i * job->strideB, job->ldb,
-               job->beta, job->c + i * job->strideC, job->ldc, NULL);
+               job->beta, NULL, job->c + i * job->strideC, job->ldc, NULL);
 }
 
 /// The batch split over the pool when each product is too small to split by itself (then each

@@ -1,44 +1,72 @@
 // Reductions, softmax and indexing kernels for one element type (see prelude.h).
 // Every kernel views its input as [outer, n, inner] and works along the middle axis.
 
-WIDE_VECTORS void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
-                        T *y) {
-  for (ptrdiff_t o = 0; o < outer; o++) {
-    const T *xo = x + o * n * inner;
-    T *yo = y + o * inner;
-    if (op == NABLA_REDUCE_SUM && inner == 1) {
-      // Wide accumulators keep long float sums accurate; eight of them, summed in a fixed order,
-      // let the additions overlap instead of waiting on one another.
-      double acc[8] = {0};
-      ptrdiff_t j = 0;
-      for (; j + 8 <= n; j += 8)
-        UNROLLED for (int l = 0; l < 8; l++) acc[l] += xo[j + l];
-      for (; j < n; j++) acc[0] += xo[j];
-      yo[0] = (T)(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
-      continue;
-    }
-    if (n == 0) {
-      for (ptrdiff_t i = 0; i < inner; i++) yo[i] = 0;
-      continue;
-    }
-    for (ptrdiff_t i = 0; i < inner; i++) yo[i] = xo[i];
-    for (ptrdiff_t j = 1; j < n; j++) {
-      const T *row = xo + j * inner;
-      switch (op) {
-        case NABLA_REDUCE_SUM:
-          for (ptrdiff_t i = 0; i < inner; i++) yo[i] += row[i];
-          break;
-        case NABLA_REDUCE_MAX:
-          for (ptrdiff_t i = 0; i < inner; i++)
-            if (row[i] > yo[i] || row[i] != row[i]) yo[i] = row[i];  // NaN sticks
-          break;
-        case NABLA_REDUCE_MIN:
-          for (ptrdiff_t i = 0; i < inner; i++)
-            if (row[i] < yo[i] || row[i] != row[i]) yo[i] = row[i];
-          break;
-      }
+/// Reduces columns i0 ..< i1 of one n x inner slab xo into yo.
+WIDE_VECTORS static void NAME(reduce_columns)(NablaReduceOp op, ptrdiff_t n, ptrdiff_t inner,
+                                              const T *xo, T *yo, ptrdiff_t i0, ptrdiff_t i1) {
+  if (op == NABLA_REDUCE_SUM && inner == 1) {
+    // Wide accumulators keep long float sums accurate; eight of them, summed in a fixed order,
+    // let the additions overlap instead of waiting on one another.
+    double acc[8] = {0};
+    ptrdiff_t j = 0;
+    for (; j + 8 <= n; j += 8)
+      UNROLLED for (int l = 0; l < 8; l++) acc[l] += xo[j + l];
+    for (; j < n; j++) acc[0] += xo[j];
+    yo[0] = (T)(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+    return;
+  }
+  if (n == 0) {
+    for (ptrdiff_t i = i0; i < i1; i++) yo[i] = 0;
+    return;
+  }
+  for (ptrdiff_t i = i0; i < i1; i++) yo[i] = xo[i];
+  for (ptrdiff_t j = 1; j < n; j++) {
+    const T *row = xo + j * inner;
+    switch (op) {
+      case NABLA_REDUCE_SUM:
+        for (ptrdiff_t i = i0; i < i1; i++) yo[i] += row[i];
+        break;
+      case NABLA_REDUCE_MAX:
+        for (ptrdiff_t i = i0; i < i1; i++)
+          if (row[i] > yo[i] || row[i] != row[i]) yo[i] = row[i];  // NaN sticks
+        break;
+      case NABLA_REDUCE_MIN:
+        for (ptrdiff_t i = i0; i < i1; i++)
+          if (row[i] < yo[i] || row[i] != row[i]) yo[i] = row[i];
+        break;
     }
   }
+}
+
+/// A reduction split into units: one slab (outer index) times one block of its columns.
+typedef struct {
+  NablaReduceOp op;
+  ptrdiff_t n, inner, blocks;
+  const T *x;
+  T *y;
+} NAME(ReduceJob);
+
+enum { NAME(REDUCE_BLOCK) = 64 };  // columns per unit: whole cache lines, vectors of any width
+
+static void NAME(reduce_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+  const NAME(ReduceJob) *job = (const NAME(ReduceJob) *)context;
+  for (ptrdiff_t unit = begin; unit < end; unit++) {
+    const ptrdiff_t o = unit / job->blocks, i0 = unit % job->blocks * NAME(REDUCE_BLOCK);
+    const ptrdiff_t i1 = i0 + NAME(REDUCE_BLOCK) < job->inner ? i0 + NAME(REDUCE_BLOCK) : job->inner;
+    NAME(reduce_columns)(job->op, job->n, job->inner, job->x + o * job->n * job->inner,
+                         job->y + o * job->inner, i0, i1);
+  }
+}
+
+void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                        const T *x, T *y) {
+  // Each output element is reduced by one thread in a fixed order, so the split over the pool
+  // never changes a result.
+  const ptrdiff_t blocks = (inner + NAME(REDUCE_BLOCK) - 1) / NAME(REDUCE_BLOCK);
+  NAME(ReduceJob) job = {op, n, inner, blocks, x, y};
+  const ptrdiff_t unitSize = n * (inner < NAME(REDUCE_BLOCK) ? inner : NAME(REDUCE_BLOCK));
+  nabla_parallel_range(outer * blocks, NAME(ELEMENTWISE_GRAIN) / (unitSize + 1) + 1,
+                       NAME(reduce_range), &job);
 }
 
 void NAME(nabla_argreduce)(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,

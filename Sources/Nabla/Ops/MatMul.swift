@@ -138,15 +138,10 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
   }
   let rows = input.scalarCount / Swift.max(inFeatures, 1)
   var result = Tensor(empty: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
-  if let bias {
-    Tensor.copyStrided(
-      from: bias, offset: 0, strides: [0, 1], into: result, offset: 0,
-      strides: [outFeatures, 1], shape: [rows, outFeatures])
-  }
-  let beta = bias == nil ? 0.0 : 1.0
   gemm(
     transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
-    lda: inFeatures, weight, 0, ldb: inFeatures, beta: beta, result, 0, ldc: outFeatures)
+    lda: inFeatures, weight, 0, ldb: inFeatures, beta: 0, result, 0, ldc: outFeatures,
+    bias: bias)
   let inputs = [input, weight] + (bias.map { [$0] } ?? [])
   let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
   let (x, w) = (input.detached(), weight.detached())
@@ -172,19 +167,21 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
   return result
 }
 
-/// C = op(A) · op(B) + beta · C on the elements of tensors at element offsets (see nabla_sgemm).
+/// C = op(A) · op(B) + beta · C (+ bias along every row) on the elements of tensors at element
+/// offsets (see nabla_sgemm and nabla_sgemm_bias).
 func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Tensor, _ aOffset: Int,
   lda: Int, _ b: Tensor, _ bOffset: Int, ldb: Int, beta: Double, _ c: Tensor, _ cOffset: Int,
-  ldc: Int
+  ldc: Int, bias: Tensor? = nil
 ) {
   let (ta, tb): (Int32, Int32) = (transposeA ? 1 : 0, transposeB ? 1 : 0)
   if c.dtype == .float32 {
-    nabla_sgemm(
+    nabla_sgemm_bias(
       ta, tb, m, n, k, 1, a.f32 + aOffset, lda, b.f32 + bOffset, ldb, Float(beta),
-      c.f32 + cOffset, ldc)
+      bias.map { UnsafePointer($0.f32) }, c.f32 + cOffset, ldc)
   } else {
-    nabla_dgemm(
-      ta, tb, m, n, k, 1, a.f64 + aOffset, lda, b.f64 + bOffset, ldb, beta, c.f64 + cOffset, ldc)
+    nabla_dgemm_bias(
+      ta, tb, m, n, k, 1, a.f64 + aOffset, lda, b.f64 + bOffset, ldb, beta,
+      bias.map { UnsafePointer($0.f64) }, c.f64 + cOffset, ldc)
   }
 }
