@@ -5,20 +5,22 @@
 //   model=cnn steps=8000 test_acc=93.5 train_s=5.14
 //
 // Run with: swift run -c release mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N]
-//   [--data DIR] [--plot PATH.svg] [--save PATH] [--resume PATH]
+//   [--data DIR] [--plot PATH.svg] [--save PATH] [--resume PATH] [--threads N]
 //
 // --save writes the model and the optimizer to a checkpoint at the end; --resume continues from
 // one (the batch schedule follows the step stored in it, so 4000 steps, save, resume to 8000 gives
 // the same model as 8000 steps at once). --plot writes the training loss and the test accuracy,
-// measured every tenth of the run, as an SVG.
+// measured every tenth of the run, as an SVG. --threads sets how many threads the kernels use
+// (one per core by default).
 import ExampleSupport
 import Foundation
+import Nabla
 import NablaNN
 import NablaOptimizers
 
 var arguments = Arguments(
   usage: "mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N] [--data DIR] "
-    + "[--plot PATH.svg] [--save PATH] [--resume PATH]")
+    + "[--plot PATH.svg] [--save PATH] [--resume PATH] [--threads N]")
 let modelName = arguments.string("model", default: "cnn")
 let steps = arguments.integer("steps", default: 8000)
 let seed = UInt64(arguments.integer("seed", default: 0))
@@ -29,6 +31,7 @@ let dataDirectory = arguments.string(
 let plotPath = arguments.string("plot")
 let savePath = arguments.string("save")
 let resumePath = arguments.string("resume")
+Parallelism.threadCount = arguments.integer("threads", default: 0)
 arguments.finish()
 
 manualSeed(seed)
