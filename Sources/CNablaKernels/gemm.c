@@ -54,8 +54,8 @@
                                ptrdiff_t ldc, T alpha, T beta) {                                 \
     MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, astep) \
   }                                                                                              \
-  ATTRIBUTES static void NAME_##_rows(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c, \
-                                      ptrdiff_t ldc, T alpha, T beta) {                          \
+  ATTRIBUTES __attribute__((unused)) static void NAME_##_rows(                                   \
+      ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c, ptrdiff_t ldc, T alpha, T beta) { \
     MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, ROWS_A, 1)       \
   }
 
@@ -67,6 +67,14 @@ DEFINE_MICRO_KERNEL(kernel_avx512_f32, AVX512, float, __m512, 16, 12, 2, _mm512_
                     _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_storeu_ps,
                     _mm512_setzero_ps)
 DEFINE_MICRO_KERNEL(kernel_avx512_f64, AVX512, double, __m512d, 8, 12, 2, _mm512_set1_pd,
+                    _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_mul_pd, _mm512_storeu_pd,
+                    _mm512_setzero_pd)
+// Four-row forms for the rows below the last whole panel (8 accumulators: still enough to
+// keep both FMA units busy).
+DEFINE_MICRO_KERNEL(kernel_avx512_f32_tail, AVX512, float, __m512, 16, 4, 2, _mm512_set1_ps,
+                    _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_storeu_ps,
+                    _mm512_setzero_ps)
+DEFINE_MICRO_KERNEL(kernel_avx512_f64_tail, AVX512, double, __m512d, 8, 4, 2, _mm512_set1_pd,
                     _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_mul_pd, _mm512_storeu_pd,
                     _mm512_setzero_pd)
 DEFINE_MICRO_KERNEL(kernel_avx2_f32, AVX2, float, __m256, 8, 6, 2, _mm256_set1_ps,
@@ -148,7 +156,8 @@ static KernelChoice_f32 choice_f32(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
     case NABLA_GEMM_AVX512:
-      return (KernelChoice_f32){kernel_avx512_f32, kernel_avx512_f32_rows, 12, 32, 256, 192, 4096};
+      return (KernelChoice_f32){kernel_avx512_f32, kernel_avx512_f32_rows, 12, 32, 256, 192, 4096,
+                                kernel_avx512_f32_tail, 4};
     case NABLA_GEMM_AVX2:
       return (KernelChoice_f32){kernel_avx2_f32, kernel_avx2_f32_rows, 6, 16, 256, 192, 4096};
 #endif
@@ -165,7 +174,8 @@ static KernelChoice_f64 choice_f64(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
     case NABLA_GEMM_AVX512:
-      return (KernelChoice_f64){kernel_avx512_f64, kernel_avx512_f64_rows, 12, 16, 256, 96, 4096};
+      return (KernelChoice_f64){kernel_avx512_f64, kernel_avx512_f64_rows, 12, 16, 256, 96, 4096,
+                                kernel_avx512_f64_tail, 4};
     case NABLA_GEMM_AVX2:
       return (KernelChoice_f64){kernel_avx2_f64, kernel_avx2_f64_rows, 6, 8, 256, 96, 4096};
 #endif

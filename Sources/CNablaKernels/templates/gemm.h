@@ -16,12 +16,15 @@ typedef void (*NAME(MicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t astep, con
 typedef void (*NAME(RowsMicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c,
                                       ptrdiff_t ldc, T alpha, T beta);
 
-/// A micro-kernel (and its unpacked-A form, or NULL) with the tile and block sizes that suit it.
+/// A micro-kernel (and its unpacked-A form, or NULL) with the tile and block sizes that suit it,
+/// and optionally a shorter one (tailMR rows, same NR) for the rows left below a whole MR panel.
 typedef struct {
   NAME(MicroKernel) run;
   NAME(RowsMicroKernel) runRows;
   int mr, nr;
   ptrdiff_t kc, mc, nc;
+  NAME(MicroKernel) runTail;
+  int tailMR;
 } NAME(KernelChoice);
 
 // The portable micro-kernel: plain loops the compiler can vectorize for any target.
@@ -199,20 +202,27 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
         ptrdiff_t mc = i1 - ic < mcMax ? i1 - ic : mcMax;
         if (pc == 0 && job->bias)  // while this block of C is about to be used anyway
           NAME(add_bias)(job->c + ic * job->ldc + jc, job->ldc, mc, nc, job->beta, job->bias + jc);
-        // An A read where it is is read a whole panel of MR rows at a time; only a last, partial
-        // panel is packed (zero-padded).
-        const ptrdiff_t whole = rowsA || columnsA ? mc / mr * mr : 0;
-        if (whole < mc)
-          NAME(pack_a)(job->transA, job->a, job->lda, ic + whole, pc, mc - whole, kc, mr,
+        // An A read where it is is read a whole panel of MR rows at a time; only the rows left
+        // below the whole panels are packed (zero-padded). When they are few, they go in panels
+        // of the tail kernel's height, so that no full-height panel is computed mostly on zeros.
+        const ptrdiff_t panelRows = mc / mr * mr, whole = rowsA || columnsA ? panelRows : 0;
+        const int shortTail = kernel->runTail && mc - panelRows <= 2 * kernel->tailMR;
+        const int tailMR = shortTail ? kernel->tailMR : mr;
+        if (whole < panelRows)
+          NAME(pack_a)(job->transA, job->a, job->lda, ic + whole, pc, panelRows - whole, kc, mr,
                        packedA + whole * kc);
+        if (panelRows < mc)
+          NAME(pack_a)(job->transA, job->a, job->lda, ic + panelRows, pc, mc - panelRows, kc,
+                       tailMR, packedA + panelRows * kc);
         for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
           ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
-          for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
-            ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
+          for (ptrdiff_t ir = 0; ir < mc; ir += ir < panelRows ? mr : tailMR) {
+            const int height = ir < panelRows ? mr : tailMR;  // of this panel
+            ptrdiff_t rows = mc - ir < height ? mc - ir : height;
             T *c = job->c + (ic + ir) * job->ldc + jc + jr;
             const T *pa = packedA + ir * kc, *pb = panels + jr * kc;
             const int inPlace = ir < whole;
-            T *target = rows == mr && columns == nr ? c : tile;
+            T *target = rows == height && columns == nr ? c : tile;
             const ptrdiff_t ldt = target == c ? job->ldc : nr;
             const T tileBeta = target == c ? beta : 0;
             if (inPlace && rowsA)
@@ -221,6 +231,8 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
             else if (inPlace)
               kernel->run(kc, job->a + pc * job->lda + ic + ir, job->lda, pb, target, ldt,
                           job->alpha, tileBeta);
+            else if (height != mr)
+              kernel->runTail(kc, pa, height, pb, target, ldt, job->alpha, tileBeta);
             else
               kernel->run(kc, pa, mr, pb, target, ldt, job->alpha, tileBeta);
             if (target == tile) {  // an edge tile, computed whole: keep the part inside C
