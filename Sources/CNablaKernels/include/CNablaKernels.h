@@ -464,16 +464,20 @@ void nabla_conv_images_fold_f64(const NablaConvGeometry *geometry, ptrdiff_t bat
 /// The adjoint of the convolution's weight: weightGradient_g = Σ_n output_n_g · im2col(input_n_g)ᵀ
 /// and, unless NULL, biasGradient = the sums of the output rows; both are overwritten. The sums
 /// run in an order that does not depend on the thread count. `columns` are the forward's kept
-/// im2col matrices of `input`, or NULL to unfold the input again.
+/// im2col matrices of `input`, or NULL to unfold the input again. Unless `inputGradient` is NULL,
+/// it also receives the fold of `output` with `weight` (see nabla_conv_images_fold_f32), computed
+/// in the same pass while each block of `output` is in cache.
 void nabla_conv_images_weight_gradient_f32(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                            ptrdiff_t groups, ptrdiff_t rows, const float *input,
                                            const float *columns, const float *output,
-                                           float *weightGradient, float *biasGradient);
+                                           float *weightGradient, float *biasGradient,
+                                           const float *weight, float *inputGradient);
 /// Double-precision form of nabla_conv_images_weight_gradient_f32.
 void nabla_conv_images_weight_gradient_f64(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                            ptrdiff_t groups, ptrdiff_t rows, const double *input,
                                            const double *columns, const double *output,
-                                           double *weightGradient, double *biasGradient);
+                                           double *weightGradient, double *biasGradient,
+                                           const double *weight, double *inputGradient);
 
 /// The windows of a pooling: output row oy reads input rows rowStart[oy] + i*rowStep for
 /// i < rowCount[oy] (all inside the input, at least one), and likewise for columns.

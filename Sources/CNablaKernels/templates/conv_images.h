@@ -102,37 +102,45 @@ static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t 
   nabla_buffer_free(scratch.col, scratch.bytes);
 }
 
+/// input_n_g = col2im(W_gᵀ · output_n_g) for group `group` of the slab of images first ..<
+/// first+count, from g, the slab's output-side rows as one matrix (see slab_gather); `col` is
+/// scratch for the slab's im2col-shaped gradient.
+static void NAME(fold_slab)(const NAME(ConvImagesJob) *job, ptrdiff_t first, ptrdiff_t count,
+                            ptrdiff_t group, const T *g, T *col) {
+  const ptrdiff_t rows = job->rows, fields = job->fields, columns = count * job->positions;
+  const ptrdiff_t channels = job->geometry.channels;
+  NablaConvGeometry geometry = job->geometry;
+  geometry.colStride = columns;
+  T *x = job->inputOut + first * job->inputStride + group * channels * job->plane;
+  const T *w = job->weight + group * rows * fields;
+  if (count == 1 && NAME(unfold_is_identity)(&geometry)) {
+    GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, x, columns);
+    return;
+  }
+  GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, col, columns);
+  for (ptrdiff_t i = 0; i < count; i++)
+    memset(x + i * job->inputStride, 0, (size_t)(channels * job->plane) * sizeof(T));
+  NAME(nabla_col2im)(&geometry, count, job->inputStride, col, x);
+}
+
 // input_n_g = col2im(W_gᵀ · output_n_g), slabs begin ..< end (the input side is overwritten).
 static void NAME(conv_images_fold)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
-  const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
-  const ptrdiff_t channels = job->geometry.channels;
   NAME(SlabScratch) scratch = NAME(slab_scratch)(job);
   for (ptrdiff_t slab = begin; slab < end; slab++) {
     const ptrdiff_t first = slab * job->slab;
     const ptrdiff_t count = job->batch - first < job->slab ? job->batch - first : job->slab;
-    const ptrdiff_t columns = count * positions;
-    NablaConvGeometry geometry = job->geometry;
-    geometry.colStride = columns;
     for (ptrdiff_t group = 0; group < job->groups; group++) {
       const T *g = NAME(slab_gather)(job, first, count, group, scratch.block);
-      T *x = job->inputOut + first * job->inputStride + group * channels * job->plane;
-      const T *w = job->weight + group * rows * fields;
-      if (count == 1 && NAME(unfold_is_identity)(&geometry)) {
-        GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, x, columns);
-        continue;
-      }
-      GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, scratch.col, columns);
-      for (ptrdiff_t i = 0; i < count; i++)
-        memset(x + i * job->inputStride, 0, (size_t)(channels * job->plane) * sizeof(T));
-      NAME(nabla_col2im)(&geometry, count, job->inputStride, scratch.col, x);
+      NAME(fold_slab)(job, first, count, group, g, scratch.col);
     }
   }
   nabla_buffer_free(scratch.col, scratch.bytes);
 }
 
 // Slices begin ..< end of the weight gradient: slice s sums output_n_g · im2col(input_n_g)ᵀ (and
-// the rows of output_n_g, for the bias) over its images into partials + s·partialSize.
+// the rows of output_n_g, for the bias) over its images into partials + s·partialSize; with an
+// input side to write, it folds each slab too, while the slab's output rows are at hand.
 static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
   const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
@@ -156,6 +164,8 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
         const T *g = NAME(slab_gather)(job, first, count, group, scratch.block);
         GEMM(0, 1, rows, fields, columns, 1, g, columns, col, columns, 1,
              partial + group * rows * fields, fields);
+        // The weight's product has read col; the fold may now use its scratch.
+        if (job->inputOut) NAME(fold_slab)(job, first, count, group, g, scratch.col);
         if (job->partialSize == weightSize) continue;
         T *biasPartial = partial + weightSize + group * rows;
         for (ptrdiff_t r = 0; r < rows; r++) biasPartial[r] += NAME(row_sum)(g + r * columns, columns);
@@ -224,9 +234,12 @@ void NAME(nabla_conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t b
 void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                              ptrdiff_t groups, ptrdiff_t rows, const T *input,
                                              const T *columns, const T *output,
-                                             T *weightGradient, T *biasGradient) {
+                                             T *weightGradient, T *biasGradient,
+                                             const T *weight, T *inputGradient) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
   job.columns = (T *)columns;
+  job.weight = weight;
+  job.inputOut = inputGradient;
   const ptrdiff_t weightSize = groups * rows * job.fields;
   job.partialSize = weightSize + (biasGradient ? groups * rows : 0);
   // The images are cut into a number of slices that depends on the problem, never on the thread

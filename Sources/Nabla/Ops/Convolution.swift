@@ -200,18 +200,19 @@ extension Tensor {
     images.forward(x, w, b, into: result, keeping: columns)
     return input.record("conv", result, [input, weight] + (bias.map { [$0] } ?? [])) { g in
       var gradients: [Tensor?] = [nil, nil, nil]
-      if needInput {
-        let inputGradient = Tensor(empty: x.shape, dtype: x.dtype)
-        images.fold(w, g, into: inputGradient)
-        gradients[0] = inputGradient
-      }
-      if needWeight {
+      let inputGradient = needInput ? Tensor(empty: x.shape, dtype: x.dtype) : nil
+      if needWeight {  // with the fold in the same pass when the input needs it too
         let weightGradient = Tensor(empty: w.shape, dtype: w.dtype)
         let biasGradient = b.map { Tensor(empty: $0.shape, dtype: $0.dtype) }
-        images.weightGradient(x, columns: columns, g, into: weightGradient, biasGradient)
+        images.weightGradient(
+          x, columns: columns, g, into: weightGradient, biasGradient,
+          folding: inputGradient.map { (w, $0) })
         gradients[1] = weightGradient
         gradients[2] = biasGradient
+      } else if let inputGradient {
+        images.fold(w, g, into: inputGradient)
       }
+      gradients[0] = inputGradient
       return b == nil ? Array(gradients.prefix(2)) : gradients
     }
   }
@@ -353,20 +354,21 @@ private struct ImageConvolution {
   }
 
   /// The weight's (and the bias's) gradient for an output gradient `output`, overwritten;
-  /// `columns` are the forward's kept im2col matrices of `input`, or nil.
+  /// `columns` are the forward's kept im2col matrices of `input`, or nil. `folding` (a weight
+  /// and an input-side tensor) also gets the fold of `output`, in the same pass.
   func weightGradient(
     _ input: Tensor, columns: Tensor?, _ output: Tensor, into weightGradient: Tensor,
-    _ biasGradient: Tensor?
+    _ biasGradient: Tensor?, folding: (weight: Tensor, into: Tensor)? = nil
   ) {
     withUnsafePointer(to: geometry) { g in
       if input.dtype == .float32 {
         nabla_conv_images_weight_gradient_f32(
           g, batch, groups, rows, input.f32, columns?.f32, output.f32, weightGradient.f32,
-          biasGradient?.f32)
+          biasGradient?.f32, folding?.weight.f32, folding?.into.f32)
       } else {
         nabla_conv_images_weight_gradient_f64(
           g, batch, groups, rows, input.f64, columns?.f64, output.f64, weightGradient.f64,
-          biasGradient?.f64)
+          biasGradient?.f64, folding?.weight.f64, folding?.into.f64)
       }
     }
   }
