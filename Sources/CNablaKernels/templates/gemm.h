@@ -87,16 +87,15 @@ WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t l
                          ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
   for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
     ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
+    // A partial panel is cleared whole first: one call, not a short clearing loop per step.
+    if (rows < mr) memset(packed, 0, sizeof(T) * (size_t)(mr * kc));
     if (transA) {  // op(A) rows are A's columns: each step p reads a contiguous run
       for (ptrdiff_t p = 0; p < kc; p++) {
         const T *source = a + (p0 + p) * lda + i0 + ir;
         for (ptrdiff_t i = 0; i < rows; i++) packed[p * mr + i] = source[i];
-        for (ptrdiff_t i = rows; i < mr; i++) packed[p * mr + i] = 0;
       }
     } else {  // rows of A run along p: transpose them into the panel
       NAME(transpose_copy)(a + (i0 + ir) * lda + p0, lda, rows, kc, packed, mr);
-      for (ptrdiff_t p = 0; p < kc; p++)
-        for (ptrdiff_t i = rows; i < mr; i++) packed[p * mr + i] = 0;
     }
     packed += mr * kc;
   }
@@ -107,15 +106,13 @@ WIDE_VECTORS_CLONES static void NAME(pack_b)(int transB, const T *b, ptrdiff_t l
                          ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
   for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
     ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
+    if (columns < nr) memset(packed, 0, sizeof(T) * (size_t)(nr * kc));  // as in pack_a
     if (transB) {  // op(B) columns are B's rows, running along p: transpose them into the panel
       NAME(transpose_copy)(b + (j0 + jr) * ldb + p0, ldb, columns, kc, packed, nr);
-      for (ptrdiff_t p = 0; p < kc; p++)
-        for (ptrdiff_t j = columns; j < nr; j++) packed[p * nr + j] = 0;
     } else {
       for (ptrdiff_t p = 0; p < kc; p++) {
         const T *source = b + (p0 + p) * ldb + j0 + jr;
         for (ptrdiff_t j = 0; j < columns; j++) packed[p * nr + j] = source[j];
-        for (ptrdiff_t j = columns; j < nr; j++) packed[p * nr + j] = 0;
       }
     }
     packed += nr * kc;
