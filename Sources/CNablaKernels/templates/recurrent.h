@@ -113,65 +113,34 @@ WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
   }
 }
 
-// The LSTM step's rows are independent: large batches are split over the pool, each piece the
-// serial step on its rows (every per-row array is row-major, so a piece is an offset).
-typedef struct {
-  ptrdiff_t h, t;
-  const int64_t *lengths;
-  const T *xg, *hg, *bias, *hPrev, *cPrev, *act, *tanhC, *dOut, *dh;
-  T *actOut, *tanhOut, *hNext, *cNext, *out, *dc, *dGates, *dhCarry;
-} NAME(LSTMStepJob);
-
-#define ROWS_AT(pointer, width) ((pointer) ? (pointer) + begin * (width) : NULL)
-
-static void NAME(lstm_step_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
-  const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
-  const ptrdiff_t h = j->h;
-  const unsigned saved = nabla_flush_subnormals();
-  NAME(lstm_step_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t, ROWS_AT(j->xg, 4 * h),
-                       ROWS_AT(j->hg, 4 * h), j->bias, ROWS_AT(j->hPrev, h),
-                       ROWS_AT(j->cPrev, h), ROWS_AT(j->actOut, 4 * h), ROWS_AT(j->tanhOut, h),
-                       ROWS_AT(j->hNext, h), ROWS_AT(j->cNext, h), ROWS_AT(j->out, h));
-  nabla_restore_subnormals(saved);
-}
-
-static void NAME(lstm_step_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
-  const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
-  const ptrdiff_t h = j->h;
-  const unsigned saved = nabla_flush_subnormals();
-  NAME(lstm_step_backward_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t,
-                                ROWS_AT(j->act, 4 * h), ROWS_AT(j->tanhC, h),
-                                ROWS_AT(j->cPrev, h), ROWS_AT(j->dOut, h), ROWS_AT(j->dh, h),
-                                ROWS_AT(j->dc, h), ROWS_AT(j->dGates, 4 * h),
-                                ROWS_AT(j->dhCarry, h));
-  nabla_restore_subnormals(saved);
-}
-#undef ROWS_AT
-
+// The LSTM step's entry points, with subnormals counted as zero (see prelude.h).
 void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                            const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
                            T *act, T *tanhC, T *hNext, T *cNext, T *out) {
-  NAME(LSTMStepJob) job = {h, t, lengths, xg, hg, bias, hPrev, cPrev, NULL, NULL, NULL, NULL,
-                           act, tanhC, hNext, cNext, out, NULL, NULL, NULL};
-  nabla_parallel_range(n, (1 << 12) / (4 * h + 1) + 1, NAME(lstm_step_range), &job);
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(lstm_step_rows)(n, h, lengths, t, xg, hg, bias, hPrev, cPrev, act, tanhC, hNext, cNext,
+                       out);
+  nabla_restore_subnormals(saved);
 }
 
 void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                     const T *act, const T *tanhC, const T *cPrev, const T *dOut,
                                     const T *dh, T *dc, T *dGates, T *dhCarry) {
-  NAME(LSTMStepJob) job = {h, t, lengths, NULL, NULL, NULL, NULL, cPrev, act, tanhC, dOut, dh,
-                           NULL, NULL, NULL, NULL, NULL, dc, dGates, dhCarry};
-  nabla_parallel_range(n, (1 << 12) / (4 * h + 1) + 1, NAME(lstm_step_backward_range), &job);
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(lstm_step_backward_rows)(n, h, lengths, t, act, tanhC, cPrev, dOut, dh, dc, dGates,
+                                dhCarry);
+  nabla_restore_subnormals(saved);
 }
 
 // The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
 // block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
-// rather than over rows of h elements.
+// rather than over rows of h elements. The blocks lie `stride` elements apart, n·h for a whole
+// batch, so that a step can also run on some rows of a batch, each block keeping its place.
 WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
-                          T *hNext, T *out) {
+                          ptrdiff_t stride, T *hNext, T *out) {
   const ptrdiff_t count = n * h;
-  T *rg = act, *zg = act + count, *ng = act + 2 * count, *hiddenN = act + 3 * count;
+  T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *restrict x = xg + b * 3 * h, *restrict r = hg + b * 3 * h;
     for (ptrdiff_t j = 0; j < h; j++) {
@@ -180,7 +149,8 @@ WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int
       hiddenN[b * h + j] = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
     }
   }
-  for (ptrdiff_t i = 0; i < 2 * count; i++) act[i] = NAME(rnn_sigmoid)(act[i]);  // r and z
+  for (ptrdiff_t i = 0; i < count; i++) rg[i] = NAME(rnn_sigmoid)(rg[i]);
+  for (ptrdiff_t i = 0; i < count; i++) zg[i] = NAME(rnn_sigmoid)(zg[i]);
   for (ptrdiff_t b = 0; b < n; b++)
     for (ptrdiff_t j = 0; j < h; j++)
       ng[b * h + j] = xg[b * 3 * h + 2 * h + j] + rg[b * h + j] * hiddenN[b * h + j];
@@ -198,10 +168,9 @@ WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int
 }
 
 WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   const T *act, const T *hPrev, const T *dOut, const T *dh,
-                                   T *dXg, T *dHg, T *dhCarry) {
-  const ptrdiff_t count = n * h;
-  const T *rg = act, *zg = act + count, *ng = act + 2 * count, *hiddenN = act + 3 * count;
+                                   const T *act, ptrdiff_t stride, const T *hPrev,
+                                   const T *dOut, const T *dh, T *dXg, T *dHg, T *dhCarry) {
+  const T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
   for (ptrdiff_t b = 0; b < n; b++) {
     T *gx = dXg + b * 3 * h, *gr = dHg + b * 3 * h, *carry = dhCarry + b * h;
     if (!ACTIVE(b)) {
@@ -229,17 +198,18 @@ WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, 
 // The GRU step's entry points, with subnormals counted as zero (see prelude.h).
 void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
-                          T *hNext, T *out) {
+                          ptrdiff_t stride, T *hNext, T *out) {
   const unsigned saved = nabla_flush_subnormals();
-  NAME(gru_step_body)(n, h, lengths, t, xg, hg, bias, hPrev, act, hNext, out);
+  NAME(gru_step_body)(n, h, lengths, t, xg, hg, bias, hPrev, act, stride, hNext, out);
   nabla_restore_subnormals(saved);
 }
 
 void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   const T *act, const T *hPrev, const T *dOut, const T *dh,
-                                   T *dXg, T *dHg, T *dhCarry) {
+                                   const T *act, ptrdiff_t stride, const T *hPrev,
+                                   const T *dOut, const T *dh, T *dXg, T *dHg, T *dhCarry) {
   const unsigned saved = nabla_flush_subnormals();
-  NAME(gru_step_backward_body)(n, h, lengths, t, act, hPrev, dOut, dh, dXg, dHg, dhCarry);
+  NAME(gru_step_backward_body)(n, h, lengths, t, act, stride, hPrev, dOut, dh, dXg, dHg,
+                               dhCarry);
   nabla_restore_subnormals(saved);
 }
 
