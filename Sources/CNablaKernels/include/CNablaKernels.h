@@ -317,9 +317,9 @@ void nabla_lstm_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengt
                                   double *dhCarry);
 
 /// GRU step: xg, hg are [n, 3h], bias [3h]; act receives (r, z, n, hg_n + b_hn) for backward,
-/// four blocks [n, h] that start `stride` elements apart (n·h for a whole batch; the batch's
-/// when the n rows are some of a batch's); n = tanh(xg_n + r * (hg_n + b_hn)),
-/// hNext = (1 - z) * n + z * hPrev.
+/// four blocks [n, h] that start `stride` elements apart (n·h; for n rows of a larger batch, the
+/// batch's rows times h, each block being those rows of the batch's block);
+/// n = tanh(xg_n + r * (hg_n + b_hn)), hNext = (1 - z) * n + z * hPrev.
 void nabla_gru_step_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                         const float *xg, const float *hg, const float *bias, const float *hPrev,
                         float *act, ptrdiff_t stride, float *hNext, float *out);

@@ -143,10 +143,6 @@ void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *len
   nabla_restore_subnormals(saved);
 }
 
-// The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
-// block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
-// rather than over rows of h elements. The blocks lie `stride` elements apart, n·h for a whole
-// batch, so that a step can also run on some rows of a batch, each block keeping its place.
 // The pre-activations of r and z and W_hn·h + b_hn of one row of a GRU step, its arrays said not
 // to overlap so that the loop runs on vectors (see lstm_step_backward_row).
 static inline void NAME(gru_step_preactivation_row)(ptrdiff_t h, const T *restrict x,
@@ -160,6 +156,10 @@ static inline void NAME(gru_step_preactivation_row)(ptrdiff_t h, const T *restri
   }
 }
 
+// The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
+// block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
+// rather than over rows of h elements. The blocks lie `stride` elements apart, n·h for a whole
+// batch, so that a step can also run on some rows of a batch, each block keeping its place.
 WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
                           ptrdiff_t stride, T *hNext, T *out) {
