@@ -326,23 +326,28 @@ void nabla_lstm_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengt
                                   const double *dOut, const double *dh, double *dc, double *dGates,
                                   double *dhCarry);
 
-/// GRU step: xg, hg are [n, 3h], bias [3h], act [n, 4h] receives (r, z, n, hg_n + b_hn) for
-/// backward; n = tanh(xg_n + r * (hg_n + b_hn)), hNext = (1 - z) * n + z * hPrev.
+/// GRU step: xg, hg are [n, 3h], bias [3h]; act receives (r, z, n, hg_n + b_hn) for backward,
+/// four blocks [n, h] that start `stride` elements apart (n·h; for n rows of a larger batch, the
+/// batch's rows times h, each block being those rows of the batch's block);
+/// n = tanh(xg_n + r * (hg_n + b_hn)), hNext = (1 - z) * n + z * hPrev.
 void nabla_gru_step_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                         const float *xg, const float *hg, const float *bias, const float *hPrev,
-                        float *act, float *hNext, float *out);
+                        float *act, ptrdiff_t stride, float *hNext, float *out);
 /// Double-precision form of nabla_gru_step_f32.
 void nabla_gru_step_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                         const double *xg, const double *hg, const double *bias,
-                        const double *hPrev, double *act, double *hNext, double *out);
+                        const double *hPrev, double *act, ptrdiff_t stride, double *hNext,
+                        double *out);
 /// Backward of nabla_gru_step_f32: dXg and dHg [n, 3h] are the gradients of xg and of hg + bias.
 void nabla_gru_step_backward_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                 const float *act, const float *hPrev, const float *dOut,
-                                 const float *dh, float *dXg, float *dHg, float *dhCarry);
+                                 const float *act, ptrdiff_t stride, const float *hPrev,
+                                 const float *dOut, const float *dh, float *dXg, float *dHg,
+                                 float *dhCarry);
 /// Double-precision form of nabla_gru_step_backward_f32.
 void nabla_gru_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                 const double *act, const double *hPrev, const double *dOut,
-                                 const double *dh, double *dXg, double *dHg, double *dhCarry);
+                                 const double *act, ptrdiff_t stride, const double *hPrev,
+                                 const double *dOut, const double *dh, double *dXg, double *dHg,
+                                 double *dhCarry);
 
 // MARK: - Layer normalization
 

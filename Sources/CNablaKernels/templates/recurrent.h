@@ -85,102 +85,91 @@ WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const in
   }
 }
 
+// The backward of one running row of an LSTM step. Its arrays never overlap, and saying so
+// (restrict) lets the loop run on vectors: without it, the compiler's run-time overlap checks
+// sent it down its scalar loop (measured on 16 rows of 128: 7.2 µs before, 3.0 µs now).
+static inline void NAME(lstm_step_backward_row)(ptrdiff_t h, const T *restrict a,
+                                                const T *restrict tc, const T *restrict cp,
+                                                const T *restrict gh, const T *restrict go,
+                                                T *restrict gc, T *restrict gg,
+                                                T *restrict carry) {
+  const T *ig = a, *fg = a + h, *gt = a + 2 * h, *og = a + 3 * h;
+  for (ptrdiff_t j = 0; j < h; j++) {
+    T g = gh[j] + (go ? go[j] : 0);
+    T dcTotal = gc[j] + g * og[j] * ((T)1 - tc[j] * tc[j]);
+    gg[j] = dcTotal * gt[j] * ig[j] * ((T)1 - ig[j]);
+    gg[h + j] = dcTotal * cp[j] * fg[j] * ((T)1 - fg[j]);
+    gg[2 * h + j] = dcTotal * ig[j] * ((T)1 - gt[j] * gt[j]);
+    gg[3 * h + j] = g * tc[j] * og[j] * ((T)1 - og[j]);
+    gc[j] = dcTotal * fg[j];
+    carry[j] = 0;
+  }
+}
+
 WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
                                                        const int64_t *lengths, ptrdiff_t t,
                                                        const T *act, const T *tanhC,
                                                        const T *cPrev, const T *dOut, const T *dh,
                                                        T *dc, T *dGates, T *dhCarry) {
   for (ptrdiff_t b = 0; b < n; b++) {
-    const T *a = act + b * 4 * h, *tc = tanhC + b * h, *cp = cPrev + b * h;
-    const T *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
-    T *gc = dc + b * h, *gg = dGates + b * 4 * h, *carry = dhCarry + b * h;
+    const T *gh = dh + b * h;
+    T *gg = dGates + b * 4 * h, *carry = dhCarry + b * h;
     if (!ACTIVE(b)) {
       for (ptrdiff_t j = 0; j < 4 * h; j++) gg[j] = 0;
       for (ptrdiff_t j = 0; j < h; j++) carry[j] = gh[j];
       continue;
     }
-    const T *ig = a, *fg = a + h, *gt = a + 2 * h, *og = a + 3 * h;
-    for (ptrdiff_t j = 0; j < h; j++) {
-      T g = gh[j] + (go ? go[j] : 0);
-      T dcTotal = gc[j] + g * og[j] * ((T)1 - tc[j] * tc[j]);
-      gg[j] = dcTotal * gt[j] * ig[j] * ((T)1 - ig[j]);
-      gg[h + j] = dcTotal * cp[j] * fg[j] * ((T)1 - fg[j]);
-      gg[2 * h + j] = dcTotal * ig[j] * ((T)1 - gt[j] * gt[j]);
-      gg[3 * h + j] = g * tc[j] * og[j] * ((T)1 - og[j]);
-      gc[j] = dcTotal * fg[j];
-      carry[j] = 0;
-    }
+    NAME(lstm_step_backward_row)(h, act + b * 4 * h, tanhC + b * h, cPrev + b * h, gh,
+                                 dOut ? dOut + b * h : NULL, dc + b * h, gg, carry);
   }
 }
 
-// The LSTM step's rows are independent: large batches are split over the pool, each piece the
-// serial step on its rows (every per-row array is row-major, so a piece is an offset).
-typedef struct {
-  ptrdiff_t h, t;
-  const int64_t *lengths;
-  const T *xg, *hg, *bias, *hPrev, *cPrev, *act, *tanhC, *dOut, *dh;
-  T *actOut, *tanhOut, *hNext, *cNext, *out, *dc, *dGates, *dhCarry;
-} NAME(LSTMStepJob);
-
-#define ROWS_AT(pointer, width) ((pointer) ? (pointer) + begin * (width) : NULL)
-
-static void NAME(lstm_step_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
-  const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
-  const ptrdiff_t h = j->h;
-  const unsigned saved = nabla_flush_subnormals();
-  NAME(lstm_step_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t, ROWS_AT(j->xg, 4 * h),
-                       ROWS_AT(j->hg, 4 * h), j->bias, ROWS_AT(j->hPrev, h),
-                       ROWS_AT(j->cPrev, h), ROWS_AT(j->actOut, 4 * h), ROWS_AT(j->tanhOut, h),
-                       ROWS_AT(j->hNext, h), ROWS_AT(j->cNext, h), ROWS_AT(j->out, h));
-  nabla_restore_subnormals(saved);
-}
-
-static void NAME(lstm_step_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
-  const NAME(LSTMStepJob) *j = (const NAME(LSTMStepJob) *)context;
-  const ptrdiff_t h = j->h;
-  const unsigned saved = nabla_flush_subnormals();
-  NAME(lstm_step_backward_rows)(end - begin, h, ROWS_AT(j->lengths, 1), j->t,
-                                ROWS_AT(j->act, 4 * h), ROWS_AT(j->tanhC, h),
-                                ROWS_AT(j->cPrev, h), ROWS_AT(j->dOut, h), ROWS_AT(j->dh, h),
-                                ROWS_AT(j->dc, h), ROWS_AT(j->dGates, 4 * h),
-                                ROWS_AT(j->dhCarry, h));
-  nabla_restore_subnormals(saved);
-}
-#undef ROWS_AT
-
+// The LSTM step's entry points, with subnormals counted as zero (see prelude.h).
 void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                            const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
                            T *act, T *tanhC, T *hNext, T *cNext, T *out) {
-  NAME(LSTMStepJob) job = {h, t, lengths, xg, hg, bias, hPrev, cPrev, NULL, NULL, NULL, NULL,
-                           act, tanhC, hNext, cNext, out, NULL, NULL, NULL};
-  nabla_parallel_range(n, (1 << 12) / (4 * h + 1) + 1, NAME(lstm_step_range), &job);
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(lstm_step_rows)(n, h, lengths, t, xg, hg, bias, hPrev, cPrev, act, tanhC, hNext, cNext,
+                       out);
+  nabla_restore_subnormals(saved);
 }
 
 void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                                     const T *act, const T *tanhC, const T *cPrev, const T *dOut,
                                     const T *dh, T *dc, T *dGates, T *dhCarry) {
-  NAME(LSTMStepJob) job = {h, t, lengths, NULL, NULL, NULL, NULL, cPrev, act, tanhC, dOut, dh,
-                           NULL, NULL, NULL, NULL, NULL, dc, dGates, dhCarry};
-  nabla_parallel_range(n, (1 << 12) / (4 * h + 1) + 1, NAME(lstm_step_backward_range), &job);
+  const unsigned saved = nabla_flush_subnormals();
+  NAME(lstm_step_backward_rows)(n, h, lengths, t, act, tanhC, cPrev, dOut, dh, dc, dGates,
+                                dhCarry);
+  nabla_restore_subnormals(saved);
+}
+
+// The pre-activations of r and z and W_hn·h + b_hn of one row of a GRU step, its arrays said not
+// to overlap so that the loop runs on vectors (see lstm_step_backward_row).
+static inline void NAME(gru_step_preactivation_row)(ptrdiff_t h, const T *restrict x,
+                                                    const T *restrict r, const T *restrict bias,
+                                                    T *restrict rg, T *restrict zg,
+                                                    T *restrict hiddenN) {
+  for (ptrdiff_t j = 0; j < h; j++) {
+    rg[j] = x[j] + r[j] + (bias ? bias[j] : 0);
+    zg[j] = x[h + j] + r[h + j] + (bias ? bias[h + j] : 0);
+    hiddenN[j] = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
+  }
 }
 
 // The GRU keeps its step's activations gate by gate, act = [r | z | n | W_hn·h + b_hn], each
 // block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
-// rather than over rows of h elements.
+// rather than over rows of h elements. The blocks lie `stride` elements apart, n·h for a whole
+// batch, so that a step can also run on some rows of a batch, each block keeping its place.
 WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
-                          T *hNext, T *out) {
+                          ptrdiff_t stride, T *hNext, T *out) {
   const ptrdiff_t count = n * h;
-  T *rg = act, *zg = act + count, *ng = act + 2 * count, *hiddenN = act + 3 * count;
-  for (ptrdiff_t b = 0; b < n; b++) {
-    const T *restrict x = xg + b * 3 * h, *restrict r = hg + b * 3 * h;
-    for (ptrdiff_t j = 0; j < h; j++) {
-      rg[b * h + j] = x[j] + r[j] + (bias ? bias[j] : 0);
-      zg[b * h + j] = x[h + j] + r[h + j] + (bias ? bias[h + j] : 0);
-      hiddenN[b * h + j] = r[2 * h + j] + (bias ? bias[2 * h + j] : 0);
-    }
-  }
-  for (ptrdiff_t i = 0; i < 2 * count; i++) act[i] = NAME(rnn_sigmoid)(act[i]);  // r and z
+  T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
+  for (ptrdiff_t b = 0; b < n; b++)
+    NAME(gru_step_preactivation_row)(h, xg + b * 3 * h, hg + b * 3 * h, bias, rg + b * h,
+                                     zg + b * h, hiddenN + b * h);
+  for (ptrdiff_t i = 0; i < count; i++) rg[i] = NAME(rnn_sigmoid)(rg[i]);
+  for (ptrdiff_t i = 0; i < count; i++) zg[i] = NAME(rnn_sigmoid)(zg[i]);
   for (ptrdiff_t b = 0; b < n; b++)
     for (ptrdiff_t j = 0; j < h; j++)
       ng[b * h + j] = xg[b * 3 * h + 2 * h + j] + rg[b * h + j] * hiddenN[b * h + j];
@@ -197,49 +186,61 @@ WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int
   }
 }
 
+// The backward of one running row of a GRU step, its arrays said not to overlap so that the
+// loop runs on vectors (see lstm_step_backward_row; 16 rows of 128: 6.7 µs before, 4.1 µs now).
+static inline void NAME(gru_step_backward_row)(ptrdiff_t h, const T *restrict rg,
+                                               const T *restrict zg, const T *restrict ng,
+                                               const T *restrict hiddenN, const T *restrict hp,
+                                               const T *restrict gh, const T *restrict go,
+                                               T *restrict gx, T *restrict gr,
+                                               T *restrict carry) {
+  for (ptrdiff_t j = 0; j < h; j++) {
+    T g = gh[j] + (go ? go[j] : 0);
+    T dPreN = g * ((T)1 - zg[j]) * ((T)1 - ng[j] * ng[j]);
+    T dPreR = dPreN * hiddenN[j] * rg[j] * ((T)1 - rg[j]);
+    T dPreZ = g * (hp[j] - ng[j]) * zg[j] * ((T)1 - zg[j]);
+    gx[j] = dPreR;
+    gx[h + j] = dPreZ;
+    gx[2 * h + j] = dPreN;
+    gr[j] = dPreR;
+    gr[h + j] = dPreZ;
+    gr[2 * h + j] = dPreN * rg[j];
+    carry[j] = g * zg[j];
+  }
+}
+
 WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   const T *act, const T *hPrev, const T *dOut, const T *dh,
-                                   T *dXg, T *dHg, T *dhCarry) {
-  const ptrdiff_t count = n * h;
-  const T *rg = act, *zg = act + count, *ng = act + 2 * count, *hiddenN = act + 3 * count;
+                                   const T *act, ptrdiff_t stride, const T *hPrev,
+                                   const T *dOut, const T *dh, T *dXg, T *dHg, T *dhCarry) {
+  const T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
   for (ptrdiff_t b = 0; b < n; b++) {
-    T *gx = dXg + b * 3 * h, *gr = dHg + b * 3 * h, *carry = dhCarry + b * h;
+    const ptrdiff_t row = b * h;
+    T *gx = dXg + b * 3 * h, *gr = dHg + b * 3 * h, *carry = dhCarry + row;
     if (!ACTIVE(b)) {
       for (ptrdiff_t j = 0; j < 3 * h; j++) { gx[j] = 0; gr[j] = 0; }
-      for (ptrdiff_t j = 0; j < h; j++) carry[j] = dh[b * h + j];
+      for (ptrdiff_t j = 0; j < h; j++) carry[j] = dh[row + j];
       continue;
     }
-    for (ptrdiff_t j = 0; j < h; j++) {
-      const ptrdiff_t i = b * h + j;
-      T g = dh[i] + (dOut ? dOut[i] : 0);
-      T dPreN = g * ((T)1 - zg[i]) * ((T)1 - ng[i] * ng[i]);
-      T dPreR = dPreN * hiddenN[i] * rg[i] * ((T)1 - rg[i]);
-      T dPreZ = g * (hPrev[i] - ng[i]) * zg[i] * ((T)1 - zg[i]);
-      gx[j] = dPreR;
-      gx[h + j] = dPreZ;
-      gx[2 * h + j] = dPreN;
-      gr[j] = dPreR;
-      gr[h + j] = dPreZ;
-      gr[2 * h + j] = dPreN * rg[i];
-      carry[j] = g * zg[i];
-    }
+    NAME(gru_step_backward_row)(h, rg + row, zg + row, ng + row, hiddenN + row, hPrev + row,
+                                dh + row, dOut ? dOut + row : NULL, gx, gr, carry);
   }
 }
 
 // The GRU step's entry points, with subnormals counted as zero (see prelude.h).
 void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
                           const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
-                          T *hNext, T *out) {
+                          ptrdiff_t stride, T *hNext, T *out) {
   const unsigned saved = nabla_flush_subnormals();
-  NAME(gru_step_body)(n, h, lengths, t, xg, hg, bias, hPrev, act, hNext, out);
+  NAME(gru_step_body)(n, h, lengths, t, xg, hg, bias, hPrev, act, stride, hNext, out);
   nabla_restore_subnormals(saved);
 }
 
 void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   const T *act, const T *hPrev, const T *dOut, const T *dh,
-                                   T *dXg, T *dHg, T *dhCarry) {
+                                   const T *act, ptrdiff_t stride, const T *hPrev,
+                                   const T *dOut, const T *dh, T *dXg, T *dHg, T *dhCarry) {
   const unsigned saved = nabla_flush_subnormals();
-  NAME(gru_step_backward_body)(n, h, lengths, t, act, hPrev, dOut, dh, dXg, dHg, dhCarry);
+  NAME(gru_step_backward_body)(n, h, lengths, t, act, stride, hPrev, dOut, dh, dXg, dHg,
+                               dhCarry);
   nabla_restore_subnormals(saved);
 }
 

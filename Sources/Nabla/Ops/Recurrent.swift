@@ -8,6 +8,12 @@ import CNablaKernels
 // fused backward kernel per step, one GEMM per step for the gradient flowing to the previous
 // state, and one GEMM over all steps for the gradient of W_hh. Being one node of the tape, a
 // sequence of any length costs the tape a constant number of nodes.
+//
+// The rows of a batch never meet in a recurrence: h_t of a row depends on that row's x_t and
+// h_{t-1} alone, and so, backward, does the gradient of its h_{t-1}. Each pass therefore splits
+// the batch into blocks of rows once, a block per thread, and each block runs every step on its
+// own (forEachRowBlock), with no waiting between steps: the per-step products, small, then run
+// on one thread each instead of being split, and joined, twice per step.
 
 /// Which cell a recurrence runs at each time step.
 package enum RecurrenceKind: Sendable {
@@ -137,8 +143,8 @@ struct StepKernels<Scalar> {
   let rnnBackward: (Int, Int, Lengths, Int, Int32, In, In, In, Out, Out) -> Void
   let lstm: (Int, Int, Lengths, Int, In, In, In, In, In, Out, Out, Out, Out, Out) -> Void
   let lstmBackward: (Int, Int, Lengths, Int, In, In, In, In, In, Out, Out, Out) -> Void
-  let gru: (Int, Int, Lengths, Int, In, In, In, In, Out, Out, Out) -> Void
-  let gruBackward: (Int, Int, Lengths, Int, In, In, In, In, Out, Out, Out) -> Void
+  let gru: (Int, Int, Lengths, Int, In, In, In, In, Out, Int, Out, Out) -> Void
+  let gruBackward: (Int, Int, Lengths, Int, In, Int, In, In, In, Out, Out, Out) -> Void
   let sumRows: (NablaReduceOp, Int, Int, Int, In, Out) -> Void
 }
 
@@ -267,26 +273,32 @@ private struct Recurrence: RecurrenceSchedule {
     let packedWeight = k.packB(1, h, width, w, h)
     defer { nabla_packed_matrix_free(packedWeight) }
     withLengths { lengths in
-      for s in 0..<steps {
-        let t = time(ofStep: s)
-        let (enter, leave) = (enteringRow(t), leavingRow(t))
-        let hPrev = UnsafePointer(states + enter * count)
-        k.packedGemm(0, n, 1, hPrev, h, packedWeight, 0, hg, width)
-        let x = UnsafePointer(xg + t * n * width)
-        switch kind {
-        case .tanh, .relu:
-          k.rnn(
-            n, h, lengths, t, kind == .relu ? 1 : 0, x, hg, b, hPrev, states + leave * count,
-            out + t * count)
-        case .lstm:
-          k.lstm(
-            n, h, lengths, t, x, hg, b, hPrev, cells! + enter * count,
-            activations! + t * n * 4 * h, tanhCells! + t * count, states + leave * count,
-            cells! + leave * count, out + t * count)
-        case .gru:
-          k.gru(
-            n, h, lengths, t, x, hg, b, hPrev, activations! + t * n * 4 * h,
-            states + leave * count, out + t * count)
+      // Rows never meet in a recurrence: each block of rows runs every step on its own thread.
+      forEachRowBlock(n, productSide: h) { block in
+        let m = block.count
+        let (hg, lengths) = (block.at(hg, 0, width), block.lengths(lengths))
+        for s in 0..<steps {
+          let t = time(ofStep: s)
+          let (enter, leave) = (enteringRow(t), leavingRow(t))
+          let hPrev = UnsafePointer(block.at(states, enter, h))
+          k.packedGemm(0, m, 1, hPrev, h, packedWeight, 0, hg, width)
+          let x = UnsafePointer(block.at(xg, t, width))
+          switch kind {
+          case .tanh, .relu:
+            k.rnn(
+              m, h, lengths, t, kind == .relu ? 1 : 0, x, hg, b, hPrev, block.at(states, leave, h),
+              block.at(out, t, h))
+          case .lstm:
+            k.lstm(
+              m, h, lengths, t, x, hg, b, hPrev, block.at(cells!, enter, h),
+              block.at(activations!, t, 4 * h), block.at(tanhCells!, t, h),
+              block.at(states, leave, h), block.at(cells!, leave, h), block.at(out, t, h))
+          case .gru:
+            // The GRU's four gate blocks of a step are [N, H] each: the block's rows of each.
+            k.gru(
+              m, h, lengths, t, x, hg, b, hPrev, block.at(activations!, 4 * t, h), count,
+              block.at(states, leave, h), block.at(out, t, h))
+          }
         }
       }
     }
@@ -312,8 +324,8 @@ private struct Recurrence: RecurrenceSchedule {
     let inputGradient =
       kind == .gru ? Tensor(empty: [steps, n, width], dtype: dtype) : hiddenProductGradient
     let g: UnsafeMutablePointer<Scalar> = pointer(gradient)
-    var dh: UnsafeMutablePointer<Scalar> = pointer(hiddenGradient)
-    var dCarry: UnsafeMutablePointer<Scalar> = pointer(carry)
+    let dh: UnsafeMutablePointer<Scalar> = pointer(hiddenGradient)
+    let dCarry: UnsafeMutablePointer<Scalar> = pointer(carry)
     dh.update(from: g + steps * count, count: count)
     let dc: UnsafeMutablePointer<Scalar>? = cellGradient.map(pointer)
     if let dc { dc.update(from: g + (steps + 1) * count, count: count) }
@@ -327,27 +339,34 @@ private struct Recurrence: RecurrenceSchedule {
     let packedWeight = k.packB(0, width, h, w, h)  // W_hh, packed once for every step
     defer { nabla_packed_matrix_free(packedWeight) }
     withLengths { lengths in
-      for s in (0..<steps).reversed() {
-        let t = time(ofStep: s)
-        let (enter, leave) = (enteringRow(t), leavingRow(t))
-        let dOut = UnsafePointer(g + t * count)
-        switch kind {
-        case .tanh, .relu:
-          k.rnnBackward(
-            n, h, lengths, t, kind == .relu ? 1 : 0, states + leave * count, dOut, dh,
-            dHg + t * n * width, dCarry)
-        case .lstm:
-          k.lstmBackward(
-            n, h, lengths, t, activations! + t * n * 4 * h, tanhCells! + t * count,
-            cells! + enter * count, dOut, dh, dc, dHg + t * n * width, dCarry)
-        case .gru:
-          k.gruBackward(
-            n, h, lengths, t, activations! + t * n * 4 * h, states + enter * count, dOut, dh,
-            dXg + t * n * width, dHg + t * n * width, dCarry)
+      forEachRowBlock(n, productSide: h) { block in
+        let m = block.count
+        let lengths = block.lengths(lengths)
+        var (dh, dCarry) = (block.at(dh, 0, h), block.at(dCarry, 0, h))
+        let dc = dc.map { block.at($0, 0, h) }
+        for s in (0..<steps).reversed() {
+          let t = time(ofStep: s)
+          let (enter, leave) = (enteringRow(t), leavingRow(t))
+          let dOut = UnsafePointer(block.at(g, t, h))
+          let dPre = block.at(dHg, t, width)
+          switch kind {
+          case .tanh, .relu:
+            k.rnnBackward(
+              m, h, lengths, t, kind == .relu ? 1 : 0, block.at(states, leave, h), dOut, dh, dPre,
+              dCarry)
+          case .lstm:
+            k.lstmBackward(
+              m, h, lengths, t, block.at(activations!, t, 4 * h), block.at(tanhCells!, t, h),
+              block.at(cells!, enter, h), dOut, dh, dc, dPre, dCarry)
+          case .gru:
+            k.gruBackward(
+              m, h, lengths, t, block.at(activations!, 4 * t, h), count,
+              block.at(states, enter, h), dOut, dh, block.at(dXg, t, width), dPre, dCarry)
+          }
+          // dh_prev = carry + dHg · W_hh.
+          k.packedGemm(0, m, 1, dPre, width, packedWeight, 1, dCarry, h)
+          swap(&dh, &dCarry)
         }
-        // dh_prev = carry + dHg · W_hh.
-        k.packedGemm(0, n, 1, dHg + t * n * width, width, packedWeight, 1, dCarry, h)
-        swap(&dh, &dCarry)
       }
     }
     if steps % 2 == 1 { swap(&hiddenGradient, &carry) }
@@ -378,6 +397,61 @@ private struct Recurrence: RecurrenceSchedule {
       body(nil)
     }
   }
+}
+
+/// Some consecutive rows of a recurrence's batch, and where they sit in its arrays.
+struct RowBlock {
+  /// The block's first row in the batch.
+  let first: Int
+  /// The number of rows.
+  let count: Int
+  /// The number of rows of the whole batch.
+  let batch: Int
+
+  /// The block's first row in step `r` of an array `[_, batch, width]` (r = 0 for `[batch,
+  /// width]`).
+  func at<Scalar>(_ base: UnsafeMutablePointer<Scalar>, _ r: Int, _ width: Int)
+    -> UnsafeMutablePointer<Scalar>
+  { base + (r * batch + first) * width }
+
+  /// The block's rows' lengths in the batch's, or nil for none.
+  func lengths(_ lengths: UnsafePointer<Int64>?) -> UnsafePointer<Int64>? {
+    lengths.map { $0 + first }
+  }
+}
+
+/// Runs `body` on blocks of a recurrence's batch of `count` rows, one block per thread of the
+/// pool, and returns when every block is done; work started inside a block runs on its thread.
+///
+/// `side` is the smallest of the column counts and depths of the products `body` computes for
+/// its rows at each step. Blocks are made only where they cannot change the results: each has
+/// at least 16 rows and more than 32 × 32 results in each product, and `side` is at least 16.
+/// Such products, as the whole batch's, take GEMM's blocked path, which computes each row of the
+/// result alone (smaller ones take paths that round differently, and have too little work to
+/// share anyway). Otherwise all rows make one block, run on the calling thread.
+func forEachRowBlock(_ count: Int, productSide side: Int, _ body: (RowBlock) -> Void) {
+  let minimumRows = side >= 16 ? max(16, 1024 / side + 1) : count + 1
+  let blocks = min(Int(nabla_thread_count()), count / minimumRows)
+  guard blocks > 1 else { return body(RowBlock(first: 0, count: count, batch: count)) }
+  withoutActuallyEscaping(body) { body in
+    var job = RowBlocks(count: count, blocks: blocks, body: body)
+    withUnsafeMutablePointer(to: &job) { job in
+      nabla_parallel_for(
+        blocks,
+        { context, index in
+          let job = context!.assumingMemoryBound(to: RowBlocks.self).pointee
+          let (first, end) = (job.count * index / job.blocks, job.count * (index + 1) / job.blocks)
+          job.body(RowBlock(first: first, count: end - first, batch: job.count))
+        }, job)
+    }
+  }
+}
+
+/// What the tasks of `forEachRowBlock` share.
+private struct RowBlocks {
+  let count: Int
+  let blocks: Int
+  let body: (RowBlock) -> Void
 }
 
 /// The elements of `tensor` as `Scalar` (which must match its dtype). The caller keeps the

@@ -7,7 +7,8 @@ import CNablaKernels
 // with W_hh `[4H, P]`, and then one more GEMM: the hidden state is the projection
 // h_t = (o_t ⊙ tanh(c_t))·W_hrᵀ, of size P < H, while the cell state keeps size H. The backward
 // is back-propagation through time written out by hand over the same fused backward kernel, with
-// one GEMM per step through W_hr and one GEMM over all steps for each of dW_hh and dW_hr.
+// one GEMM per step through W_hr and one GEMM over all steps for each of dW_hh and dW_hr. Its
+// passes split the batch into blocks of rows, one per thread, as the plain recurrence does.
 //
 // Variable lengths are handled around the projection: the fused kernels keep the cell state of
 // a padded row and give it no gradient, and this op copies the projected hidden state of such a
@@ -182,28 +183,35 @@ private struct ProjectedRecurrence: RecurrenceSchedule {
     let b: UnsafeMutablePointer<Scalar>? = bias.map(pointer)
     let zero: UnsafeMutablePointer<Scalar> = pointer(zeros)
     withLengths { lengths in
-      for s in 0..<steps {
-        let t = time(ofStep: s)
-        let (enter, leave) = (enteringRow(t), leavingRow(t))
-        let hPrev = UnsafePointer(states + enter * stateCount)
-        k.gemm(0, 1, n, width, p, 1, hPrev, p, w, p, 0, hg, width)
-        // The kernel's hidden state is the unprojected one, o ⊙ tanh(c).
-        let raw = unprojected + t * cellCount
-        k.lstm(
-          n, h, lengths, t, xg + t * n * width, hg, b, zero, cells + enter * cellCount,
-          activations + t * n * width, tanhCells + t * cellCount, raw, cells + leave * cellCount,
-          nil)
-        // h_t = raw · W_hrᵀ, then padded rows keep their state; the output is h_t or zero.
-        let hNext = states + leave * stateCount
-        k.gemm(0, 1, n, p, h, 1, raw, h, wr, h, 0, hNext, p)
-        let output = out + t * stateCount
-        for row in 0..<n {
-          let offset = row * p
-          if isActive(row, at: t) {
-            (output + offset).update(from: hNext + offset, count: p)
-          } else {
-            (hNext + offset).update(from: hPrev + offset, count: p)
-            (output + offset).update(repeating: 0, count: p)
+      // Rows never meet: each block of rows runs every step on its own thread.
+      forEachRowBlock(n, productSide: p) { block in
+        let m = block.count
+        let (hg, zero, lengths) = (
+          block.at(hg, 0, width), block.at(zero, 0, h), block.lengths(lengths)
+        )
+        for s in 0..<steps {
+          let t = time(ofStep: s)
+          let (enter, leave) = (enteringRow(t), leavingRow(t))
+          let hPrev = UnsafePointer(block.at(states, enter, p))
+          k.gemm(0, 1, m, width, p, 1, hPrev, p, w, p, 0, hg, width)
+          // The kernel's hidden state is the unprojected one, o ⊙ tanh(c).
+          let raw = block.at(unprojected, t, h)
+          k.lstm(
+            m, h, lengths, t, block.at(xg, t, width), hg, b, zero, block.at(cells, enter, h),
+            block.at(activations, t, width), block.at(tanhCells, t, h), raw,
+            block.at(cells, leave, h), nil)
+          // h_t = raw · W_hrᵀ, then padded rows keep their state; the output is h_t or zero.
+          let hNext = block.at(states, leave, p)
+          k.gemm(0, 1, m, p, h, 1, raw, h, wr, h, 0, hNext, p)
+          let output = block.at(out, t, p)
+          for row in 0..<m {
+            let offset = row * p
+            if isActive(block.first + row, at: t) {
+              (output + offset).update(from: hNext + offset, count: p)
+            } else {
+              (hNext + offset).update(from: hPrev + offset, count: p)
+              (output + offset).update(repeating: 0, count: p)
+            }
           }
         }
       }
@@ -247,30 +255,36 @@ private struct ProjectedRecurrence: RecurrenceSchedule {
     let w: UnsafeMutablePointer<Scalar> = pointer(weights.hidden)
     let wr: UnsafeMutablePointer<Scalar> = pointer(weights.projection)
     withLengths { lengths in
-      for s in (0..<steps).reversed() {
-        let t = time(ofStep: s)
-        let enter = enteringRow(t)
-        // An active row's state gradient, with its output's, goes into the step and is spent
-        // (dh becomes 0 there); a padded row's passes through to the previous state untouched.
-        let dOut = g + t * stateCount
-        let dStep = dProjected + t * stateCount
-        for row in 0..<n {
-          let offset = row * p
-          if isActive(row, at: t) {
-            for j in offset..<(offset + p) { dStep[j] = dh[j] + dOut[j] }
-            (dh + offset).update(repeating: 0, count: p)
-          } else {
-            (dStep + offset).update(repeating: 0, count: p)
+      forEachRowBlock(n, productSide: p) { block in
+        let m = block.count
+        let (dh, dc, lengths) = (block.at(dh, 0, p), block.at(dc, 0, h), block.lengths(lengths))
+        let (dRaw, carry) = (block.at(dRaw, 0, h), block.at(carry, 0, h))
+        for s in (0..<steps).reversed() {
+          let t = time(ofStep: s)
+          let enter = enteringRow(t)
+          // An active row's state gradient, with its output's, goes into the step and is spent
+          // (dh becomes 0 there); a padded row's passes through to the previous state untouched.
+          let dOut = block.at(g, t, p)
+          let dStep = block.at(dProjected, t, p)
+          for row in 0..<m {
+            let offset = row * p
+            if isActive(block.first + row, at: t) {
+              for j in offset..<(offset + p) { dStep[j] = dh[j] + dOut[j] }
+              (dh + offset).update(repeating: 0, count: p)
+            } else {
+              (dStep + offset).update(repeating: 0, count: p)
+            }
           }
+          // d(o ⊙ tanh c) = dh_t · W_hr, then the fused backward for the gates and the cell.
+          k.gemm(0, 0, m, h, p, 1, dStep, p, wr, h, 0, dRaw, h)
+          let dGatesStep = block.at(dGates, t, width)
+          k.lstmBackward(
+            m, h, lengths, t, block.at(activations, t, width), block.at(tanhCells, t, h),
+            block.at(cells, enter, h),
+            nil, dRaw, dc, dGatesStep, carry)
+          // dh_prev = (what passed through) + dGates · W_hh.
+          k.gemm(0, 0, m, p, width, 1, dGatesStep, width, w, p, 1, dh, p)
         }
-        // d(o ⊙ tanh c) = dh_t · W_hr, then the fused backward for the gates and the cell.
-        k.gemm(0, 0, n, h, p, 1, dStep, p, wr, h, 0, dRaw, h)
-        let dGatesStep = dGates + t * n * width
-        k.lstmBackward(
-          n, h, lengths, t, activations + t * n * width, tanhCells + t * cellCount,
-          cells + enter * cellCount, nil, dRaw, dc, dGatesStep, carry)
-        // dh_prev = (what passed through) + dGates · W_hh.
-        k.gemm(0, 0, n, p, width, 1, dGatesStep, width, w, p, 1, dh, p)
       }
     }
     var gradients = ProjectedRecurrenceGradients(
