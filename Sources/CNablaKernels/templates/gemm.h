@@ -177,8 +177,10 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
   const int rowsA = !job->transA && kernel->runRows != NULL && j1 - j0 <= 512;
   // A transposed A holds each step's MR values of a panel side by side, as a packed panel does
   // but lda apart: read in place too while those steps stay close (measured: faster with rows
-  // up to 1.5 KiB apart, slower from 2 KiB on, where a panel's steps spread over many pages).
-  const int columnsA = job->transA && j1 - j0 <= 512 && job->lda * (ptrdiff_t)sizeof(T) <= 1536;
+  // up to 1.5 KiB apart, slower from 2 KiB on, where a panel's steps spread over many pages), and
+  // always when the block is one column panel wide, where each panel of A is used only once.
+  const int columnsA = job->transA && (j1 - j0 <= nr || (j1 - j0 <= 512 &&
+                                                         job->lda * (ptrdiff_t)sizeof(T) <= 1536));
   // Packing buffers as large as this block needs (not the maximum block), from the buffer cache.
   ptrdiff_t kcUsed = job->k < kcMax ? job->k : kcMax;
   ptrdiff_t mcUsed = i1 - i0 < mcMax ? i1 - i0 : mcMax, ncUsed = j1 - j0 < ncMax ? j1 - j0 : ncMax;
