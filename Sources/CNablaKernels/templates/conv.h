@@ -24,6 +24,14 @@ static void NAME(im2col_1d)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff
       ptrdiff_t first, last;
       NAME(inside_run)(ow, sw, offset, width, &first, &last);
       const T *restrict source = x + c * width + offset;
+      if (sw == 2) {  // the common stride, as a constant: its loads pair up into shuffles
+        for (ptrdiff_t n = 0; n < count; n++, row += ow, source += imageStride) {
+          for (ptrdiff_t x0 = 0; x0 < first; x0++) row[x0] = 0;
+          for (ptrdiff_t x0 = first; x0 < last; x0++) row[x0] = source[2 * x0];
+          for (ptrdiff_t x0 = last; x0 < ow; x0++) row[x0] = 0;
+        }
+        continue;
+      }
       for (ptrdiff_t n = 0; n < count; n++, row += ow, source += imageStride) {
         for (ptrdiff_t x0 = 0; x0 < first; x0++) row[x0] = 0;
         for (ptrdiff_t x0 = first; x0 < last; x0++) row[x0] = source[x0 * sw];
@@ -45,8 +53,12 @@ static void NAME(col2im_1d)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff
       ptrdiff_t first, last;
       NAME(inside_run)(ow, sw, offset, width, &first, &last);
       T *restrict target = x + c * width + offset;
-      for (ptrdiff_t n = 0; n < count; n++, row += ow, target += imageStride)
-        for (ptrdiff_t x0 = first; x0 < last; x0++) target[x0 * sw] += row[x0];
+      if (sw == 2)  // as in im2col_1d
+        for (ptrdiff_t n = 0; n < count; n++, row += ow, target += imageStride)
+          for (ptrdiff_t x0 = first; x0 < last; x0++) target[2 * x0] += row[x0];
+      else
+        for (ptrdiff_t n = 0; n < count; n++, row += ow, target += imageStride)
+          for (ptrdiff_t x0 = first; x0 < last; x0++) target[x0 * sw] += row[x0];
     }
   }
 }
