@@ -140,7 +140,9 @@ static void NAME(conv_images_fold)(void *context, ptrdiff_t begin, ptrdiff_t end
 
 // Slices begin ..< end of the weight gradient: slice s sums output_n_g · im2col(input_n_g)ᵀ (and
 // the rows of output_n_g, for the bias) over its images into partials + s·partialSize; with an
-// input side to write, it folds each slab too, while the slab's output rows are at hand.
+// input side to write, it folds each slab too, while the slab's output rows are at hand. Each
+// group's sum is kept transposed, im2col(input_n_g) · output_n_gᵀ (fields x rows): so the product
+// reads the im2col matrix where it is and packs the output rows, which are fewer, instead.
 static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
   const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
@@ -162,8 +164,8 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
                            ? NAME(kept_columns)(job, first, count, group)
                            : NAME(slab_unfold)(job, first, count, group, scratch.col);
         const T *g = NAME(slab_gather)(job, first, count, group, scratch.block);
-        GEMM(0, 1, rows, fields, columns, 1, g, columns, col, columns, 1,
-             partial + group * rows * fields, fields);
+        GEMM(0, 1, fields, rows, columns, 1, col, columns, g, columns, 1,
+             partial + group * rows * fields, rows);
         // The weight's product has read col; the fold may now use its scratch.
         if (job->inputOut) NAME(fold_slab)(job, first, count, group, g, scratch.col);
         if (job->partialSize == weightSize) continue;
@@ -258,8 +260,12 @@ void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, 
   if (batch == 0) memset(job.partials, 0, (size_t)job.partialSize * sizeof(T));
   NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient), &job);
   for (ptrdiff_t i = 0; i < job.partialSize; i++) {
+    // Element i of the result; the weight's sums are kept transposed within each group.
+    const ptrdiff_t group = i / (rows * job.fields), r = i % (rows * job.fields) / job.fields;
+    const ptrdiff_t kept =
+        i < weightSize ? group * rows * job.fields + i % job.fields * rows + r : i;
     T sum = 0;
-    for (ptrdiff_t s = 0; s < slices; s++) sum += job.partials[s * job.partialSize + i];
+    for (ptrdiff_t s = 0; s < slices; s++) sum += job.partials[s * job.partialSize + kept];
     if (i < weightSize)
       weightGradient[i] = sum;
     else
