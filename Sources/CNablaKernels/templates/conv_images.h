@@ -259,17 +259,20 @@ void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, 
   job.partials = (T *)nabla_buffer_allocate((size_t)(slices * job.partialSize) * sizeof(T));
   if (batch == 0) memset(job.partials, 0, (size_t)job.partialSize * sizeof(T));
   NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient), &job);
-  for (ptrdiff_t i = 0; i < job.partialSize; i++) {
-    // Element i of the result; the weight's sums are kept transposed within each group.
-    const ptrdiff_t group = i / (rows * job.fields), r = i % (rows * job.fields) / job.fields;
-    const ptrdiff_t kept =
-        i < weightSize ? group * rows * job.fields + i % job.fields * rows + r : i;
+  // The slices' sums, added in slice order; the weight's come transposed within each group.
+  const ptrdiff_t fields = job.fields;
+  for (ptrdiff_t group = 0; group < groups; group++)
+    for (ptrdiff_t r = 0; r < rows; r++)
+      for (ptrdiff_t f = 0; f < fields; f++) {
+        const T *kept = job.partials + group * rows * fields + f * rows + r;
+        T sum = 0;
+        for (ptrdiff_t s = 0; s < slices; s++) sum += kept[s * job.partialSize];
+        weightGradient[(group * rows + r) * fields + f] = sum;
+      }
+  for (ptrdiff_t i = weightSize; i < job.partialSize; i++) {
     T sum = 0;
-    for (ptrdiff_t s = 0; s < slices; s++) sum += job.partials[s * job.partialSize + kept];
-    if (i < weightSize)
-      weightGradient[i] = sum;
-    else
-      biasGradient[i - weightSize] = sum;
+    for (ptrdiff_t s = 0; s < slices; s++) sum += job.partials[s * job.partialSize + i];
+    biasGradient[i - weightSize] = sum;
   }
   nabla_buffer_free(job.partials, (size_t)(slices * job.partialSize) * sizeof(T));
 }
