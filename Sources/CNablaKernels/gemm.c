@@ -191,8 +191,7 @@ static KernelChoice_f64 choice_f64(void) {
 void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                  const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
                  ptrdiff_t ldc) {
-  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc,
-           NULL);
+  nabla_sgemm_bias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc);
 }
 
 void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
@@ -205,8 +204,7 @@ void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_
 void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                  const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                  double *c, ptrdiff_t ldc) {
-  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc,
-           NULL);
+  nabla_dgemm_bias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc);
 }
 
 void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
