@@ -203,7 +203,8 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
       T dot = 0;
       for (int l = 0; l < NAME(SOFTMAX_LANES); l++) dot += lanes[l];
       if (isLog) {
-        for (ptrdiff_t k = 0; k < n; k++) gx[k] = gy[k] - exp(y[k]) * dot;
+        // e^y through the softmax's own exp, which vectorizes (y, a log-probability, is ≤ 0).
+        for (ptrdiff_t k = 0; k < n; k++) gx[k] = gy[k] - NAME(softmax_exp)(y[k]) * dot;
       } else {
         for (ptrdiff_t k = 0; k < n; k++) gx[k] = y[k] * (gy[k] - dot);
       }
@@ -218,7 +219,8 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
       }
       for (ptrdiff_t j = 0; j < n; j++) {
         ptrdiff_t k = base + j * inner;
-        job->out[k] = isLog ? job->gy[k] - exp(job->y[k]) * dot : job->y[k] * (job->gy[k] - dot);
+        job->out[k] = isLog ? job->gy[k] - NAME(softmax_exp)(job->y[k]) * dot
+                            : job->y[k] * (job->gy[k] - dot);
       }
     }
   }
