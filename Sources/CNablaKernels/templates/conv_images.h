@@ -259,20 +259,17 @@ void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, 
   job.partials = (T *)nabla_buffer_allocate((size_t)(slices * job.partialSize) * sizeof(T));
   if (batch == 0) memset(job.partials, 0, (size_t)job.partialSize * sizeof(T));
   NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient), &job);
-  // The slices' sums, added in slice order; the weight's come transposed within each group.
+  // The slices' sums, added in slice order into the first slice's partial (contiguous loops that
+  // vectorize), then the weight's moved out of its per-group transposed layout.
+  T *total = job.partials;
+  for (ptrdiff_t s = 1; s < slices; s++)
+    for (ptrdiff_t i = 0; i < job.partialSize; i++) total[i] += job.partials[s * job.partialSize + i];
   const ptrdiff_t fields = job.fields;
   for (ptrdiff_t group = 0; group < groups; group++)
-    for (ptrdiff_t r = 0; r < rows; r++)
-      for (ptrdiff_t f = 0; f < fields; f++) {
-        const T *kept = job.partials + group * rows * fields + f * rows + r;
-        T sum = 0;
-        for (ptrdiff_t s = 0; s < slices; s++) sum += kept[s * job.partialSize];
-        weightGradient[(group * rows + r) * fields + f] = sum;
-      }
-  for (ptrdiff_t i = weightSize; i < job.partialSize; i++) {
-    T sum = 0;
-    for (ptrdiff_t s = 0; s < slices; s++) sum += job.partials[s * job.partialSize + i];
-    biasGradient[i - weightSize] = sum;
-  }
+    for (ptrdiff_t f = 0; f < fields; f++)
+      for (ptrdiff_t r = 0; r < rows; r++)
+        weightGradient[(group * rows + r) * fields + f] = total[(group * fields + f) * rows + r];
+  if (biasGradient)
+    for (ptrdiff_t i = 0; i < groups * rows; i++) biasGradient[i] = total[weightSize + i];
   nabla_buffer_free(job.partials, (size_t)(slices * job.partialSize) * sizeof(T));
 }
