@@ -10,11 +10,12 @@ import Testing
     NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON,
   ]
 
-  /// (m, n, k): tiny, odd, around the tile sizes, past the K, M and N block sizes, and a small
-  /// C with a long k (A·Bᵀ of that shape is computed as dot products).
+  /// (m, n, k): tiny, odd, around the tile sizes, past the K, M and N block sizes, a small C
+  /// with a long k (A·Bᵀ of that shape is computed as dot products), and a thin k with rows
+  /// longer than the unpacked path's register block.
   static let sizes: [(Int, Int, Int)] = [
     (1, 1, 1), (7, 17, 33), (33, 7, 17), (13, 33, 65), (65, 40, 300), (200, 131, 20),
-    (257, 70, 9), (9, 15, 301),
+    (257, 70, 9), (9, 15, 301), (30, 150, 5),
   ]
 
   private func values(_ count: Int, seed: UInt64) -> [Double] {

@@ -281,16 +281,31 @@ WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff
     ldb = n;
     transB = 0;
   }
+  // Whole blocks of BLOCK columns are summed in registers over all of k and stored once; the
+  // rest of a row is updated in place. Both add the same terms in the same order.
+  enum { BLOCK = 64 };
   for (ptrdiff_t i = 0; i < m; i++) {
     T *restrict row = c + i * ldc;
-    for (ptrdiff_t j = 0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
+    ptrdiff_t j0 = 0;
+    if (!transB)
+      for (; j0 + BLOCK <= n; j0 += BLOCK) {
+        T acc[BLOCK];
+        UNROLLED for (int j = 0; j < BLOCK; j++) acc[j] = beta == 0 ? 0 : beta * row[j0 + j];
+        for (ptrdiff_t p = 0; p < k; p++) {
+          const T aip = alpha * OP_A(i, p);
+          const T *restrict brow = b + p * ldb + j0;
+          UNROLLED for (int j = 0; j < BLOCK; j++) acc[j] += aip * brow[j];
+        }
+        UNROLLED for (int j = 0; j < BLOCK; j++) row[j0 + j] = acc[j];
+      }
+    for (ptrdiff_t j = j0; j < n; j++) row[j] = beta == 0 ? 0 : beta * row[j];
     for (ptrdiff_t p = 0; p < k; p++) {
       T aip = alpha * OP_A(i, p);
       if (transB) {
-        for (ptrdiff_t j = 0; j < n; j++) row[j] += aip * b[j * ldb + p];
+        for (ptrdiff_t j = j0; j < n; j++) row[j] += aip * b[j * ldb + p];
       } else {
         const T *restrict brow = b + p * ldb;
-        for (ptrdiff_t j = 0; j < n; j++) row[j] += aip * brow[j];
+        for (ptrdiff_t j = j0; j < n; j++) row[j] += aip * brow[j];
       }
     }
   }
