@@ -4,20 +4,21 @@ import CNablaKernels
 // gradient back to its operand's shape (`sumToShape`), the one place where broadcasting is undone.
 
 extension Tensor {
-  /// Stops unless the tensor holds floating-point numbers.
-  func requireFloatingPoint(_ op: String) {
+  /// Stops unless the tensor holds floating-point numbers (`op`, for the message, is only
+  /// evaluated then).
+  func requireFloatingPoint(_ op: @autoclosure () -> String) {
     require(
       dtype.isFloatingPoint,
-      "\(op): expected a floating-point tensor, got \(dtype) of shape \(describe(shape))")
+      "\(op()): expected a floating-point tensor, got \(dtype) of shape \(describe(shape))")
   }
 
   /// Stops unless both operands are floating point of the same dtype.
-  static func requireMatching(_ a: Tensor, _ b: Tensor, _ op: String) {
-    a.requireFloatingPoint(op)
-    b.requireFloatingPoint(op)
+  static func requireMatching(_ a: Tensor, _ b: Tensor, _ op: @autoclosure () -> String) {
+    a.requireFloatingPoint(op())
+    b.requireFloatingPoint(op())
     require(
       a.dtype == b.dtype,
-      "\(op): dtypes \(a.dtype) and \(b.dtype) do not match (shapes \(describe(a.shape)) and "
+      "\(op()): dtypes \(a.dtype) and \(b.dtype) do not match (shapes \(describe(a.shape)) and "
         + "\(describe(b.shape))); convert one with converted(to:)")
   }
 

@@ -96,30 +96,32 @@ extension Tensor {
   /// layer and its configuration) in messages, or nil for the function's own description.
   package func convolution(
     weight: Tensor, bias: Tensor?, stride: [Int], padding: ConvolutionPadding, dilation: [Int],
-    groups: Int, context: String?
+    groups: Int, context caller: @autoclosure () -> String?
   ) -> Tensor {
     let spatialRank = stride.count
-    let name = spatialRank == 1 ? "conv1d" : "conv2d"
-    let context =
-      context
-      ?? "\(name)(weight \(describe(weight.shape)), stride \(describe(stride)), padding "
-      + "\(padding), dilation \(describe(dilation)), groups \(groups))"
+    // Built only for a message: a string per call would cost more than a small convolution.
+    func context() -> String {
+      let name = spatialRank == 1 ? "conv1d" : "conv2d"
+      return caller()
+        ?? "\(name)(weight \(describe(weight.shape)), stride \(describe(stride)), padding "
+        + "\(padding), dilation \(describe(dilation)), groups \(groups))"
+    }
     let kernel = Tensor.checkedKernel(
       weight, layout: "[out, in/groups, kernel...]", stride: stride, dilation: dilation,
-      context: context)
-    let (view, restore) = planes(spatialRank: spatialRank, context: context)
-    Tensor.requireMatching(view, weight, context)
+      context: context())
+    let (view, restore) = planes(spatialRank: spatialRank, context: context())
+    Tensor.requireMatching(view, weight, context())
     let (outChannels, groupChannels) = (weight.shape[0], weight.shape[1])
     let channels = view.shape[1]
     require(
       groups > 0 && outChannels % groups == 0 && outChannels > 0,
-      "\(context): \(outChannels) output channels cannot be split into \(groups) groups")
+      "\(context()): \(outChannels) output channels cannot be split into \(groups) groups")
     require(
       channels == groupChannels * groups,
-      "\(context): input of shape \(describe(shape)) has \(channels) channels, but the weight "
+      "\(context()): input of shape \(describe(shape)) has \(channels) channels, but the weight "
         + "\(describe(weight.shape)) with \(groups) group(s) expects \(groupChannels * groups)")
     let (before, after) = padding.resolve(
-      kernel: kernel, dilation: dilation, stride: stride, context: context)
+      kernel: kernel, dilation: dilation, stride: stride, context: context())
     let lift = { (values: [Int], fill: Int) in spatialRank == 1 ? [fill] + values : values }
     let geometry = ConvolutionGeometry(
       kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),
@@ -130,11 +132,11 @@ extension Tensor {
       let axes = (2 - spatialRank)..<2
       let padded = axes.map { inputSize[$0] + geometry.padBefore[$0] + geometry.padAfter[$0] }
       fatalError(
-        "\(context): input of shape \(describe(shape)) is too small: the padded input "
+        "\(context()): input of shape \(describe(shape)) is too small: the padded input "
           + "\(describe(padded)) is smaller than the dilated kernel "
           + "\(describe(axes.map(geometry.span)))")
     }
-    if let bias { _ = Tensor.checkedBias(bias, outChannels, weight, context) }
+    if let bias { _ = Tensor.checkedBias(bias, outChannels, weight, context()) }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
     return restore(
       Tensor.convolution2D(
@@ -143,12 +145,14 @@ extension Tensor {
   }
 
   /// A bias of `channels` elements as [1, channels, 1, 1], checked against the weight.
-  static func checkedBias(_ bias: Tensor, _ channels: Int, _ weight: Tensor, _ context: String)
+  static func checkedBias(
+    _ bias: Tensor, _ channels: Int, _ weight: Tensor, _ context: @autoclosure () -> String
+  )
     -> Tensor
   {
     require(
       bias.shape == [channels] && bias.dtype == weight.dtype,
-      "\(context): the bias must be a \(weight.dtype) vector of \(channels) elements, got "
+      "\(context()): the bias must be a \(weight.dtype) vector of \(channels) elements, got "
         + "\(bias.dtype) of shape \(describe(bias.shape))")
     return bias.reshaped([1, channels, 1, 1])
   }
@@ -156,17 +160,18 @@ extension Tensor {
   /// Stops with `context` unless `weight` has rank 2 + `stride.count` (its axes named by
   /// `layout`) and the stride, dilation and kernel size are positive; returns the kernel size.
   private static func checkedKernel(
-    _ weight: Tensor, layout: String, stride: [Int], dilation: [Int], context: String
+    _ weight: Tensor, layout: String, stride: [Int], dilation: [Int],
+    context: @autoclosure () -> String
   ) -> [Int] {
     let spatialRank = stride.count
     require(
       weight.rank == spatialRank + 2,
-      "\(context): the weight must have rank \(spatialRank + 2) (\(layout)), got shape "
+      "\(context()): the weight must have rank \(spatialRank + 2) (\(layout)), got shape "
         + "\(describe(weight.shape))")
     let kernel = Array(weight.shape[2...])
-    requirePositive(stride, "stride", context)
-    requirePositive(dilation, "dilation", context)
-    requirePositive(kernel, "kernel size", context)
+    requirePositive(stride, "stride", context())
+    requirePositive(dilation, "dilation", context())
+    requirePositive(kernel, "kernel size", context())
     return kernel
   }
 
@@ -221,37 +226,38 @@ extension Tensor {
   /// caller in messages, or nil for the function's own description.
   package func transposedConvolution(
     weight: Tensor, bias: Tensor?, stride: [Int], padding: [Int], outputPadding: [Int],
-    dilation: [Int], groups: Int, context: String?
+    dilation: [Int], groups: Int, context caller: @autoclosure () -> String?
   ) -> Tensor {
     let spatialRank = stride.count
-    let name = spatialRank == 1 ? "convTranspose1d" : "convTranspose2d"
-    let context =
-      context
-      ?? "\(name)(weight \(describe(weight.shape)), stride \(describe(stride)), padding "
-      + "\(describe(padding)), outputPadding \(describe(outputPadding)), dilation "
-      + "\(describe(dilation)), groups \(groups))"
+    func context() -> String {  // built only for a message, as in convolution
+      let name = spatialRank == 1 ? "convTranspose1d" : "convTranspose2d"
+      return caller()
+        ?? "\(name)(weight \(describe(weight.shape)), stride \(describe(stride)), padding "
+        + "\(describe(padding)), outputPadding \(describe(outputPadding)), dilation "
+        + "\(describe(dilation)), groups \(groups))"
+    }
     let kernel = Tensor.checkedKernel(
       weight, layout: "[in, out/groups, kernel...]", stride: stride, dilation: dilation,
-      context: context)
+      context: context())
     require(
       padding.allSatisfy { $0 >= 0 },
-      "\(context): padding \(describe(padding)) must not be negative")
+      "\(context()): padding \(describe(padding)) must not be negative")
     for axis in 0..<spatialRank {
       require(
         outputPadding[axis] >= 0
           && (outputPadding[axis] < stride[axis] || outputPadding[axis] < dilation[axis]),
-        "\(context): output padding \(describe(outputPadding)) must be smaller than the stride "
+        "\(context()): output padding \(describe(outputPadding)) must be smaller than the stride "
           + "or the dilation")
     }
-    let (view, restore) = planes(spatialRank: spatialRank, context: context)
-    Tensor.requireMatching(view, weight, context)
+    let (view, restore) = planes(spatialRank: spatialRank, context: context())
+    Tensor.requireMatching(view, weight, context())
     let channels = view.shape[1]
     require(
       groups > 0 && weight.shape[0] % groups == 0,
-      "\(context): \(weight.shape[0]) input channels cannot be split into \(groups) groups")
+      "\(context()): \(weight.shape[0]) input channels cannot be split into \(groups) groups")
     require(
       channels == weight.shape[0],
-      "\(context): input of shape \(describe(shape)) has \(channels) channels, but the weight "
+      "\(context()): input of shape \(describe(shape)) has \(channels) channels, but the weight "
         + "\(describe(weight.shape)) expects \(weight.shape[0])")
     let outChannels = weight.shape[1] * groups
     let lift = { (values: [Int], fill: Int) in spatialRank == 1 ? [fill] + values : values }
@@ -266,9 +272,9 @@ extension Tensor {
     }
     require(
       outputSize.allSatisfy { $0 > 0 },
-      "\(context): input of shape \(describe(shape)) gives an empty output "
+      "\(context()): input of shape \(describe(shape)) gives an empty output "
         + "\(describe(Array(outputSize.suffix(spatialRank))))")
-    let biasView = bias.map { Tensor.checkedBias($0, outChannels, weight, context) }
+    let biasView = bias.map { Tensor.checkedBias($0, outChannels, weight, context()) }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
     var output = Tensor.transposedConvolution2D(
       view, weight4D, geometry, groups: groups, outHeight: outputSize[0],

@@ -118,9 +118,11 @@ struct ConvolutionGeometry {
 extension ConvolutionPadding {
   /// The padding before and after each of `spatialRank` axes for a kernel of `kernel` sizes
   /// with `dilation`; stops with `context` when the padding cannot apply.
-  func resolve(kernel: [Int], dilation: [Int], stride: [Int], context: String) -> (
-    before: [Int], after: [Int]
-  ) {
+  func resolve(kernel: [Int], dilation: [Int], stride: [Int], context: @autoclosure () -> String)
+    -> (
+      before: [Int], after: [Int]
+    )
+  {
     let rank = kernel.count
     switch self {
     case .valid:
@@ -128,13 +130,13 @@ extension ConvolutionPadding {
     case .same:
       require(
         stride.allSatisfy { $0 == 1 },
-        "\(context): padding 'same' needs stride 1, got stride \(describe(stride))")
+        "\(context()): padding 'same' needs stride 1, got stride \(describe(stride))")
       let totals = (0..<rank).map { dilation[$0] * (kernel[$0] - 1) }
       return (totals.map { $0 / 2 }, totals.map { $0 - $0 / 2 })
     case .explicit(let sizes):
       require(
         (sizes.count == 1 || sizes.count == rank) && sizes.allSatisfy { $0 >= 0 },
-        "\(context): padding \(describe(sizes)) must be one or \(rank) non-negative numbers")
+        "\(context()): padding \(describe(sizes)) must be one or \(rank) non-negative numbers")
       let padding = sizes.count == 1 ? [Int](repeating: sizes[0], count: rank) : sizes
       return (padding, padding)
     }
@@ -142,22 +144,23 @@ extension ConvolutionPadding {
 }
 
 /// Stops with `context` unless every entry of `values` (named `name`) is positive.
-func requirePositive(_ values: [Int], _ name: String, _ context: String) {
+func requirePositive(_ values: [Int], _ name: String, _ context: @autoclosure () -> String) {
   require(
-    values.allSatisfy { $0 > 0 }, "\(context): \(name) \(describe(values)) must be positive")
+    values.allSatisfy { $0 > 0 }, "\(context()): \(name) \(describe(values)) must be positive")
 }
 
 extension Tensor {
   /// The tensor as [N, C, H, W] for an op over `spatialRank` (1 or 2) axes: a 1-D input
   /// [N, C, L] gets height 1, and an input without batch axis gets a batch of one. Stops with
   /// `context` for another rank. Returns the view and a function that undoes it on the result.
-  func planes(spatialRank: Int, context: String) -> (Tensor, (Tensor) -> Tensor) {
+  func planes(spatialRank: Int, context: @autoclosure () -> String) -> (Tensor, (Tensor) -> Tensor)
+  {
     require(
       rank == spatialRank + 2 || rank == spatialRank + 1,
-      "\(context): expected an input of rank \(spatialRank + 2) ([batch, channels, "
+      "\(context()): expected an input of rank \(spatialRank + 2) ([batch, channels, "
         + (spatialRank == 1 ? "length" : "height, width")
         + "]) or \(spatialRank + 1) without the batch, got shape \(describe(shape))")
-    requireFloatingPoint(context)
+    requireFloatingPoint(context())
     let batched = rank == spatialRank + 2
     var view = batched ? self : unsqueezed(at: 0)
     if spatialRank == 1 { view = view.unsqueezed(at: 2) }
