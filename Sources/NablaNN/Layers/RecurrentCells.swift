@@ -172,9 +172,19 @@ public class RecurrentCell: Module, CustomReflectable {
         + "convert one of them")
   }
 
-  /// x·W_ihᵀ + b_ih for input rows `[rows, inputSize]`: every time step in one product.
+  /// Whether b_hh enters the gates just as b_ih does (everywhere but in the GRU, whose b_hn sits
+  /// inside its reset gate): then both go into the input projection, and the gradient they share
+  /// (the same column sums) is computed once.
+  var foldsHiddenBias: Bool { kind != .gru }
+
+  /// x·W_ihᵀ + b_ih (+ b_hh, see `foldsHiddenBias`) for input rows `[rows, inputSize]`: every time
+  /// step in one product.
   func projectInput(_ input: Tensor) -> Tensor {
-    linear(input, weight: inputWeight.value, bias: inputBias?.value)
+    var bias = inputBias?.value
+    if foldsHiddenBias, let hiddenBias = hiddenBias?.value {
+      bias = bias.map { $0 + hiddenBias } ?? hiddenBias
+    }
+    return linear(input, weight: inputWeight.value, bias: bias)
   }
 
   /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence` (and
@@ -188,14 +198,15 @@ public class RecurrentCell: Module, CustomReflectable {
       let result = Tensor.projectedLSTMRecurrence(
         projectedInput: projected.reshaped([steps, batch, 4 * hiddenSize]),
         initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
-        hiddenBias: hiddenBias?.value, projectionWeight: projectionWeight.value,
+        hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value,
+        projectionWeight: projectionWeight.value,
         lengths: lengths, reverse: reverse)
       return (result.output, result.hidden, result.cell)
     }
     let packed = Tensor.recurrence(
       kind, projectedInput: projected.reshaped([steps, batch, kind.gateCount * hiddenSize]),
       initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
-      hiddenBias: hiddenBias?.value, lengths: lengths, reverse: reverse)
+      hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value, lengths: lengths, reverse: reverse)
     return (
       packed.narrow(alongAxis: 0, start: 0, length: steps), packed[steps],
       cell == nil ? nil : packed[steps + 1]
