@@ -69,7 +69,8 @@ extension Tensor {
     return Tensor(values, shape: [n, columns], dtype: dtype)
   }
 
-  /// Numbers drawn uniformly from `[low, high)`.
+  /// Numbers drawn uniformly from `[low, high)`, element after element as PyTorch's `uniform_`
+  /// draws them on the CPU (with the same seed, the same values).
   ///
   /// - Parameters:
   ///   - shape: The shape of the result.
@@ -82,7 +83,13 @@ extension Tensor {
     generator: RandomGenerator = .global
   ) -> Tensor {
     let count = shape.reduce(1, *)
-    let values = generator.uniformDoubles(count).map { low + (high - low) * $0 }
+    if dtype == .float32 {  // bounds and width in float, the rest in double, as PyTorch
+      let (from, to) = (Float(low), Float(high))
+      let width = Double(to - from)
+      let values = generator.uniformSingles(count).map { Double(Float($0 * width + Double(from))) }
+      return Tensor(values, shape: shape, dtype: dtype)
+    }
+    let values = generator.uniformDoubles(count).map { $0 * (high - low) + low }
     return Tensor(values, shape: shape, dtype: dtype)
   }
 

@@ -1,7 +1,9 @@
 import Foundation
 
-/// A seedable source of random numbers (xoshiro256**), so that one seed fixes initial weights,
-/// dropout masks and shuffles.
+/// A seedable source of random numbers: the 32-bit Mersenne Twister (MT19937) that PyTorch's
+/// CPU generator uses, seeded the same way, so that one seed fixes initial weights, dropout masks
+/// and shuffles, and uniform draws (the default initializations of the layers) match
+/// `torch.manual_seed` with the same seed.
 ///
 /// Pass one explicitly for a stream of your own, or use the global one that `manualSeed(_:)`
 /// resets. A generator is safe to share between threads.
@@ -11,7 +13,9 @@ import Foundation
 /// let noise = Tensor.randomNormal([4, 4], generator: generator)
 /// ```
 public final class RandomGenerator: @unchecked Sendable {
-  private var state: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+  private static let stateSize = 624
+  private var state = [UInt32](repeating: 0, count: RandomGenerator.stateSize)
+  private var position = RandomGenerator.stateSize
   private let lock = NSLock()
 
   /// The generator used when no other is given; `manualSeed(_:)` reseeds it.
@@ -20,34 +24,41 @@ public final class RandomGenerator: @unchecked Sendable {
   /// Creates a generator whose stream is fixed by `seed`.
   public init(seed: UInt64) { reseed(seed) }
 
-  /// Restarts the stream from `seed`.
+  /// Restarts the stream from `seed` (its low 32 bits, as PyTorch's CPU generator takes them).
   public func reseed(_ seed: UInt64) {
     lock.lock()
     defer { lock.unlock() }
-    var mixer = seed
-    func splitMix() -> UInt64 {
-      mixer &+= 0x9E37_79B9_7F4A_7C15
-      var z = mixer
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
+    state[0] = UInt32(truncatingIfNeeded: seed)
+    for i in 1..<Self.stateSize {
+      let previous = state[i - 1]
+      state[i] = 1_812_433_253 &* (previous ^ (previous >> 30)) &+ UInt32(i)
     }
-    state = (splitMix(), splitMix(), splitMix(), splitMix())
+    position = Self.stateSize
   }
 
+  /// The next 32 random bits.
+  private func next32Unlocked() -> UInt32 {
+    if position == Self.stateSize {  // the whole state moves on at once
+      for i in 0..<Self.stateSize {
+        let bits = (state[i] & 0x8000_0000) | (state[(i + 1) % Self.stateSize] & 0x7FFF_FFFF)
+        state[i] =
+          state[(i + 397) % Self.stateSize] ^ (bits >> 1) ^ (bits & 1 == 0 ? 0 : 0x9908_B0DF)
+      }
+      position = 0
+    }
+    var y = state[position]
+    position += 1
+    y ^= y >> 11
+    y ^= (y << 7) & 0x9D2C_5680
+    y ^= (y << 15) & 0xEFC6_0000
+    return y ^ (y >> 18)
+  }
+
+  /// 64 random bits from two draws, the first giving the high half (as PyTorch's `random64`).
   private func nextUnlocked() -> UInt64 {
-    let result = rotate(state.1 &* 5, 7) &* 9
-    let t = state.1 << 17
-    state.2 ^= state.0
-    state.3 ^= state.1
-    state.1 ^= state.2
-    state.0 ^= state.3
-    state.2 ^= t
-    state.3 = rotate(state.3, 45)
-    return result
+    let high = UInt64(next32Unlocked())
+    return high << 32 | UInt64(next32Unlocked())
   }
-
-  private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
   /// The next 64 random bits.
   public func next() -> UInt64 {
@@ -56,11 +67,20 @@ public final class RandomGenerator: @unchecked Sendable {
     return nextUnlocked()
   }
 
-  /// `count` numbers uniform in [0, 1), each with 53 random bits.
+  /// `count` numbers uniform in [0, 1), each with 53 random bits (the low 53 of 64, as PyTorch
+  /// draws doubles).
   public func uniformDoubles(_ count: Int) -> [Double] {
     lock.lock()
     defer { lock.unlock() }
-    return (0..<count).map { _ in Double(nextUnlocked() >> 11) * 0x1p-53 }
+    return (0..<count).map { _ in Double(nextUnlocked() & (1 << 53 - 1)) * 0x1p-53 }
+  }
+
+  /// `count` numbers uniform in [0, 1), each with 24 random bits from one 32-bit draw (the
+  /// precision of a float, as PyTorch draws floats).
+  public func uniformSingles(_ count: Int) -> [Double] {
+    lock.lock()
+    defer { lock.unlock() }
+    return (0..<count).map { _ in Double(next32Unlocked() & 0xFF_FFFF) * 0x1p-24 }
   }
 
   /// `count` numbers from the standard normal distribution (Box-Muller).

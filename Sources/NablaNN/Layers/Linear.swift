@@ -29,10 +29,12 @@ public final class Linear: Module {
     require(
       inputSize > 0 && outputSize > 0,
       "Linear: sizes must be positive, got \(inputSize) -> \(outputSize)")
-    let bound = 1 / Double(inputSize).squareRoot()
+    // PyTorch's reset_parameters: kaiming_uniform_ with a = √5 (a bound of 1/√inputSize, computed
+    // the same way, so that the same seed gives the same weights), then the bias in ±1/√inputSize.
     weight = Parameter(
-      Tensor.randomUniform(
-        [outputSize, inputSize], low: -bound, high: bound, dtype: dtype, generator: generator))
+      Initializer.kaimingUniform(
+        [outputSize, inputSize], a: 5.0.squareRoot(), dtype: dtype, generator: generator))
+    let bound = 1 / Double(inputSize).squareRoot()
     self.bias =
       bias
       ? Parameter(
