@@ -2,8 +2,9 @@ import Foundation
 
 /// A seedable source of random numbers: the 32-bit Mersenne Twister (MT19937) that PyTorch's
 /// CPU generator uses, seeded the same way, so that one seed fixes initial weights, dropout masks
-/// and shuffles, and uniform draws (the default initializations of the layers) match
-/// `torch.manual_seed` with the same seed.
+/// and shuffles. Uniform draws match PyTorch's: with the same seed, `Tensor.randomUniform` gives
+/// what `uniform_` gives, and so do the linear, convolution and recurrent layers' default
+/// initializations. Normal draws (Box-Muller) are Nabla's own.
 ///
 /// Pass one explicitly for a stream of your own, or use the global one that `manualSeed(_:)`
 /// resets. A generator is safe to share between threads.
