@@ -125,7 +125,8 @@ extension Tensor {
       probability >= 0 && probability <= 1,
       "randomBernoulli: probability \(probability) is outside [0, 1]")
     let count = shape.reduce(1, *)
-    let values = generator.uniformDoubles(count).map { $0 < probability ? 1.0 : 0.0 }
+    // One 32-bit draw per element: 24 bits of resolution are plenty to compare with.
+    let values = generator.uniformSingles(count).map { $0 < probability ? 1.0 : 0.0 }
     return Tensor(values, shape: shape, dtype: dtype)
   }
 }

@@ -39,20 +39,26 @@ public final class RandomGenerator: @unchecked Sendable {
 
   /// The next 32 random bits.
   private func next32Unlocked() -> UInt32 {
-    if position == Self.stateSize {  // the whole state moves on at once
-      for i in 0..<Self.stateSize {
-        let bits = (state[i] & 0x8000_0000) | (state[(i + 1) % Self.stateSize] & 0x7FFF_FFFF)
-        state[i] =
-          state[(i + 397) % Self.stateSize] ^ (bits >> 1) ^ (bits & 1 == 0 ? 0 : 0x9908_B0DF)
-      }
-      position = 0
-    }
+    if position == Self.stateSize { refill() }
     var y = state[position]
     position += 1
     y ^= y >> 11
     y ^= (y << 7) & 0x9D2C_5680
     y ^= (y << 15) & 0xEFC6_0000
     return y ^ (y >> 18)
+  }
+
+  /// Moves the whole state on at once (the twist), in place; indices wrap around the end.
+  private func refill() {
+    let n = Self.stateSize
+    state.withUnsafeMutableBufferPointer { mt in
+      for i in 0..<n {
+        let bits = (mt[i] & 0x8000_0000) | (mt[i + 1 < n ? i + 1 : 0] & 0x7FFF_FFFF)
+        let far = i + 397 < n ? i + 397 : i + 397 - n
+        mt[i] = mt[far] ^ (bits >> 1) ^ (bits & 1 == 0 ? 0 : 0x9908_B0DF)
+      }
+    }
+    position = 0
   }
 
   /// 64 random bits from two draws, the first giving the high half (as PyTorch's `random64`).
