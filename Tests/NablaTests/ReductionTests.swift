@@ -6,6 +6,22 @@ import Testing
 @Suite struct ReductionTests {
   let x = Tensor([1, 5, 3, 4, 2, 6], shape: [2, 3], dtype: .float64)
 
+  /// Reductions split over the pool (by blocks of columns, or by slabs) give the same bits
+  /// whatever the number of threads.
+  @Test func threadCountDoesNotChangeSums() {
+    let values = Tensor.randomNormal([300, 200], generator: RandomGenerator(seed: 9))
+    func run() -> [Float] {
+      [Float](values.sum(alongAxes: [0])) + [Float](values.sum(alongAxes: [1]))
+    }
+    defer { Parallelism.threadCount = 0 }
+    Parallelism.threadCount = 1
+    let reference = run()
+    for threads in [2, 3] {
+      Parallelism.threadCount = threads
+      #expect(run() == reference, "\(threads) threads")
+    }
+  }
+
   @Test func sumAndMeanAlongAxes() {
     #expect(x.sum().item == 21)
     #expect(x.sum().shape == [])
