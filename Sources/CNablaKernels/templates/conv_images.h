@@ -153,8 +153,8 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
     memset(partial, 0, (size_t)job->partialSize * sizeof(T));
     // A slice is a run of whole slabs, the slabs of the forward (whose columns may be kept).
     const ptrdiff_t slabs = (job->batch + job->slab - 1) / job->slab;
-    const ptrdiff_t end = (slice + 1) * slabs / job->slices * job->slab;
-    const ptrdiff_t last = end < job->batch ? end : job->batch;
+    const ptrdiff_t sliceEnd = (slice + 1) * slabs / job->slices * job->slab;
+    const ptrdiff_t last = sliceEnd < job->batch ? sliceEnd : job->batch;
     for (ptrdiff_t first = slice * slabs / job->slices * job->slab; first < last;
          first += job->slab) {
       const ptrdiff_t count = last - first < job->slab ? last - first : job->slab;

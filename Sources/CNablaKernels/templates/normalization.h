@@ -76,7 +76,7 @@ void NAME(nabla_layer_norm)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *we
                             const T *bias, double epsilon, T *y, T *mean, T *rstd) {
   NAME(LayerNormJob) job = {rows, d, 0, (T)epsilon, x, weight, bias, NULL, NULL, NULL,
                             y, NULL, mean, rstd, NULL};
-  nabla_parallel_range(rows, (1 << 13) / (d + 1) + 1, NAME(layer_norm_rows), &job);
+  nabla_parallel_range(rows, NAME(ELEMENTWISE_GRAIN) / (d + 1) + 1, NAME(layer_norm_rows), &job);
 }
 
 void NAME(nabla_layer_norm_backward)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight,

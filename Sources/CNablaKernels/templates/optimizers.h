@@ -63,7 +63,7 @@ void NAME(nabla_adam_update)(ptrdiff_t n, const T *parameter, const T *gradient,
                        (T)(1 - learningRate * decoupledDecay), (T)(1 - beta1), (T)beta2,
                        (T)(1 - beta2), (T)epsilon, (T)weightDecay, decoupledDecay != 0,
                        weightDecay != 0};
-  nabla_parallel_range(n, 1 << 13, NAME(adam_range), &job);
+  nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(adam_range), &job);
 }
 
 void NAME(nabla_sgd_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *momentumBuffer,

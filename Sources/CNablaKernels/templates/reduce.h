@@ -229,13 +229,15 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
 void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
                          T *y) {
   NAME(SoftmaxJob) job = {isLog, n, inner, x, NULL, NULL, y};
-  nabla_parallel_range(outer, (1 << 13) / (n * inner + 1) + 1, NAME(softmax_range), &job);
+  nabla_parallel_range(outer, NAME(ELEMENTWISE_GRAIN) / (n * inner + 1) + 1, NAME(softmax_range),
+                       &job);
 }
 
 void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
                                   const T *y, const T *gy, T *gx) {
   NAME(SoftmaxJob) job = {isLog, n, inner, NULL, y, gy, gx};
-  nabla_parallel_range(outer, (1 << 13) / (n * inner + 1) + 1, NAME(softmax_backward_range),
+  nabla_parallel_range(outer, NAME(ELEMENTWISE_GRAIN) / (n * inner + 1) + 1,
+                       NAME(softmax_backward_range),
                        &job);
 }
 

@@ -79,7 +79,7 @@ public final class RandomGenerator: @unchecked Sendable {
   public func uniformDoubles(_ count: Int) -> [Double] {
     lock.lock()
     defer { lock.unlock() }
-    return (0..<count).map { _ in Double(nextUnlocked() & (1 << 53 - 1)) * 0x1p-53 }
+    return (0..<count).map { _ in Double(nextUnlocked() & ((1 << 53) - 1)) * 0x1p-53 }
   }
 
   /// `count` numbers uniform in [0, 1), each with 24 random bits from one 32-bit draw (the
