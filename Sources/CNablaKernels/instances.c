@@ -14,18 +14,25 @@
 #define ACTIVATION_EXP(x) nabla_activation_expf(x)
 #define GEMM nabla_sgemm
 #define WIDE_VECTORS WIDE_VECTORS_CLONES
+#define VECTOR __m512
+#define VECTOR_SUFFIX ps
+#define VECTOR_INDEX int32_t
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/normalization.h"
 #include "templates/attention.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
+#include "templates/short_rows.h"
 #include "templates/conv.h"
 #include "templates/conv_images.h"
 #undef T
 #undef SUFFIX
 #undef GEMM
 #undef WIDE_VECTORS
+#undef VECTOR
+#undef VECTOR_SUFFIX
+#undef VECTOR_INDEX
 
 #undef ACTIVATION_TANH
 #undef ACTIVATION_EXP
@@ -35,15 +42,22 @@
 #define ACTIVATION_EXP(x) exp(x)
 #define GEMM nabla_dgemm
 #define WIDE_VECTORS
+#define VECTOR __m512d
+#define VECTOR_SUFFIX pd
+#define VECTOR_INDEX int64_t
 #include "templates/elementwise.h"
 #include "templates/reduce.h"
 #include "templates/normalization.h"
 #include "templates/attention.h"
 #include "templates/optimizers.h"
 #include "templates/recurrent.h"
+#include "templates/short_rows.h"
 #include "templates/conv.h"
 #include "templates/conv_images.h"
 #undef T
 #undef SUFFIX
 #undef GEMM
 #undef WIDE_VECTORS
+#undef VECTOR
+#undef VECTOR_SUFFIX
+#undef VECTOR_INDEX

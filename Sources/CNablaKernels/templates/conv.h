@@ -65,11 +65,13 @@ static void NAME(col2im_1d)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff
 
 /// Whether a geometry is a 1-D one with a stride (where the stride-1 run paths do not apply).
 static int NAME(is_strided_1d)(const NablaConvGeometry *g) {
-  return g->height == 1 && g->outHeight == 1 && g->kernelHeight == 1 && g->strideWidth > 1;
+  return g->height == 1 && g->outHeight == 1 && g->kernelHeight == 1 && g->padTop == 0 &&
+         g->strideWidth > 1;
 }
 
 WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                        const T *x, T *col) {
+  if (NAME(im2col_short)(g, count, imageStride, x, col)) return;
   if (NAME(is_strided_1d)(g)) {
     NAME(im2col_1d)(g, count, imageStride, x, col);
     return;
@@ -128,6 +130,7 @@ WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count
 
 WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                        T *col, T *x) {
+  if (NAME(col2im_short)(g, count, imageStride, col, x)) return;
   if (NAME(is_strided_1d)(g)) {
     NAME(col2im_1d)(g, count, imageStride, col, x);
     return;

@@ -66,9 +66,8 @@ static const T *NAME(slab_gather)(const NAME(ConvImagesJob) *job, ptrdiff_t firs
   if (count == 1) return g;
   const ptrdiff_t positions = job->positions, columns = count * positions;
   for (ptrdiff_t i = 0; i < count; i++)
-    for (ptrdiff_t r = 0; r < job->rows; r++)
-      memcpy(block + r * columns + i * positions, g + i * job->outputStride + r * positions,
-             (size_t)positions * sizeof(T));
+    NAME(copy_rows)(job->rows, positions, g + i * job->outputStride, positions,
+                    block + i * positions, columns, NULL);
   return block;
 }
 
@@ -89,14 +88,10 @@ static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t 
       GEMM(0, 0, rows, columns, fields, 1, job->weight + group * rows * fields, fields, col,
            columns, 0, target, columns);
       if (count == 1 && !job->bias) continue;
-      for (ptrdiff_t i = 0; i < count; i++) {
-        for (ptrdiff_t r = 0; r < rows; r++) {
-          T *out = y + i * job->outputStride + r * positions;
-          const T *in = target + r * columns + i * positions;  // out itself for one image
-          const T b = job->bias ? job->bias[group * rows + r] : 0;
-          for (ptrdiff_t p = 0; p < positions; p++) out[p] = in[p] + b;
-        }
-      }
+      const T *bias = job->bias ? job->bias + group * rows : NULL;
+      for (ptrdiff_t i = 0; i < count; i++)  // target is y itself for one image
+        NAME(copy_rows)(rows, positions, target + i * positions, columns,
+                        y + i * job->outputStride, positions, bias);
     }
   }
   nabla_buffer_free(scratch.col, scratch.bytes);

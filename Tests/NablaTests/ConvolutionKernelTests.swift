@@ -1,0 +1,141 @@
+import CNablaKernels
+import Testing
+
+@testable import Nabla
+
+/// im2col and col2im against their definitions, on every path: the short-row AVX-512 loops (1-D
+/// signals up to two vectors wide, outputs up to one) where the CPU has them, the plain loops on
+/// the portable kernel choice, and geometries just past the short rows' limits.
+@Suite(.serialized) struct ConvolutionKernelTests {
+  static let kernels: [NablaGemmKernel] = [NABLA_GEMM_GENERIC, NABLA_GEMM_AUTO]
+
+  /// (width, kernel, stride, dilation, padding): strides 1 to 3, dilation, padding wider than a
+  /// tap, a kernel wider than the input, and widths and outputs past one and two vectors.
+  static let geometries: [(Int, Int, Int, Int, Int)] = [
+    (40, 5, 2, 1, 1), (19, 3, 2, 1, 1), (10, 3, 2, 1, 1), (1, 1, 1, 1, 0), (7, 3, 1, 1, 1),
+    (16, 4, 3, 2, 2), (32, 3, 2, 1, 1), (33, 3, 2, 1, 1), (31, 1, 2, 1, 0), (34, 3, 1, 1, 0),
+    (8, 9, 1, 1, 4), (12, 5, 1, 3, 6), (64, 2, 4, 1, 0), (5, 2, 1, 1, 3),
+  ]
+
+  /// The output width of a geometry, as the layers compute it.
+  private func outputWidth(_ g: (Int, Int, Int, Int, Int)) -> Int {
+    (g.0 + 2 * g.4 - g.3 * (g.1 - 1) - 1) / g.2 + 1
+  }
+
+  /// The geometry of `channels` planes of one row (a 1-D signal) for `images` images side by side.
+  private func geometry(_ g: (Int, Int, Int, Int, Int), channels: Int, images: Int)
+    -> NablaConvGeometry
+  {
+    let ow = outputWidth(g)
+    return NablaConvGeometry(
+      channels: channels, height: 1, width: g.0, kernelHeight: 1, kernelWidth: g.1,
+      strideHeight: 1, strideWidth: g.2, dilationHeight: 1, dilationWidth: g.3, padTop: 0,
+      padLeft: g.4, outHeight: 1, outWidth: ow, colStride: images * ow)
+  }
+
+  /// How many entries of two arrays differ (a count, not the arrays, in a failure's message).
+  private func mismatches<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
+    a.count == b.count ? zip(a, b).filter { $0 != $1 }.count : max(a.count, b.count)
+  }
+
+  /// im2col and col2im of both element types against the definition, for every geometry.
+  @Test(arguments: kernels) func unfoldAndFoldMatchTheDefinition(_ kernel: NablaGemmKernel) {
+    #expect(nabla_gemm_use_kernel(kernel) == 1)
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    let (channels, images) = (3, 4)
+    for g in Self.geometries {
+      let ow = outputWidth(g)
+      var geometry = geometry(g, channels: channels, images: images)
+      let imageStride = channels * g.0 + 5  // images apart by more than their planes
+      let x = RandomGenerator(seed: 3).uniformDoubles(images * imageStride).map { $0 - 0.5 }
+      let rows = channels * g.1
+      let col = RandomGenerator(seed: 4).uniformDoubles(rows * images * ow).map { $0 - 0.5 }
+      // The definitions: col[(c, j), (n, o)] = x_n[c, o·stride + j·dilation - padding], or 0;
+      // col2im adds each entry that reads the input back where it was read, tap after tap.
+      var unfolded = [Double](repeating: 0, count: rows * images * ow)
+      var folded = x
+      for c in 0..<channels {
+        for j in 0..<g.1 {
+          for n in 0..<images {
+            for o in 0..<ow {
+              let p = o * g.2 + j * g.3 - g.4
+              guard p >= 0 && p < g.0 else { continue }
+              let (source, entry) = (n * imageStride + c * g.0 + p, (c * g.1 + j) * images * ow)
+              unfolded[entry + n * ow + o] = x[source]
+              folded[source] += col[entry + n * ow + o]
+            }
+          }
+        }
+      }
+      let label = "kernel \(kernel.rawValue) geometry \(g)"
+      var doubles = [Double](repeating: .nan, count: unfolded.count)
+      nabla_im2col_f64(&geometry, images, imageStride, x, &doubles)
+      #expect(mismatches(doubles, unfolded) == 0, "\(label): im2col f64")
+      var floats = [Float](repeating: .nan, count: unfolded.count)
+      nabla_im2col_f32(&geometry, images, imageStride, x.map { Float($0) }, &floats)
+      #expect(mismatches(floats, unfolded.map { Float($0) }) == 0, "\(label): im2col f32")
+      var doubleSums = x
+      var doubleColumns = col
+      nabla_col2im_f64(&geometry, images, imageStride, &doubleColumns, &doubleSums)
+      #expect(mismatches(doubleSums, folded) == 0, "\(label): col2im f64")
+      // In float, the sums taken tap after tap from the same float inputs.
+      var floatExpected = x.map { Float($0) }
+      for c in 0..<channels {
+        for j in 0..<g.1 {
+          for n in 0..<images {
+            for o in 0..<ow {
+              let p = o * g.2 + j * g.3 - g.4
+              guard p >= 0 && p < g.0 else { continue }
+              floatExpected[n * imageStride + c * g.0 + p] += Float(
+                col[(c * g.1 + j) * images * ow + n * ow + o])
+            }
+          }
+        }
+      }
+      var floatSums = x.map { Float($0) }
+      var floatColumns = col.map { Float($0) }
+      nabla_col2im_f32(&geometry, images, imageStride, &floatColumns, &floatSums)
+      #expect(mismatches(floatSums, floatExpected) == 0, "\(label): col2im f32")
+    }
+  }
+
+  /// A 1-D convolution with a bias, forward and backward, gives the same values on the portable
+  /// loops as on the best this CPU runs (the short-row copies included).
+  @Test func convolutionAgreesAcrossKernels() {
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    let x = Tensor.randomNormal([30, 4, 19], generator: RandomGenerator(seed: 5))
+    let w = Tensor.randomNormal([6, 4, 3], generator: RandomGenerator(seed: 6))
+    let b = Tensor.randomNormal([6], generator: RandomGenerator(seed: 7))
+    func run() -> [Float] {
+      let (xi, wi, bi) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
+      let y = xi.conv1d(weight: wi, bias: bi, stride: 2, padding: 1)
+      (y * y).sum().backward()
+      return [Float](y) + [Float](xi.grad!) + [Float](wi.grad!) + [Float](bi.grad!)
+    }
+    nabla_gemm_use_kernel(NABLA_GEMM_GENERIC)
+    let portable = run()
+    nabla_gemm_use_kernel(NABLA_GEMM_AUTO)
+    let best = run()
+    let worst = zip(portable, best).map { Swift.abs($0 - $1) / (1 + Swift.abs($0)) }.max() ?? 0
+    #expect(portable.count == best.count && worst < 1e-4, "largest relative difference \(worst)")
+  }
+
+  /// A kernel one row high on a one-row input, padded above and strided past the padding: its
+  /// single output row reads padding only, so im2col gives zeros and col2im adds nothing.
+  @Test(arguments: kernels) func paddingAboveAOneRowInputIsRead(_ kernel: NablaGemmKernel) {
+    #expect(nabla_gemm_use_kernel(kernel) == 1)
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    var geometry = NablaConvGeometry(
+      channels: 2, height: 1, width: 9, kernelHeight: 1, kernelWidth: 3, strideHeight: 3,
+      strideWidth: 2, dilationHeight: 1, dilationWidth: 1, padTop: 1, padLeft: 1, outHeight: 1,
+      outWidth: 5, colStride: 5)
+    let x = (0..<18).map { Float($0 + 1) }
+    var col = [Float](repeating: .nan, count: 6 * 5)
+    nabla_im2col_f32(&geometry, 1, 18, x, &col)
+    #expect(col == [Float](repeating: 0, count: 30))
+    var sums = x
+    var ones = [Float](repeating: 1, count: 30)
+    nabla_col2im_f32(&geometry, 1, 18, &ones, &sums)
+    #expect(sums == x)
+  }
+}
