@@ -54,6 +54,12 @@ public func crossEntropy(
 ) -> Tensor {
   let name = "crossEntropy"
   requireLabelSmoothing(name, labelSmoothing)
+  if weight == nil && labelSmoothing == 0 && logits.rank == 2 && reduction != .none {
+    // The common case as one op: log-softmax, the pick and the reduction in two kernels.
+    _ = checkedTargets(name, logits, "logits", classIndices, ignoreIndex)
+    return logits.classIndexCrossEntropy(
+      classIndices, ignoreIndex: ignoreIndex, mean: reduction == .mean)
+  }
   let problem = ClassificationProblem(name, logits, "logits", classIndices, weight, ignoreIndex)
   let logProbabilities = problem.input.logSoftmax(alongAxis: 1)
   var losses = problem.negativeLogLikelihood(logProbabilities)
@@ -129,32 +135,11 @@ private struct ClassificationProblem {
     _ name: String, _ input: Tensor, _ inputName: String, _ classIndices: Tensor,
     _ weight: Tensor?, _ ignoreIndex: Int
   ) {
-    require(
-      input.dtype.isFloatingPoint && input.rank >= 1,
-      "\(name): \(inputName) must be a floating-point tensor with a class axis, got "
-        + "\(input.dtype) of shape \(describe(input.shape))")
-    require(
-      classIndices.dtype == .int64,
-      "\(name): class indices must be int64, got \(classIndices.dtype) of shape "
-        + "\(describe(classIndices.shape)) (make them with Tensor(indices:))")
-    let batched = input.rank == 1 ? input.unsqueezed(at: 0) : input
-    var expected = batched.shape
-    expected.remove(at: 1)
-    if input.rank == 1 { expected = [] }
-    require(
-      classIndices.shape == expected,
-      "\(name): \(inputName) of shape \(describe(input.shape)) needs class indices of shape "
-        + "\(describe(expected)), got \(describe(classIndices.shape))")
+    let (batched, targets) = checkedTargets(name, input, inputName, classIndices, ignoreIndex)
     self.input = batched
     self.targetShape = classIndices.shape
     let classCount = batched.shape[1]
     self.classCount = classCount
-    let targets = [Int](classIndices)
-    for target in targets where target != ignoreIndex && !(0..<classCount).contains(target) {
-      fatalError(
-        "\(name): class index \(target) is out of range for \(classCount) classes "
-          + "(\(inputName) of shape \(describe(input.shape)))")
-    }
     let safe = targets.map { $0 == ignoreIndex ? 0 : $0 }
     var gatherShape = batched.shape
     gatherShape[1] = 1
@@ -189,6 +174,38 @@ private struct ClassificationProblem {
     case .mean: losses.sum() / targetWeight.sum()
     }
   }
+}
+
+/// The input with a batch axis ([N, C, d1, ...]) and the targets as integers, once the input is
+/// checked to be floating-point with a class axis, the class indices to be int64 of the input's
+/// shape without that axis, and every target to be a class or `ignoreIndex`.
+private func checkedTargets(
+  _ name: String, _ input: Tensor, _ inputName: String, _ classIndices: Tensor, _ ignoreIndex: Int
+) -> (batched: Tensor, targets: [Int]) {
+  require(
+    input.dtype.isFloatingPoint && input.rank >= 1,
+    "\(name): \(inputName) must be a floating-point tensor with a class axis, got "
+      + "\(input.dtype) of shape \(describe(input.shape))")
+  require(
+    classIndices.dtype == .int64,
+    "\(name): class indices must be int64, got \(classIndices.dtype) of shape "
+      + "\(describe(classIndices.shape)) (make them with Tensor(indices:))")
+  let batched = input.rank == 1 ? input.unsqueezed(at: 0) : input
+  var expected = batched.shape
+  expected.remove(at: 1)
+  if input.rank == 1 { expected = [] }
+  require(
+    classIndices.shape == expected,
+    "\(name): \(inputName) of shape \(describe(input.shape)) needs class indices of shape "
+      + "\(describe(expected)), got \(describe(classIndices.shape))")
+  let classCount = batched.shape[1]
+  let targets = [Int](classIndices)
+  for target in targets where target != ignoreIndex && !(0..<classCount).contains(target) {
+    fatalError(
+      "\(name): class index \(target) is out of range for \(classCount) classes "
+        + "(\(inputName) of shape \(describe(input.shape)))")
+  }
+  return (batched, targets)
 }
 
 private func requireLabelSmoothing(_ name: String, _ labelSmoothing: Double) {

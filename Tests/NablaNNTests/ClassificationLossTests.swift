@@ -129,6 +129,27 @@ import Testing
     #expect(crossEntropy(logits, classIndices: labels).dtype == .float32)
   }
 
+  /// The one-op cross-entropy of [N, C] logits gives the loss and gradient of the composed
+  /// nllLoss(logSoftmax), in float, for short and long rows, across blocks of rows, with a target
+  /// ignored, for both reductions.
+  @Test(arguments: [(250, 10), (7, 3), (33, 40)])
+  func oneOpCrossEntropyMatchesTheComposedOne(rows: Int, classes: Int) {
+    let generator = RandomGenerator(seed: UInt64(rows))
+    let logits = Tensor.randomNormal([rows, classes], generator: generator) * 3
+    var targets = (0..<rows).map { ($0 * 7 + 3) % classes }
+    targets[rows / 2] = -100
+    let labels = Tensor(indices: targets)
+    for reduction in [Reduction.mean, .sum] {
+      let (x, y) = (logits.requiringGrad(), logits.requiringGrad())
+      let direct = crossEntropy(x, classIndices: labels, reduction: reduction)
+      let composed = nllLoss(y.logSoftmax(alongAxis: 1), classIndices: labels, reduction: reduction)
+      direct.backward()
+      composed.backward()
+      #expect(abs(direct.item - composed.item) <= 1e-6 * abs(composed.item))
+      expectClose([Double](x.grad!), [Double](y.grad!), tolerance: 1e-7)
+    }
+  }
+
   @Test func allTargetsIgnoredGivesNaNForTheMean() {
     let loss = crossEntropy(logits, classIndices: Tensor(indices: [-100, -100, -100]))
     #expect(loss.item.isNaN)

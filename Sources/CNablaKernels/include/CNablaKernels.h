@@ -221,6 +221,26 @@ void nabla_softmax_backward_f32(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff
 void nabla_softmax_backward_f64(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
                                 const double *y, const double *gy, double *gx);
 
+/// The class-index negative log-likelihood of log-probabilities logp [rows, classes]: the sum of
+/// -logp[r, targets[r]] over the rows whose target is not ignoreIndex (in row order), whose
+/// number goes to *kept. Every other target must lie in 0 ..< classes.
+float nabla_nll_sum_f32(ptrdiff_t rows, ptrdiff_t classes, const float *logp,
+                        const int64_t *targets, int64_t ignoreIndex, ptrdiff_t *kept);
+/// Double-precision form of nabla_nll_sum_f32.
+double nabla_nll_sum_f64(ptrdiff_t rows, ptrdiff_t classes, const double *logp,
+                         const int64_t *targets, int64_t ignoreIndex, ptrdiff_t *kept);
+
+/// The gradient of scale·Σ nll with respect to the logits behind log-probabilities logp
+/// [rows, classes]: gx[r, c] = scale·(e^logp[r, c] - [c = targets[r]]), and 0 on the rows whose
+/// target is ignoreIndex.
+void nabla_cross_entropy_backward_f32(ptrdiff_t rows, ptrdiff_t classes, const float *logp,
+                                      const int64_t *targets, int64_t ignoreIndex, float scale,
+                                      float *gx);
+/// Double-precision form of nabla_cross_entropy_backward_f32.
+void nabla_cross_entropy_backward_f64(ptrdiff_t rows, ptrdiff_t classes, const double *logp,
+                                      const int64_t *targets, int64_t ignoreIndex, double scale,
+                                      double *gx);
+
 // MARK: - Indexing along the middle axis of [outer, n, inner]
 
 /// out[o, j, i] = x[o, index[o, j, i], i] where x is [outer, n, inner] and index/out are

@@ -129,10 +129,70 @@ typedef struct {
   T *out;
 } NAME(SoftmaxJob);
 
+/// How many numbers the short-row softmax loops take at once: rows shorter than a vector of
+/// lanes are gathered into blocks this long, whose exponentials are one loop that vectorizes.
+enum { NAME(SHORT_ROWS_BLOCK) = 1024 };
+
+// Softmax (or log-softmax) of contiguous rows begin ..< end shorter than the lanes: per block of
+// rows, the shifted values x − max, then all their exponentials in one loop, then each row's sum
+// (in order, as the lanes of the long rows add a short row) and its results.
+WIDE_VECTORS static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) *job, ptrdiff_t begin,
+                                                  ptrdiff_t end) {
+  const ptrdiff_t n = job->n, rowsPerBlock = NAME(SHORT_ROWS_BLOCK) / n;
+  T shifted[NAME(SHORT_ROWS_BLOCK)], e[NAME(SHORT_ROWS_BLOCK)];
+  for (ptrdiff_t first = begin; first < end; first += rowsPerBlock) {
+    const ptrdiff_t rows = end - first < rowsPerBlock ? end - first : rowsPerBlock;
+    const T *x = job->x + first * n;  // (may be y itself: attention works in place)
+    T *y = job->out + first * n;
+    for (ptrdiff_t r = 0; r < rows; r++) {
+      T m = NAME(row_max)(x + r * n, n);
+      if (m == -INFINITY) m = 0;  // as in softmax_range
+      for (ptrdiff_t k = 0; k < n; k++) shifted[r * n + k] = x[r * n + k] - m;
+    }
+    for (ptrdiff_t i = 0; i < rows * n; i++) e[i] = NAME(softmax_exp)(shifted[i]);
+    for (ptrdiff_t r = 0; r < rows; r++) {
+      T sum = 0;
+      for (ptrdiff_t k = 0; k < n; k++) sum += e[r * n + k];
+      if (job->isLog) {
+        const T logSum = log(sum);
+        for (ptrdiff_t k = 0; k < n; k++) y[r * n + k] = shifted[r * n + k] - logSum;
+      } else {
+        const T scale = (T)1 / sum;
+        for (ptrdiff_t k = 0; k < n; k++) y[r * n + k] = e[r * n + k] * scale;
+      }
+    }
+  }
+}
+
+// The backward of softmax_short_rows: for log-softmax, e^y of a whole block in one loop.
+WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob) *job,
+                                                           ptrdiff_t begin, ptrdiff_t end) {
+  const ptrdiff_t n = job->n, rowsPerBlock = NAME(SHORT_ROWS_BLOCK) / n;
+  T e[NAME(SHORT_ROWS_BLOCK)];
+  for (ptrdiff_t first = begin; first < end; first += rowsPerBlock) {
+    const ptrdiff_t rows = end - first < rowsPerBlock ? end - first : rowsPerBlock;
+    const T *y = job->y + first * n, *gy = job->gy + first * n;
+    T *gx = job->out + first * n;  // (may be gy itself)
+    if (job->isLog)
+      for (ptrdiff_t i = 0; i < rows * n; i++) e[i] = NAME(softmax_exp)(y[i]);
+    for (ptrdiff_t r = 0; r < rows; r++) {
+      T dot = 0;
+      for (ptrdiff_t k = 0; k < n; k++) dot += job->isLog ? gy[r * n + k] : gy[r * n + k] * y[r * n + k];
+      for (ptrdiff_t k = 0; k < n; k++)
+        gx[r * n + k] = job->isLog ? gy[r * n + k] - e[r * n + k] * dot
+                                   : y[r * n + k] * (gy[r * n + k] - dot);
+    }
+  }
+}
+
 // Softmax (or log-softmax) of the slices o in begin ..< end of [outer, n, inner] along n.
 WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(SoftmaxJob) *job = (const NAME(SoftmaxJob) *)context;
   const ptrdiff_t n = job->n, inner = job->inner;
+  if (inner == 1 && n < NAME(SOFTMAX_LANES)) {
+    NAME(softmax_short_rows)(job, begin, end);
+    return;
+  }
   for (ptrdiff_t o = begin; o < end; o++) {
     if (inner == 1) {  // a contiguous row: max, exponentials and sum in vector lanes
       const T *xr = job->x + o * n;  // (may be yr itself: attention works in place)
@@ -189,6 +249,10 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
   const NAME(SoftmaxJob) *job = (const NAME(SoftmaxJob) *)context;
   const ptrdiff_t n = job->n, inner = job->inner;
   const int isLog = job->isLog;
+  if (inner == 1 && n < NAME(SOFTMAX_LANES)) {
+    NAME(softmax_backward_short_rows)(job, begin, end);
+    return;
+  }
   for (ptrdiff_t o = begin; o < end; o++) {
     if (inner == 1) {
       const T *restrict y = job->y + o * n;
@@ -239,6 +303,31 @@ void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdi
   nabla_parallel_range(outer, NAME(ELEMENTWISE_GRAIN) / (n * inner + 1) + 1,
                        NAME(softmax_backward_range),
                        &job);
+}
+
+T NAME(nabla_nll_sum)(ptrdiff_t rows, ptrdiff_t classes, const T *logp, const int64_t *targets,
+                      int64_t ignoreIndex, ptrdiff_t *kept) {
+  T sum = 0;
+  ptrdiff_t count = 0;
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    if (targets[r] == ignoreIndex) continue;
+    sum -= logp[r * classes + targets[r]];
+    count++;
+  }
+  *kept = count;
+  return sum;
+}
+
+WIDE_VECTORS void NAME(nabla_cross_entropy_backward)(ptrdiff_t rows, ptrdiff_t classes,
+                                                     const T *logp, const int64_t *targets,
+                                                     int64_t ignoreIndex, T scale, T *gx) {
+  for (ptrdiff_t i = 0; i < rows * classes; i++) gx[i] = scale * NAME(softmax_exp)(logp[i]);
+  for (ptrdiff_t r = 0; r < rows; r++) {
+    if (targets[r] == ignoreIndex)
+      memset(gx + r * classes, 0, (size_t)classes * sizeof(T));
+    else
+      gx[r * classes + targets[r]] -= scale;
+  }
 }
 
 void NAME(nabla_scatter_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const T *g,
