@@ -109,10 +109,10 @@ extension Tensor {
     let kernel = Tensor.checkedKernel(
       weight, layout: "[out, in/groups, kernel...]", stride: stride, dilation: dilation,
       context: context())
-    let (view, restore) = planes(spatialRank: spatialRank, context: context())
-    Tensor.requireMatching(view, weight, context())
+    let sizes = planeSizes(spatialRank: spatialRank, context: context())
+    Tensor.requireMatching(self, weight, context())
     let (outChannels, groupChannels) = (weight.shape[0], weight.shape[1])
-    let channels = view.shape[1]
+    let channels = sizes[1]
     require(
       groups > 0 && outChannels % groups == 0 && outChannels > 0,
       "\(context()): \(outChannels) output channels cannot be split into \(groups) groups")
@@ -126,7 +126,7 @@ extension Tensor {
     let geometry = ConvolutionGeometry(
       kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),
       padBefore: lift(before, 0), padAfter: lift(after, 0))
-    let inputSize = Array(view.shape[2...])
+    let inputSize = Array(sizes[2...])
     let outputSize = (0..<2).map { geometry.outputSize($0, input: inputSize[$0]) }
     guard let outHeight = outputSize[0], let outWidth = outputSize[1] else {
       let axes = (2 - spatialRank)..<2
@@ -136,25 +136,28 @@ extension Tensor {
           + "\(describe(padded)) is smaller than the dilated kernel "
           + "\(describe(axes.map(geometry.span)))")
     }
-    if let bias { _ = Tensor.checkedBias(bias, outChannels, weight, context()) }
-    let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
-    return restore(
-      Tensor.convolution2D(
-        view, weight4D, bias, geometry, groups: groups, outHeight: outHeight,
-        outWidth: outWidth))
+    if let bias { Tensor.requireBias(bias, outChannels, weight, context()) }
+    // The input, the weight and the result keep their own shapes: as planes [N, C, H, W] their
+    // data is laid out the same, so no reshaping op is recorded.
+    let images = ImageConvolution(
+      geometry: geometry.kernelGeometry(
+        channels: channels / groups, height: inputSize[0], width: inputSize[1],
+        outHeight: outHeight, outWidth: outWidth),
+      batch: sizes[0], groups: groups, rows: outChannels / groups)
+    let outputShape =
+      shape.prefix(rank - spatialRank - 1) + [outChannels]
+      + (spatialRank == 1 ? [outWidth] : [outHeight, outWidth])
+    return Tensor.convolution2D(self, weight, bias, images, outputShape: Array(outputShape))
   }
 
-  /// A bias of `channels` elements as [1, channels, 1, 1], checked against the weight.
-  static func checkedBias(
+  /// Stops with `context` unless `bias` is a vector of `channels` elements of the weight's dtype.
+  static func requireBias(
     _ bias: Tensor, _ channels: Int, _ weight: Tensor, _ context: @autoclosure () -> String
-  )
-    -> Tensor
-  {
+  ) {
     require(
       bias.shape == [channels] && bias.dtype == weight.dtype,
       "\(context()): the bias must be a \(weight.dtype) vector of \(channels) elements, got "
         + "\(bias.dtype) of shape \(describe(bias.shape))")
-    return bias.reshaped([1, channels, 1, 1])
   }
 
   /// Stops with `context` unless `weight` has rank 2 + `stride.count` (its axes named by
@@ -175,30 +178,25 @@ extension Tensor {
     return kernel
   }
 
-  /// conv2d on [N, C, H, W] with a [O, C/groups, kh, kw] weight and an optional [O] bias,
-  /// checked; records its backward. Each image's im2col matrix is multiplied by each group's
-  /// weight matrix, Y_g = W_g · cols + b_g; the backward is dW_g = Σ dY_g · colsᵀ, db = Σ dY and
-  /// dX_g = col2im(W_gᵀ · dY_g).
+  /// The convolution of `images` of `input` (planes [N, C, H, W] in memory) with a weight
+  /// [O, C/groups, kh(, kw)] and an optional [O] bias, into a result of `outputShape` (planes
+  /// [N, O, outHeight, outWidth] in memory); records its backward. Each image's im2col matrix is
+  /// multiplied by each group's weight matrix, Y_g = W_g · cols + b_g; the backward is
+  /// dW_g = Σ dY_g · colsᵀ, db = Σ dY and dX_g = col2im(W_gᵀ · dY_g).
   private static func convolution2D(
-    _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ geometry: ConvolutionGeometry,
-    groups: Int, outHeight: Int, outWidth: Int
+    _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, _ images: ImageConvolution,
+    outputShape: [Int]
   ) -> Tensor {
-    let (batch, channels, height, width) = (
-      input.shape[0], input.shape[1], input.shape[2], input.shape[3]
-    )
-    let outChannels = weight.shape[0]
-    let images = ImageConvolution(
-      geometry: geometry.kernelGeometry(
-        channels: channels / groups, height: height, width: width, outHeight: outHeight,
-        outWidth: outWidth),
-      batch: batch, groups: groups, rows: outChannels / groups)
     let (x, w, b) = (input.detached(), weight.detached(), bias?.detached())
-    let result = Tensor(empty: [batch, outChannels, outHeight, outWidth], dtype: input.dtype)
+    let result = Tensor(empty: outputShape, dtype: input.dtype)
     let needInput = input.requiresGrad
     let needWeight = weight.requiresGrad || (bias?.requiresGrad ?? false)
     // The im2col matrices are kept for the weight gradient when they are small (up to 16 MiB),
     // which saves unfolding the input a second time; larger ones are unfolded again.
-    let columnCount = batch * channels * weight.shape[2] * weight.shape[3] * outHeight * outWidth
+    let plane = images.geometry
+    let columnCount =
+      images.batch * images.groups * plane.channels * plane.kernelHeight * plane.kernelWidth
+      * plane.outHeight * plane.outWidth
     let keep =
       needWeight && GradMode.isEnabled && columnCount * input.dtype.byteCount <= 16 << 20
     let columns = keep ? Tensor(empty: [columnCount], dtype: input.dtype) : nil
@@ -274,7 +272,10 @@ extension Tensor {
       outputSize.allSatisfy { $0 > 0 },
       "\(context()): input of shape \(describe(shape)) gives an empty output "
         + "\(describe(Array(outputSize.suffix(spatialRank))))")
-    let biasView = bias.map { Tensor.checkedBias($0, outChannels, weight, context()) }
+    let biasView = bias.map {
+      Tensor.requireBias($0, outChannels, weight, context())
+      return $0.reshaped([1, outChannels, 1, 1])
+    }
     let weight4D = spatialRank == 1 ? weight.unsqueezed(at: 2) : weight
     var output = Tensor.transposedConvolution2D(
       view, weight4D, geometry, groups: groups, outHeight: outputSize[0],

@@ -150,22 +150,29 @@ func requirePositive(_ values: [Int], _ name: String, _ context: @autoclosure ()
 }
 
 extension Tensor {
-  /// The tensor as [N, C, H, W] for an op over `spatialRank` (1 or 2) axes: a 1-D input
-  /// [N, C, L] gets height 1, and an input without batch axis gets a batch of one. Stops with
-  /// `context` for another rank. Returns the view and a function that undoes it on the result.
-  func planes(spatialRank: Int, context: @autoclosure () -> String) -> (Tensor, (Tensor) -> Tensor)
-  {
+  /// The tensor's sizes as [N, C, H, W] for an op over `spatialRank` (1 or 2) axes: a 1-D input
+  /// [N, C, L] has height 1, and an input without batch axis a batch of one. The data is laid
+  /// out the same either way. Stops with `context` for another rank or a non-float dtype.
+  func planeSizes(spatialRank: Int, context: @autoclosure () -> String) -> [Int] {
     require(
       rank == spatialRank + 2 || rank == spatialRank + 1,
       "\(context()): expected an input of rank \(spatialRank + 2) ([batch, channels, "
         + (spatialRank == 1 ? "length" : "height, width")
         + "]) or \(spatialRank + 1) without the batch, got shape \(describe(shape))")
     requireFloatingPoint(context())
+    var sizes = rank == spatialRank + 2 ? shape : [1] + shape
+    if spatialRank == 1 { sizes.insert(1, at: 2) }
+    return sizes
+  }
+
+  /// The tensor as [N, C, H, W] (see `planeSizes`), and a function that undoes the reshaping on a
+  /// result of the same kind.
+  func planes(spatialRank: Int, context: @autoclosure () -> String) -> (Tensor, (Tensor) -> Tensor)
+  {
+    let sizes = planeSizes(spatialRank: spatialRank, context: context())
     let batched = rank == spatialRank + 2
-    var view = batched ? self : unsqueezed(at: 0)
-    if spatialRank == 1 { view = view.unsqueezed(at: 2) }
     return (
-      view,
+      reshaped(sizes),
       { result in
         var output = result
         if spatialRank == 1 { output = output.squeezed(axes: [2]) }
