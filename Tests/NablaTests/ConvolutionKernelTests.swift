@@ -51,51 +51,41 @@ import Testing
       let rows = channels * g.1
       let col = RandomGenerator(seed: 4).uniformDoubles(rows * images * ow).map { $0 - 0.5 }
       // The definitions: col[(c, j), (n, o)] = x_n[c, o·stride + j·dilation - padding], or 0;
-      // col2im adds each entry that reads the input back where it was read, tap after tap.
-      var unfolded = [Double](repeating: 0, count: rows * images * ow)
-      var folded = x
-      for c in 0..<channels {
-        for j in 0..<g.1 {
-          for n in 0..<images {
-            for o in 0..<ow {
-              let p = o * g.2 + j * g.3 - g.4
-              guard p >= 0 && p < g.0 else { continue }
-              let (source, entry) = (n * imageStride + c * g.0 + p, (c * g.1 + j) * images * ow)
-              unfolded[entry + n * ow + o] = x[source]
-              folded[source] += col[entry + n * ow + o]
+      // col2im adds each entry that reads the input back where it was read, tap after tap (in
+      // the element type, from the same inputs).
+      func reference<T: BinaryFloatingPoint>(_ x: [T], _ col: [T]) -> (unfolded: [T], folded: [T]) {
+        var (unfolded, folded) = ([T](repeating: 0, count: col.count), x)
+        for c in 0..<channels {
+          for j in 0..<g.1 {
+            for n in 0..<images {
+              for o in 0..<ow {
+                let p = o * g.2 + j * g.3 - g.4
+                guard p >= 0 && p < g.0 else { continue }
+                let (source, entry) = (n * imageStride + c * g.0 + p, (c * g.1 + j) * images * ow)
+                unfolded[entry + n * ow + o] = x[source]
+                folded[source] += col[entry + n * ow + o]
+              }
             }
           }
         }
+        return (unfolded, folded)
       }
       let label = "kernel \(kernel.rawValue) geometry \(g)"
-      var doubles = [Double](repeating: .nan, count: unfolded.count)
-      nabla_im2col_f64(&geometry, images, imageStride, x, &doubles)
-      #expect(mismatches(doubles, unfolded) == 0, "\(label): im2col f64")
-      var floats = [Float](repeating: .nan, count: unfolded.count)
-      nabla_im2col_f32(&geometry, images, imageStride, x.map { Float($0) }, &floats)
-      #expect(mismatches(floats, unfolded.map { Float($0) }) == 0, "\(label): im2col f32")
-      var doubleSums = x
-      var doubleColumns = col
-      nabla_col2im_f64(&geometry, images, imageStride, &doubleColumns, &doubleSums)
-      #expect(mismatches(doubleSums, folded) == 0, "\(label): col2im f64")
-      // In float, the sums taken tap after tap from the same float inputs.
-      var floatExpected = x.map { Float($0) }
-      for c in 0..<channels {
-        for j in 0..<g.1 {
-          for n in 0..<images {
-            for o in 0..<ow {
-              let p = o * g.2 + j * g.3 - g.4
-              guard p >= 0 && p < g.0 else { continue }
-              floatExpected[n * imageStride + c * g.0 + p] += Float(
-                col[(c * g.1 + j) * images * ow + n * ow + o])
-            }
-          }
-        }
-      }
-      var floatSums = x.map { Float($0) }
-      var floatColumns = col.map { Float($0) }
+      let doubles = reference(x, col)
+      var unfolded = [Double](repeating: .nan, count: col.count)
+      nabla_im2col_f64(&geometry, images, imageStride, x, &unfolded)
+      #expect(mismatches(unfolded, doubles.unfolded) == 0, "\(label): im2col f64")
+      var (sums, columns) = (x, col)
+      nabla_col2im_f64(&geometry, images, imageStride, &columns, &sums)
+      #expect(mismatches(sums, doubles.folded) == 0, "\(label): col2im f64")
+      let (floatX, floatCol) = (x.map { Float($0) }, col.map { Float($0) })
+      let floats = reference(floatX, floatCol)
+      var floatUnfolded = [Float](repeating: .nan, count: col.count)
+      nabla_im2col_f32(&geometry, images, imageStride, floatX, &floatUnfolded)
+      #expect(mismatches(floatUnfolded, floats.unfolded) == 0, "\(label): im2col f32")
+      var (floatSums, floatColumns) = (floatX, floatCol)
       nabla_col2im_f32(&geometry, images, imageStride, &floatColumns, &floatSums)
-      #expect(mismatches(floatSums, floatExpected) == 0, "\(label): col2im f32")
+      #expect(mismatches(floatSums, floats.folded) == 0, "\(label): col2im f32")
     }
   }
 
