@@ -228,6 +228,25 @@ void NAME(nabla_conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t b
   NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_fold), &job);
 }
 
+// The slices' sums, added in slice order into the first slice's partial (contiguous loops that
+// vectorize), then the weight's moved out of its per-group transposed layout.
+WIDE_VECTORS static void NAME(sum_slices)(const NAME(ConvImagesJob) *job, T *weightGradient,
+                                          T *biasGradient) {
+  const ptrdiff_t size = job->partialSize, fields = job->fields, rows = job->rows;
+  const ptrdiff_t weightSize = job->groups * rows * fields;
+  T *restrict total = job->partials;
+  for (ptrdiff_t s = 1; s < job->slices; s++) {
+    const T *restrict partial = job->partials + s * size;
+    for (ptrdiff_t i = 0; i < size; i++) total[i] += partial[i];
+  }
+  for (ptrdiff_t group = 0; group < job->groups; group++)
+    for (ptrdiff_t f = 0; f < fields; f++)
+      for (ptrdiff_t r = 0; r < rows; r++)
+        weightGradient[(group * rows + r) * fields + f] = total[(group * fields + f) * rows + r];
+  if (biasGradient)
+    for (ptrdiff_t i = 0; i < job->groups * rows; i++) biasGradient[i] = total[weightSize + i];
+}
+
 void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                              ptrdiff_t groups, ptrdiff_t rows, const T *input,
                                              const T *columns, const T *output,
@@ -254,17 +273,6 @@ void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, 
   job.partials = (T *)nabla_buffer_allocate((size_t)(slices * job.partialSize) * sizeof(T));
   if (batch == 0) memset(job.partials, 0, (size_t)job.partialSize * sizeof(T));
   NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient), &job);
-  // The slices' sums, added in slice order into the first slice's partial (contiguous loops that
-  // vectorize), then the weight's moved out of its per-group transposed layout.
-  T *total = job.partials;
-  for (ptrdiff_t s = 1; s < slices; s++)
-    for (ptrdiff_t i = 0; i < job.partialSize; i++) total[i] += job.partials[s * job.partialSize + i];
-  const ptrdiff_t fields = job.fields;
-  for (ptrdiff_t group = 0; group < groups; group++)
-    for (ptrdiff_t f = 0; f < fields; f++)
-      for (ptrdiff_t r = 0; r < rows; r++)
-        weightGradient[(group * rows + r) * fields + f] = total[(group * fields + f) * rows + r];
-  if (biasGradient)
-    for (ptrdiff_t i = 0; i < groups * rows; i++) biasGradient[i] = total[weightSize + i];
+  NAME(sum_slices)(&job, weightGradient, biasGradient);
   nabla_buffer_free(job.partials, (size_t)(slices * job.partialSize) * sizeof(T));
 }
