@@ -177,7 +177,8 @@ WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob
       for (ptrdiff_t i = 0; i < rows * n; i++) e[i] = NAME(softmax_exp)(y[i]);
     for (ptrdiff_t r = 0; r < rows; r++) {
       T dot = 0;
-      for (ptrdiff_t k = 0; k < n; k++) dot += job->isLog ? gy[r * n + k] : gy[r * n + k] * y[r * n + k];
+      for (ptrdiff_t k = 0; k < n; k++)
+        dot += job->isLog ? gy[r * n + k] : gy[r * n + k] * y[r * n + k];
       for (ptrdiff_t k = 0; k < n; k++)
         gx[r * n + k] = job->isLog ? gy[r * n + k] - e[r * n + k] * dot
                                    : y[r * n + k] * (gy[r * n + k] - dot);

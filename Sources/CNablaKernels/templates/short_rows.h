@@ -2,8 +2,8 @@
 // has them: the im2col and col2im of small 1-D signals, and copies of short rows between the
 // layouts of a convolution. Rows of 5 to 20 numbers leave vectorized loops in their scalar
 // remainders; here a row is one masked load or store, and an im2col row is one permute of the
-// input row held in two registers. VECTOR (__m512 or __m512d), VECTOR_SUFFIX (ps or pd) and VECTOR_INDEX (the
-// integer of a permute index, as wide as T) name the intrinsics' forms for T.
+// input row held in two registers. VECTOR (__m512 or __m512d), VECTOR_SUFFIX (ps or pd) and
+// VECTOR_INDEX (the integer of a permute index, as wide as T) name the intrinsics' forms for T.
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -116,7 +116,8 @@ AVX512 static void NAME(copy_rows_registers)(ptrdiff_t rows, ptrdiff_t length, c
       VECTOR_OP(mask_storeu)(out + whole, tail,
                              VECTOR_OP(add)(VECTOR_OP(maskz_loadu)(tail, in + whole), b));
     } else {
-      for (ptrdiff_t p = 0; p < whole; p += LANES) VECTOR_OP(storeu)(out + p, VECTOR_OP(loadu)(in + p));
+      for (ptrdiff_t p = 0; p < whole; p += LANES)
+        VECTOR_OP(storeu)(out + p, VECTOR_OP(loadu)(in + p));
       VECTOR_OP(mask_storeu)(out + whole, tail, VECTOR_OP(maskz_loadu)(tail, in + whole));
     }
   }
