@@ -149,6 +149,23 @@ NablaGemmKernel nabla_gemm_kernel(void) {
   return kind;
 }
 
+static atomic_int short_rows_off = 0;
+
+int nabla_short_rows_enabled(void) {
+  static atomic_int available = -1;  // whether the CPU has AVX-512, asked once
+  int has = atomic_load_explicit(&available, memory_order_relaxed);
+  if (has < 0) {
+    has = cpu_supports(NABLA_GEMM_AVX512);
+    atomic_store_explicit(&available, has, memory_order_relaxed);
+  }
+  return has && !atomic_load_explicit(&short_rows_off, memory_order_relaxed);
+}
+
+int nabla_use_short_rows(int enabled) {
+  atomic_store(&short_rows_off, !enabled);
+  return nabla_short_rows_enabled();
+}
+
 // Block sizes: KC so a B micro-panel (KC x NR) fits in a 32-48 KiB L1 beside the A micro-panel,
 // MC so the A block (about 200 KiB) stays well inside L2, NC so the B block fits in the shared
 // cache. MC was chosen by measurement: larger A blocks ran slower on the 2 MiB L2 we measured on.

@@ -132,6 +132,14 @@ int nabla_gemm_use_kernel(NablaGemmKernel kind);
 /// The micro-kernel GEMMs use now.
 NablaGemmKernel nabla_gemm_kernel(void);
 
+/// Turns the convolutions' AVX-512 short-row loops (im2col and col2im of small 1-D signals, row
+/// copies) on, the default where the CPU has AVX-512, or off, leaving the portable loops; both give
+/// the same results, bit for bit. Returns whether they are on now. For tests.
+int nabla_use_short_rows(int enabled);
+
+/// Whether the short-row loops run: on, and this CPU has AVX-512.
+int nabla_short_rows_enabled(void);
+
 // MARK: - Copies
 
 /// Copies a strided view of elements of elementSize bytes (1, 2, 4 or 8) into another strided view.

@@ -24,7 +24,7 @@ static inline uint32_t NAME(lanes)(ptrdiff_t lo, ptrdiff_t hi) {
 /// Whether the register paths take a convolution: 1-D (one row per plane, no padding above), the
 /// input row within two vectors, the output row within one.
 static int NAME(fits_registers)(const NablaConvGeometry *g) {
-  return nabla_gemm_kernel() == NABLA_GEMM_AVX512 && g->height == 1 && g->kernelHeight == 1 &&
+  return nabla_short_rows_enabled() && g->height == 1 && g->kernelHeight == 1 &&
          g->outHeight == 1 && g->padTop == 0 && g->width <= 2 * LANES &&
          g->outWidth <= LANES && g->kernelWidth <= REGISTER_TAPS;
 }
@@ -157,7 +157,7 @@ static int NAME(col2im_short)(const NablaConvGeometry *g, ptrdiff_t count, ptrdi
 static void NAME(copy_rows)(ptrdiff_t rows, ptrdiff_t length, const T *in, ptrdiff_t inStride,
                             T *out, ptrdiff_t outStride, const T *bias) {
 #if defined(__x86_64__)
-  if (nabla_gemm_kernel() == NABLA_GEMM_AVX512) {
+  if (nabla_short_rows_enabled()) {
     NAME(copy_rows_registers)(rows, length, in, inStride, out, outStride, bias);
     return;
   }
