@@ -102,8 +102,10 @@ DEFINE_MICRO_KERNEL(kernel_neon_f64, , double, float64x2_t, 2, 8, 3, vdupq_n_f64
                     fma_f64x2, vmulq_f64, vst1q_f64, zero_f64x2)
 #endif
 
-/// Which micro-kernel runs: NABLA_GEMM_AUTO picks the best the CPU supports.
-static atomic_int forced_kernel = NABLA_GEMM_AUTO;
+/// Which micro-kernel the GEMMs this thread calls run: NABLA_GEMM_AUTO picks the best the CPU
+/// supports. Per thread, so that a test forcing a kernel cannot change what other threads compute
+/// (a GEMM's tasks on the pool use the kernel chosen by the thread that called it).
+static _Thread_local int forced_kernel = NABLA_GEMM_AUTO;
 
 static int cpu_supports(NablaGemmKernel kind) {
   switch (kind) {
@@ -126,7 +128,7 @@ static int cpu_supports(NablaGemmKernel kind) {
 
 int nabla_gemm_use_kernel(NablaGemmKernel kind) {
   if (!cpu_supports(kind)) return 0;
-  atomic_store(&forced_kernel, kind);
+  forced_kernel = kind;
   return 1;
 }
 
@@ -134,7 +136,7 @@ int nabla_gemm_use_kernel(NablaGemmKernel kind) {
 static atomic_int best_kernel = NABLA_GEMM_AUTO;
 
 NablaGemmKernel nabla_gemm_kernel(void) {
-  NablaGemmKernel kind = (NablaGemmKernel)atomic_load_explicit(&forced_kernel, memory_order_relaxed);
+  NablaGemmKernel kind = (NablaGemmKernel)forced_kernel;
   if (kind != NABLA_GEMM_AUTO) return kind;
   kind = (NablaGemmKernel)atomic_load_explicit(&best_kernel, memory_order_relaxed);
   if (kind != NABLA_GEMM_AUTO) return kind;

@@ -125,11 +125,12 @@ typedef enum {
   NABLA_GEMM_AUTO, NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON
 } NablaGemmKernel;
 
-/// Makes every GEMM use `kind` (NABLA_GEMM_AUTO: the best the CPU supports); returns 0 and
-/// changes nothing when this CPU cannot run it. For tests and benchmarks.
+/// Makes the GEMMs this thread calls use `kind` (NABLA_GEMM_AUTO: the best the CPU supports);
+/// returns 0 and changes nothing when this CPU cannot run it. Other threads keep their own choice,
+/// GEMMs run inside pool tasks (a convolution's, for one) included. For tests and benchmarks.
 int nabla_gemm_use_kernel(NablaGemmKernel kind);
 
-/// The micro-kernel GEMMs use now.
+/// The micro-kernel the GEMMs this thread calls use now.
 NablaGemmKernel nabla_gemm_kernel(void);
 
 /// Turns the convolutions' AVX-512 short-row loops (im2col and col2im of small 1-D signals, row
