@@ -91,7 +91,7 @@ public enum Checkpoint {
     else {
       throw failure(
         "metadata '\(MetadataKey.version)' is missing or not a positive integer: "
-          + "\(metadata[MetadataKey.version].map { "'\($0.prefix(40))'" } ?? "absent")")
+          + "\(metadata[MetadataKey.version].map { quotedForError($0) } ?? "absent")")
     }
     guard version <= formatVersion else {
       throw failure(
@@ -101,7 +101,7 @@ public enum Checkpoint {
     guard let stepText = metadata[MetadataKey.step], let step = Int(stepText) else {
       throw failure(
         "metadata '\(MetadataKey.step)' is missing or not an integer: "
-          + "\(metadata[MetadataKey.step].map { "'\($0.prefix(40))'" } ?? "absent")")
+          + "\(metadata[MetadataKey.step].map { quotedForError($0) } ?? "absent")")
     }
     var states = try decodeValues(metadata[MetadataKey.values], failure: failure)
 

@@ -170,10 +170,11 @@ struct NumPyHeader {
           "header at byte \(key.position): keys must be strings, found \(key.kind.name)")
       }
       guard ["descr", "fortran_order", "shape"].contains(name) else {
-        throw reader.error("header at byte \(key.position): unexpected key '\(name)'")
+        throw reader.error("header at byte \(key.position): unexpected key \(quotedForError(name))")
       }
       guard fields.updateValue(entry, forKey: name) == nil else {
-        throw reader.error("header at byte \(key.position): the key '\(name)' appears twice")
+        throw reader.error(
+          "header at byte \(key.position): the key \(quotedForError(name)) appears twice")
       }
     }
     func field(_ name: String) throws -> PythonLiteral {
@@ -194,7 +195,7 @@ struct NumPyHeader {
         let endianness =
           text.hasPrefix(">") ? " (big-endian)" : ""
         throw reader.error(
-          "header at byte \(descr.position): unsupported dtype '\(text)'\(endianness); "
+          "header at byte \(descr.position): unsupported dtype \(quotedForError(text))\(endianness); "
             + "supported: '<f4' (float32), '<f8' (float64), '<i8' (int64)")
       }
     case .list:
@@ -251,7 +252,7 @@ struct PythonLiteral {
     /// A description for error messages.
     var name: String {
       switch self {
-      case .string(let text): "the string '\(text.prefix(40))'"
+      case .string(let text): "the string \(quotedForError(text))"
       case .integer(let value): "the integer \(value)"
       case .boolean(let value): value ? "True" : "False"
       case .none: "None"
@@ -354,7 +355,7 @@ struct PythonLiteralParser {
       case "True": kind = .boolean(true)
       case "False": kind = .boolean(false)
       case "None": kind = .none
-      default: throw error("unexpected name '\(word.prefix(40))'")
+      default: throw error("unexpected name \(quotedForError(word))")
       }
       index = end
       return PythonLiteral(kind: kind, position: position)
