@@ -1,8 +1,21 @@
 import Foundation
 
 /// Why a state dict could not be loaded into a module: the keys it lacks, the keys the module
-/// does not have, and the tensors whose shapes differ, as PyTorch's `load_state_dict` reports.
+/// does not have, and the tensors whose shapes differ, as PyTorch's `load_state_dict` reports;
+/// also tensors that would need a conversion between integers and floating point, and tied
+/// tensors whose copies in the state disagree.
 public struct StateDictError: Error, CustomStringConvertible {
+  /// A tensor whose element type in the state cannot be converted to the module's without
+  /// `converting: true` (between integers and floating point).
+  public struct DtypeMismatch: Sendable, Equatable {
+    /// The dotted name, such as `bn.num_batches_tracked`.
+    public var name: String
+    /// The dtype in the module.
+    public var expected: DType
+    /// The dtype in the state dict.
+    public var found: DType
+  }
+
   /// A tensor whose shape in the state differs from the module's.
   public struct ShapeMismatch: Sendable, Equatable {
     /// The dotted name, such as `0.weight`.
@@ -21,6 +34,11 @@ public struct StateDictError: Error, CustomStringConvertible {
   public var unexpectedKeys: [String]
   /// Tensors whose shapes do not match (an error in every mode).
   public var shapeMismatches: [ShapeMismatch]
+  /// Tensors whose dtypes cannot be converted without being asked to (an error in every mode).
+  public var dtypeMismatches: [DtypeMismatch] = []
+  /// Names of one tied tensor (a module or parameter used in several places) under which the
+  /// state holds different values (an error in every mode).
+  public var conflictingTiedKeys: [[String]] = []
 
   /// The problems, one clause each, as in "missing keys: 0.bias; size mismatch for ...".
   public var description: String {
@@ -35,6 +53,16 @@ public struct StateDictError: Error, CustomStringConvertible {
       problems.append(
         "size mismatch for \(mismatch.name): the state has shape \(describe(mismatch.found)), "
           + "the module has \(describe(mismatch.expected))")
+    }
+    for mismatch in dtypeMismatches {
+      problems.append(
+        "dtype mismatch for \(mismatch.name): the state holds \(mismatch.found), the module "
+          + "\(mismatch.expected) (pass converting: true to convert)")
+    }
+    for names in conflictingTiedKeys {
+      problems.append(
+        "tied tensors differ: \(names.joined(separator: " and ")) name one tensor of the "
+          + "module, but the state holds different values for them")
     }
     return "loading a state dict into \(moduleType): " + problems.joined(separator: "; ")
   }
@@ -52,8 +80,9 @@ extension Module {
   /// The parameters and buffers of this module and its submodules by dotted name, as PyTorch's
   /// `state_dict()` (for example `0.weight`, `encoder.layers.1.bias`).
   ///
-  /// The tensors are detached values: later training does not change them (tensors are
-  /// copy-on-write), and changing them does not change the module.
+  /// A module or parameter used in several places (tied weights) is listed under each of its
+  /// names, as PyTorch lists it. The tensors are detached values: later training does not change
+  /// them (tensors are copy-on-write), and changing them does not change the module.
   ///
   /// ```swift
   /// let model = Sequential { Linear(3, 4); Linear(4, 2) }
@@ -61,8 +90,7 @@ extension Module {
   /// ```
   public func stateDict() -> [String: Tensor] {
     var state: [String: Tensor] = [:]
-    for (name, parameter) in namedParameters() { state[name] = parameter.value.detached() }
-    for (name, buffer) in namedBuffers() { state[name] = buffer.value.detached() }
+    for (name, tensor) in namedStateTensors() { state[name] = tensor.value.detached() }
     return state
   }
 
@@ -70,8 +98,16 @@ extension Module {
   /// PyTorch's `load_state_dict`.
   ///
   /// Everything is checked before anything is assigned, so a failed load changes nothing.
-  /// Values are converted to each parameter's or buffer's dtype; parameters keep their identity
-  /// (optimizers holding them still see them), gradient and frozen state.
+  /// Parameters keep their identity (optimizers holding them still see them), gradient and
+  /// frozen state.
+  ///
+  /// - Conversions: a floating-point tensor is rounded to the dtype of a floating-point
+  ///   parameter or buffer (float64 into float32, say). Between integers and floating point
+  ///   (a float into an int64 buffer, which would drop the fraction) the load fails unless
+  ///   `converting` is true; then values convert as PyTorch's `copy_` converts them (toward
+  ///   zero).
+  /// - Tied tensors: a tensor with several names (a module used twice) is loaded from any of
+  ///   them that the state holds; when the state holds more than one, they must be equal.
   ///
   /// ```swift
   /// try model.loadStateDict(pretrained.stateDict())
@@ -83,44 +119,78 @@ extension Module {
   ///   - state: Tensors by dotted name, as `stateDict()` returns them.
   ///   - strict: When true, names the module lacks or the state lacks are errors; when false,
   ///     they are skipped and returned.
+  ///   - converting: Whether tensors may convert between integers and floating point.
   /// - Returns: The missing and unexpected keys (both empty after a strict load).
-  /// - Throws: `StateDictError` listing every problem: shape mismatches always, missing and
-  ///   unexpected keys when `strict`.
+  /// - Throws: `StateDictError` listing every problem: shape and dtype mismatches and tied
+  ///   tensors that disagree always, missing and unexpected keys when `strict`.
   @discardableResult
-  public func loadStateDict(_ state: [String: Tensor], strict: Bool = true) throws
-    -> StateDictLoadResult
-  {
-    let parameters = namedParameters()
-    let buffers = namedBuffers()
-    var expectedShapes: [String: [Int]] = [:]
-    for (name, parameter) in parameters { expectedShapes[name] = parameter.value.shape }
-    for (name, buffer) in buffers { expectedShapes[name] = buffer.value.shape }
-
-    let missing = (parameters.map(\.name) + buffers.map(\.name)).filter { state[$0] == nil }
-    let unexpected = state.keys.filter { expectedShapes[$0] == nil }.sorted()
-    var mismatches: [StateDictError.ShapeMismatch] = []
-    for (name, shape) in parameters.map({ ($0.name, $0.parameter.value.shape) })
-      + buffers.map({ ($0.name, $0.buffer.value.shape) })
-    {
-      if let tensor = state[name], tensor.shape != shape {
-        mismatches.append(.init(name: name, expected: shape, found: tensor.shape))
+  public func loadStateDict(
+    _ state: [String: Tensor], strict: Bool = true, converting: Bool = false
+  ) throws -> StateDictLoadResult {
+    var error = StateDictError(
+      moduleType: "\(type(of: self))", missingKeys: [], unexpectedKeys: [], shapeMismatches: [])
+    var missing: [String] = []
+    var assignments: [(target: StateTensor, value: Tensor)] = []
+    let groups = tiedGroups()
+    for (target, names) in groups {
+      let present = names.filter { state[$0] != nil }
+      guard let first = present.first else {
+        missing += names
+        continue
       }
-    }
-    if !mismatches.isEmpty || (strict && !(missing.isEmpty && unexpected.isEmpty)) {
-      throw StateDictError(
-        moduleType: "\(type(of: self))", missingKeys: strict ? missing : [],
-        unexpectedKeys: strict ? unexpected : [], shapeMismatches: mismatches)
-    }
-
-    for (name, parameter) in parameters {
-      if let tensor = state[name] { parameter.assign(tensor) }
-    }
-    for (name, buffer) in buffers {
-      if let tensor = state[name] {
-        buffer.value = tensor.detached().converted(to: buffer.value.dtype)
+      var fits = true
+      for name in present {
+        let (tensor, expected) = (state[name]!, target.value)
+        if tensor.shape != expected.shape {
+          error.shapeMismatches.append(
+            .init(name: name, expected: expected.shape, found: tensor.shape))
+          fits = false
+        } else if !converting && tensor.dtype.isFloatingPoint != expected.dtype.isFloatingPoint {
+          error.dtypeMismatches.append(
+            .init(name: name, expected: expected.dtype, found: tensor.dtype))
+          fits = false
+        }
       }
+      guard fits else { continue }
+      if let other = present.dropFirst().first(where: {
+        !haveEqualValues(state[$0]!, state[first]!)
+      }) {
+        error.conflictingTiedKeys.append([first, other])
+        continue
+      }
+      assignments.append((target, state[first]!))
     }
+    let known = Set(groups.flatMap(\.names))
+    let unexpected = state.keys.filter { !known.contains($0) }.sorted()
+    if strict {
+      error.missingKeys = missing
+      error.unexpectedKeys = unexpected
+    }
+    guard error.missingKeys.isEmpty, error.unexpectedKeys.isEmpty, error.shapeMismatches.isEmpty,
+      error.dtypeMismatches.isEmpty, error.conflictingTiedKeys.isEmpty
+    else { throw error }
+    for (target, value) in assignments { target.assign(value) }
     return StateDictLoadResult(missingKeys: missing, unexpectedKeys: unexpected)
+  }
+
+  /// Each parameter and buffer once, with all of its names: parameters first, then buffers, in
+  /// the order `namedParameters()` and `namedBuffers()` give.
+  private func tiedGroups() -> [(target: StateTensor, names: [String])] {
+    var groups: [(target: StateTensor, names: [String])] = []
+    var index: [ObjectIdentifier: Int] = [:]
+    let entries = namedStateTensors()
+    let parametersFirst =
+      entries.filter { if case .parameter = $0.tensor { true } else { false } }
+      + entries.filter { if case .buffer = $0.tensor { true } else { false } }
+    for (name, tensor) in parametersFirst {
+      if let position = index[tensor.identity] {
+        groups[position].names.append(name)
+      } else {
+        index[tensor.identity] = groups.count
+        groups.append((tensor, [name]))
+      }
+    }
+    return groups
   }
 
   /// Saves the state dict to a safetensors file that PyTorch users can load with
@@ -146,14 +216,18 @@ extension Module {
   /// - Parameters:
   ///   - url: The file to read.
   ///   - strict: Whether missing and unexpected names are errors (see `loadStateDict`).
+  ///   - converting: Whether tensors may convert between integers and floating point (see
+  ///     `loadStateDict`).
   /// - Returns: The missing and unexpected keys a non-strict load skipped.
   /// - Throws: `TensorFileError` naming the file, for a file that cannot be read and for a state
   ///   that does not fit the module (then its `underlyingError` is the `StateDictError`).
   @discardableResult
-  public func load(from url: URL, strict: Bool = true) throws -> StateDictLoadResult {
+  public func load(
+    from url: URL, strict: Bool = true, converting: Bool = false
+  ) throws -> StateDictLoadResult {
     let (tensors, _) = try SafeTensors.read(from: url)
     do {
-      return try loadStateDict(tensors, strict: strict)
+      return try loadStateDict(tensors, strict: strict, converting: converting)
     } catch {
       throw TensorFileError(
         url: url, problem: "does not fit the module: \(error)", underlyingError: error)
@@ -175,4 +249,9 @@ extension Module: Checkpointable {
     }
     try loadStateDict(state.tensors, strict: true)
   }
+}
+
+/// Whether two tensors of one shape hold the same values (NaNs count as equal).
+private func haveEqualValues(_ a: Tensor, _ b: Tensor) -> Bool {
+  zip([Double](a), [Double](b)).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
 }

@@ -108,6 +108,26 @@ open class Module {
     }
   }
 
+  /// Every parameter and buffer under every dotted name that reaches it, as PyTorch's
+  /// `state_dict()` lists them: a module or tensor used in two places (tied weights) appears
+  /// under both names. A module that contains itself is not entered again.
+  func namedStateTensors() -> [(name: String, tensor: StateTensor)] {
+    var result: [(name: String, tensor: StateTensor)] = []
+    var ancestors: Set<ObjectIdentifier> = []
+    func visit(_ module: Module, _ prefix: String) {
+      guard ancestors.insert(ObjectIdentifier(module)).inserted else { return }
+      defer { ancestors.remove(ObjectIdentifier(module)) }
+      func named(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+      for (name, parameter) in module.directParameters() {
+        result.append((named(name), .parameter(parameter)))
+      }
+      for (name, buffer) in module.directBuffers() { result.append((named(name), .buffer(buffer))) }
+      for child in module.namedChildren() { visit(child.module, named(child.name)) }
+    }
+    visit(self, "")
+    return result
+  }
+
   /// Every buffer of this module and its submodules, with dotted names.
   public func namedBuffers() -> [(name: String, buffer: Buffer)] {
     namedModules().flatMap { prefix, module in
@@ -146,6 +166,36 @@ open class Module {
     for parameter in parameters() { parameter.convert(to: dtype) }
     for (_, buffer) in namedBuffers() where buffer.value.dtype.isFloatingPoint {
       buffer.value = buffer.value.converted(to: dtype)
+    }
+  }
+}
+
+/// A tensor of a module's state: a parameter or a buffer.
+enum StateTensor {
+  case parameter(Parameter)
+  case buffer(Buffer)
+
+  /// The current value.
+  var value: Tensor {
+    switch self {
+    case .parameter(let parameter): parameter.value
+    case .buffer(let buffer): buffer.value
+    }
+  }
+
+  /// The object holding the value, shared by every name of a tied tensor.
+  var identity: ObjectIdentifier {
+    switch self {
+    case .parameter(let parameter): ObjectIdentifier(parameter)
+    case .buffer(let buffer): ObjectIdentifier(buffer)
+    }
+  }
+
+  /// Replaces the value by `tensor`, converted to the current dtype.
+  func assign(_ tensor: Tensor) {
+    switch self {
+    case .parameter(let parameter): parameter.assign(tensor)
+    case .buffer(let buffer): buffer.value = tensor.detached().converted(to: buffer.value.dtype)
     }
   }
 }

@@ -90,16 +90,35 @@ final class ScratchDirectory {
     #expect(target(input).scalars == source(input).scalars)
   }
 
-  /// Values are converted to the dtype of the parameter or buffer they replace, as PyTorch's
-  /// `copy_` converts them.
-  @Test func loadingConvertsDtypes() throws {
+  /// Floating-point values are rounded to the dtype of the parameter or buffer they replace;
+  /// between integers and floating point only when asked, then as PyTorch's `copy_` converts.
+  @Test func loadingConvertsFloatingPointDtypes() throws {
     let model = Net()
-    var state = trainedNet().stateDict().mapValues { $0.converted(to: .float64) }
-    state["batches"] = Tensor(scalar: 3, dtype: .float64)
+    var state = trainedNet().stateDict().mapValues {
+      $0.dtype.isFloatingPoint ? $0.converted(to: .float64) : $0
+    }
     try model.loadStateDict(state)
     #expect(model.layers[0].weight.value.dtype == .float32)
     #expect(model.scale.value.scalars == [0.5, 0.5])
-    #expect(model.batches.value.dtype == .int64 && model.batches.value.item == 3)
+    #expect(model.batches.value.dtype == .int64 && model.batches.value.item == 12)
+
+    state["batches"] = Tensor(scalar: 2.7, dtype: .float64)
+    let before = model.stateDict()
+    do {
+      try model.loadStateDict(state)
+      Issue.record("a float loaded into an int64 buffer without converting: true")
+    } catch let error as StateDictError {
+      #expect(error.dtypeMismatches == [.init(name: "batches", expected: .int64, found: .float64)])
+      #expect(error.description.contains("dtype mismatch for batches"))
+      #expect(error.description.contains("converting: true"))
+    }
+    #expect(model.stateDict()["batches"]?.item == before["batches"]?.item)
+    state["layers.0.weight"] = state["layers.0.weight"]!.converted(to: .int64)
+    #expect(throws: StateDictError.self) { try model.loadStateDict(state, strict: false) }
+
+    try model.loadStateDict(state, converting: true)
+    #expect(model.batches.value.dtype == .int64 && model.batches.value.item == 2)
+    #expect(model.layers[0].weight.value.dtype == .float32)
   }
 
   @Test func strictLoadingListsMissingAndUnexpectedKeysAndChangesNothing() throws {
@@ -228,5 +247,83 @@ final class ScratchDirectory {
     let model = Linear(2, 2)
     let state = TrainingState(tensors: model.stateDict(), values: ["step": 1])
     #expect(throws: StateDictError.self) { try model.restore(from: state) }
+  }
+}
+
+/// A module used twice (tied weights), as PyTorch's `Sequential(l, l)`.
+@Suite struct TiedStateDictTests {
+  /// `Sequential { shared; ReLU(); shared }` and its shared layer.
+  func tiedModel() -> (Sequential, Linear) {
+    let shared = Linear(2, 2)
+    return (
+      Sequential {
+        shared
+        ReLU()
+        shared
+      }, shared
+    )
+  }
+
+  @Test func everyNameOfATiedModuleIsListed() {
+    let (model, shared) = tiedModel()
+    let state = model.stateDict()
+    #expect(state.keys.sorted() == ["0.bias", "0.weight", "2.bias", "2.weight"])
+    #expect(state["2.weight"]?.scalars == shared.weight.value.scalars)
+    // Parameters are still listed once, for optimizers.
+    #expect(model.namedParameters().map(\.name) == ["0.weight", "0.bias"])
+  }
+
+  /// The file PyTorch writes for `Sequential(l, ReLU(), l).state_dict()` lists both names;
+  /// Nabla's strict load takes it, and a file with one of the names too.
+  @Test func aTiedModuleLoadsFromAnyOfItsNames() throws {
+    let (model, shared) = tiedModel()
+    let (source, _) = tiedModel()
+    try model.loadStateDict(source.stateDict())
+    #expect(shared.weight.value.scalars == source.stateDict()["0.weight"]?.scalars)
+
+    let (other, _) = tiedModel()
+    var state = other.stateDict()
+    state["0.weight"] = nil
+    state["0.bias"] = nil
+    let result = try model.loadStateDict(state)
+    #expect(result == StateDictLoadResult(missingKeys: [], unexpectedKeys: []))
+    #expect(shared.bias?.value.scalars == state["2.bias"]?.scalars)
+  }
+
+  @Test func tiedNamesHoldingDifferentValuesAreAnErrorAndChangeNothing() throws {
+    let (model, shared) = tiedModel()
+    let before = shared.weight.value.scalars
+    var state = tiedModel().0.stateDict()
+    state["2.weight"] = state["0.weight"]! + 1
+    do {
+      try model.loadStateDict(state)
+      Issue.record("tied names with different values loaded")
+    } catch let error as StateDictError {
+      #expect(error.conflictingTiedKeys == [["0.weight", "2.weight"]])
+      #expect(error.description.contains("tied tensors differ: 0.weight and 2.weight"))
+    }
+    #expect(shared.weight.value.scalars == before)
+  }
+
+  @Test func aTiedModuleWithNoneOfItsNamesIsMissingUnderAll() {
+    let (model, _) = tiedModel()
+    var state = model.stateDict()
+    for key in ["0.weight", "2.weight"] { state[key] = nil }
+    #expect {
+      try model.loadStateDict(state)
+    } throws: { error in
+      (error as? StateDictError)?.missingKeys == ["0.weight", "2.weight"]
+    }
+  }
+
+  @Test func tiedModulesRoundTripThroughSafeTensors() throws {
+    let directory = try ScratchDirectory()
+    let url = directory.file("tied.safetensors")
+    let (source, _) = tiedModel()
+    try source.save(to: url)
+    #expect(try SafeTensors.read(from: url).tensors.count == 4)
+    let (model, _) = tiedModel()
+    try model.load(from: url)
+    #expect(model.stateDict().mapValues(\.scalars) == source.stateDict().mapValues(\.scalars))
   }
 }
