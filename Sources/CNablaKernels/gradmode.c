@@ -1,6 +1,7 @@
 // Whether autograd records operations, per thread (as PyTorch's grad mode): a count of the
-// `withoutGradients` scopes the current thread is inside. Kept here because C has cheap
-// thread-local variables.
+// `withoutGradients` scopes the current thread is inside; and likewise whether ops are checked
+// for NaN and infinity (`detectingAnomalies`). Kept here because C has cheap thread-local
+// variables.
 #include "CNablaKernels.h"
 
 static _Thread_local int paused_depth = 0;
@@ -12,3 +13,9 @@ void nabla_pause_recording(void) { paused_depth++; }
 void nabla_resume_recording(void) {
   if (paused_depth > 0) paused_depth--;
 }
+
+static _Thread_local int anomaly_depth = 0;
+
+int nabla_anomaly_depth(void) { return anomaly_depth; }
+
+void nabla_set_anomaly_depth(int depth) { anomaly_depth = depth; }

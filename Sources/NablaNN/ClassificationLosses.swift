@@ -201,7 +201,7 @@ private func checkedTargets(
   let classCount = batched.shape[1]
   let targets = [Int](classIndices)
   for target in targets where target != ignoreIndex && !(0..<classCount).contains(target) {
-    fatalError(
+    stop(
       "\(name): class index \(target) is out of range for \(classCount) classes "
         + "(\(inputName) of shape \(describe(input.shape)))")
   }

@@ -115,7 +115,7 @@ public func binaryCrossEntropy(
   let name = "binaryCrossEntropy"
   requireSameShape(name, probabilities, "probabilities", target, "target")
   if let outside = [Double](probabilities).first(where: { !($0 >= 0 && $0 <= 1) }) {
-    fatalError(
+    stop(
       "\(name): probabilities must lie in [0, 1], found \(outside) in shape "
         + "\(describe(probabilities.shape)); use binaryCrossEntropyWithLogits for logits")
   }

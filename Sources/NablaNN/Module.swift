@@ -23,7 +23,7 @@ open class Module {
 
   /// Applies the module to `input`. Subclasses override this.
   open func callAsFunction(_ input: Tensor) -> Tensor {
-    fatalError("\(type(of: self)) must override callAsFunction(_:)")
+    stop("\(type(of: self)) must override callAsFunction(_:)")
   }
 
   /// The stored properties of the subclasses, base class first, with property-wrapper

@@ -42,7 +42,7 @@ open class LearningRateSchedule: Checkpointable {
 
   /// The learning rate of a group at `step`, given the group's base rate; subclasses override it.
   open func learningRate(atStep step: Int, baseLearningRate: Double) -> Double {
-    fatalError("\(name) must override learningRate(atStep:baseLearningRate:)")
+    stop("\(name) must override learningRate(atStep:baseLearningRate:)")
   }
 
   /// Advances the step count by one and sets every group's learning rate for it.

@@ -184,7 +184,7 @@ open class Optimizer: Checkpointable {
   open func update(
     _ value: inout Tensor, gradient: Tensor, group: ParameterGroup, state: inout OptimizerState
   ) {
-    fatalError("\(name) must override update(_:gradient:group:state:)")
+    stop("\(name) must override update(_:gradient:group:state:)")
   }
 
   /// The names of the tensors every parameter's state holds after its first update (for

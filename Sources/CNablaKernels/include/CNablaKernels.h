@@ -22,6 +22,10 @@ int nabla_recording_paused(void);
 void nabla_pause_recording(void);
 /// Leaves the innermost scope entered with nabla_pause_recording.
 void nabla_resume_recording(void);
+/// How many scopes that check every op for NaN and infinity the current thread is inside.
+int nabla_anomaly_depth(void);
+/// Sets that count for the current thread (to enter, leave or suspend such scopes).
+void nabla_set_anomaly_depth(int depth);
 
 // MARK: - Buffers
 

@@ -11,7 +11,8 @@ final class GradNode {
   var parents: [GradNode?]
   var backward: ((Tensor) -> [Tensor?])?
   var grad: Tensor?
-  var isReleased = false
+  /// Where the op was recorded, kept only under `detectingAnomalies`.
+  var origin: RecordedOrigin?
 
   init(op: String, shape: [Int], parents: [GradNode?], backward: ((Tensor) -> [Tensor?])?) {
     self.op = op
@@ -25,7 +26,6 @@ final class GradNode {
   func release() {
     parents = []
     backward = nil
-    isReleased = true
   }
 
   deinit {
@@ -78,10 +78,13 @@ extension Tensor {
     _ op: String, _ result: Tensor, _ inputs: [Tensor],
     backward: @escaping (Tensor) -> [Tensor?]
   ) -> Tensor {
+    let origin =
+      nabla_anomaly_depth() > 0 ? AnomalyDetection.checkForward(op, result, inputs) : nil
     guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return result }
     var output = result
     output.node = GradNode(
       op: op, shape: result.shape, parents: inputs.map(\.node), backward: backward)
+    output.node?.origin = origin
     return output
   }
 
@@ -164,7 +167,7 @@ extension Tensor {
   ///   - retainingGraph: Keep the graph so that backward can run through it again.
   public func backward(gradient: Tensor, retainingGraph: Bool = false) {
     guard let root = node else {
-      fatalError(
+      stop(
         "backward: this tensor does not require gradients (no input of the ops that made it "
           + "requires them, or it was made inside withoutGradients)")
     }
@@ -173,6 +176,7 @@ extension Tensor {
       "backward: the gradient has shape \(describe(gradient.shape)) (\(gradient.dtype)) but the "
         + "tensor has shape \(describe(shape)) (\(dtype))")
     let order = Tensor.topologicalOrder(from: root)
+    let isChecking = isDetectingAnomalies
     var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): gradient.detached()]
     withoutGradients {
       for current in order.reversed() {
@@ -184,11 +188,17 @@ extension Tensor {
           continue
         }
         guard let rule = current.backward else {
-          fatalError(
+          stop(
             "backward: the graph through '\(current.op)' was already freed by an earlier "
               + "backward(); pass retainingGraph: true to the first call to go through it twice")
         }
-        let inputGradients = rule(incoming)
+        let inputGradients: [Tensor?]
+        if isChecking || current.origin != nil {
+          inputGradients = AnomalyDetection.suspended { rule(incoming) }
+          AnomalyDetection.checkBackward(current, inputGradients)
+        } else {
+          inputGradients = rule(incoming)
+        }
         for (parent, parentGradient) in zip(current.parents, inputGradients) {
           guard let parent, let parentGradient else { continue }
           require(

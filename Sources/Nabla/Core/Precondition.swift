@@ -1,10 +1,34 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Stops the program with `message` when `condition` is false.
 ///
 /// Unlike `precondition`, the message is printed in optimized builds too: a user who passes the
 /// wrong shapes always learns which op and which shapes.
 @inline(__always)
 package func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
-  if !condition() { fatalError(message()) }
+  if !condition() { stop(message()) }
+}
+
+/// Stops the program for a programmer error (wrong shapes, a wrong dtype, a NaN under
+/// `detectingAnomalies`), with a first line that names the user's line where it is known.
+///
+/// Standard output is flushed first, so that nothing printed earlier is lost in a pipe. Then
+/// `path:line: Fatal error: message` names the caller's line (found in a backtrace: see
+/// `CallSite`), and Swift's own fatal error follows with its backtrace.
+package func stop(_ message: String) -> Never {
+  fflush(nil)  // every output stream, standard output among them
+  if let caller = CallSite().userFrame {
+    var line = Array("\(caller.position): Fatal error: \(message)\n".utf8)
+    _ = write(2, &line, line.count)
+    fatalError("Nabla stopped at the error above, called from \(caller.function)")
+  }
+  fatalError(message)
 }
 
 /// Formats a shape the way error messages and descriptions show it: `[2, 3]`.

@@ -131,7 +131,7 @@ extension Tensor {
     guard let outHeight = outputSize[0], let outWidth = outputSize[1] else {
       let axes = (2 - spatialRank)..<2
       let padded = axes.map { inputSize[$0] + geometry.padBefore[$0] + geometry.padAfter[$0] }
-      fatalError(
+      stop(
         "\(context()): input of shape \(describe(shape)) is too small: the padded input "
           + "\(describe(padded)) is smaller than the dilated kernel "
           + "\(describe(axes.map(geometry.span)))")

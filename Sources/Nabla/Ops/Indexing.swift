@@ -105,7 +105,7 @@ extension Tensor {
     var selections: [(start: Int, count: Int, step: Int, removesAxis: Bool)] = []
     for (axis, index) in indices.enumerated() {
       guard let selection = index.resolve(size: shape[axis]) else {
-        fatalError(
+        stop(
           "subscript: index \(index) is out of range for axis \(axis) of size \(shape[axis]) "
             + "in shape \(describe(shape))")
       }
@@ -267,7 +267,7 @@ extension Tensor {
       "\(op): indices must be int64, got \(indices.dtype) of shape \(describe(indices.shape))")
     indices.withUnsafeBufferPointer(as: Int64.self) { buffer in
       for index in buffer where index < 0 || index >= size {
-        fatalError(
+        stop(
           "\(op): index \(index) is out of range for axis \(axis) of size \(size) in shape "
             + "\(describe(shape))")
       }

@@ -86,7 +86,7 @@ extension Tensor {
     let outPlane = sizes.reduce(1, *)
     indices.withUnsafeBufferPointer(as: Int64.self) { positions in
       if let bad = positions.first(where: { $0 < 0 || $0 >= outPlane }) {
-        fatalError(
+        stop(
           "\(context): input of shape \(describe(shape)) has index \(bad), out of range for "
             + "output planes of size \(describe(sizes)) (\(outPlane) positions)")
       }

@@ -235,7 +235,7 @@ extension Tensor {
           dilation: dilation[axis], ceilMode: options.ceilMode,
           countIncludePad: options.countIncludePad)
       else {
-        fatalError(
+        stop(
           "\(context): input of shape \(describe(original)) is too small for kernel "
             + "\(describe(kernel)) with padding \(describe(padding)) and dilation "
             + "\(describe(dilation))")

@@ -82,7 +82,7 @@ public final class Embedding: Module {
         + "\(describe(input.shape))")
     let indices = [Int](input)
     for index in indices where index < 0 || index >= count {
-      fatalError(
+      stop(
         "Embedding(\(count), \(dimension)): index \(index) is out of range 0..<\(count) in "
           + "indices of shape \(describe(input.shape))")
     }

@@ -36,7 +36,7 @@ public final class MaxUnpool1D: Module, CustomStringConvertible {
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    fatalError("\(description): needs the indices of the max pooling; call it as (x, indices:)")
+    stop("\(description): needs the indices of the max pooling; call it as (x, indices:)")
   }
 
   /// Puts each value of `input` at the position along the length that `indices` names.
@@ -87,7 +87,7 @@ public final class MaxUnpool2D: Module, CustomStringConvertible {
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    fatalError("\(description): needs the indices of the max pooling; call it as (x, indices:)")
+    stop("\(description): needs the indices of the max pooling; call it as (x, indices:)")
   }
 
   /// Puts each value of `input` at the position h·W + w of its channel's plane that `indices`

@@ -193,7 +193,7 @@ public final class TransformerDecoderLayer: Module, TransformerLayer {
 
   /// The decoder layer needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    fatalError("TransformerDecoderLayer: call it with a memory, layer(target, memory: memory)")
+    stop("TransformerDecoderLayer: call it with a memory, layer(target, memory: memory)")
   }
 
   /// The layer applied to `target` attending to `memory`, as PyTorch's `forward(tgt, memory,

@@ -74,7 +74,7 @@ public final class TransformerDecoder: Module {
 
   /// The decoder needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    fatalError("TransformerDecoder: call it with a memory, decoder(target, memory: memory)")
+    stop("TransformerDecoder: call it with a memory, decoder(target, memory: memory)")
   }
 
   /// The stack applied to `target` attending to `memory`; the masks are passed to every layer
@@ -139,7 +139,7 @@ public final class Transformer: Module {
 
   /// The model needs a target: call `callAsFunction(_:target:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    fatalError("Transformer: call it with a target, model(source, target: target)")
+    stop("Transformer: call it with a target, model(source, target: target)")
   }
 
   /// The decoder's output for `target` given the encoding of `source`, as PyTorch's
