@@ -8,6 +8,7 @@ let package = Package(
     .library(name: "Nabla", targets: ["Nabla"]),
     .library(name: "NablaNN", targets: ["NablaNN"]),
     .library(name: "NablaOptimizers", targets: ["NablaOptimizers"]),
+    .library(name: "NablaTraining", targets: ["NablaTraining"]),
     .library(name: "CNablaKernels", targets: ["CNablaKernels"]),
     .executable(name: "nabla-bench", targets: ["nabla-bench"]),
   ],
@@ -16,6 +17,7 @@ let package = Package(
     .target(name: "Nabla", dependencies: ["CNablaKernels"]),
     .target(name: "NablaNN", dependencies: ["Nabla"]),
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
+    .target(name: "NablaTraining", dependencies: ["NablaNN"]),
     .executableTarget(
       name: "nabla-bench", dependencies: ["CNablaKernels", "NablaNN", "NablaOptimizers"],
       path: "Benchmarks/nabla-bench"),
@@ -24,6 +26,7 @@ let package = Package(
     .testTarget(
       name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
+    .testTarget(name: "NablaTrainingTests", dependencies: ["NablaTraining"]),
     .executableTarget(
       name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
       path: "Examples/mnist1d"),
