@@ -2,13 +2,52 @@ import CNablaKernels
 
 // Comparisons give masks: tensors of the operands' dtype holding 1 where the comparison holds and
 // 0 elsewhere, ready to multiply with (ReLU is a multiplication by such a mask). They are not
-// differentiable and never require gradients.
+// differentiable and never require gradients. Integer tensors compare exactly, giving int64
+// masks; an integer tensor compared with a floating-point one is converted to the latter's dtype
+// first, as PyTorch promotes it (`predictions .== labels` with int64 labels is the accuracy line).
 
 extension Tensor {
   private static func compare(_ op: NablaBinaryOp, _ a: Tensor, _ b: Tensor, _ name: String)
     -> Tensor
   {
-    broadcastKernel(op, a.detached(), b.detached(), name)
+    switch (a.dtype.isFloatingPoint, b.dtype.isFloatingPoint) {
+    case (true, true): broadcastKernel(op, a.detached(), b.detached(), name)
+    case (true, false): broadcastKernel(op, a.detached(), b.converted(to: a.dtype), name)
+    case (false, true): broadcastKernel(op, a.converted(to: b.dtype), b.detached(), name)
+    case (false, false): compareIntegers(op, a, b, name)
+    }
+  }
+
+  /// Compares two integer tensors element by element, exactly, broadcasting their shapes.
+  private static func compareIntegers(
+    _ op: NablaBinaryOp, _ a: Tensor, _ b: Tensor, _ name: String
+  ) -> Tensor {
+    let shape = broadcastShape(a.shape, b.shape, op: name)
+    let (left, right) = (
+      a.materialize(shape: shape, strides: broadcastStrides(a.shape, to: shape)),
+      b.materialize(shape: shape, strides: broadcastStrides(b.shape, to: shape))
+    )
+    let holds: (Int64, Int64) -> Bool =
+      switch op {
+      case NABLA_EQ: (==)
+      case NABLA_NE: (!=)
+      case NABLA_LT: (<)
+      case NABLA_LE: (<=)
+      case NABLA_GT: (>)
+      default: (>=)
+      }
+    let result = Tensor(empty: shape, dtype: .int64)
+    for index in 0..<result.scalarCount {
+      result.i64[index] = holds(left.i64[index], right.i64[index]) ? 1 : 0
+    }
+    return withExtendedLifetime((left, right)) { result }
+  }
+
+  /// `value` as a one-element tensor to compare this one with: of this dtype, or float64 when
+  /// this is an integer tensor and `value` has a fraction.
+  private func comparand(_ value: Double) -> Tensor {
+    dtype.isFloatingPoint || value.rounded() == value
+      ? scalarLike(value) : Tensor(scalar: value, dtype: .float64)
   }
 
   /// 1 where `a == b`, else 0 (broadcast).
@@ -29,17 +68,17 @@ extension Tensor {
   }
 
   /// 1 where an element equals `b`, else 0.
-  public static func .== (a: Tensor, b: Double) -> Tensor { a .== a.scalarLike(b) }
+  public static func .== (a: Tensor, b: Double) -> Tensor { a .== a.comparand(b) }
   /// 1 where an element differs from `b`, else 0.
-  public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= a.scalarLike(b) }
+  public static func .!= (a: Tensor, b: Double) -> Tensor { a .!= a.comparand(b) }
   /// 1 where an element is less than `b`, else 0.
-  public static func .< (a: Tensor, b: Double) -> Tensor { a .< a.scalarLike(b) }
+  public static func .< (a: Tensor, b: Double) -> Tensor { a .< a.comparand(b) }
   /// 1 where an element is at most `b`, else 0.
-  public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= a.scalarLike(b) }
+  public static func .<= (a: Tensor, b: Double) -> Tensor { a .<= a.comparand(b) }
   /// 1 where an element is greater than `b`, else 0.
-  public static func .> (a: Tensor, b: Double) -> Tensor { a .> a.scalarLike(b) }
+  public static func .> (a: Tensor, b: Double) -> Tensor { a .> a.comparand(b) }
   /// 1 where an element is at least `b`, else 0.
-  public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= a.scalarLike(b) }
+  public static func .>= (a: Tensor, b: Double) -> Tensor { a .>= a.comparand(b) }
 
   /// Picks from `a` where `condition` is nonzero and from `b` elsewhere; all three broadcast.
   ///

@@ -139,7 +139,6 @@ extension Tensor {
   private func argExtreme(_ isMin: Bool, _ axis: Int?, _ keepingDims: Bool, _ name: String)
     -> Tensor
   {
-    requireFloatingPoint(name)
     guard let axis else {
       let flat = reshaped([scalarCount]).argExtreme(isMin, 0, false, name)
       return keepingDims ? flat.reshaped(shape.map { _ in 1 }) : flat.reshaped([])
@@ -149,10 +148,22 @@ extension Tensor {
     require(size > 0, "\(name): axis \(axis) of shape \(describe(shape)) is empty")
     let result = Tensor(empty: reducedShape([normalized], keepingDims: keepingDims), dtype: .int64)
     let flag: Int32 = isMin ? 1 : 0
-    if dtype == .float32 {
-      nabla_argreduce_f32(flag, outer, size, inner, f32, result.i64)
-    } else {
-      nabla_argreduce_f64(flag, outer, size, inner, f64, result.i64)
+    switch dtype {
+    case .float32: nabla_argreduce_f32(flag, outer, size, inner, f32, result.i64)
+    case .float64: nabla_argreduce_f64(flag, outer, size, inner, f64, result.i64)
+    case .int64:
+      // Exact for every integer (no float kernel); the first extreme wins, as in the kernels.
+      for block in 0..<outer {
+        for column in 0..<inner {
+          let base = block * size * inner + column
+          var best = 0
+          for position in 1..<size {
+            let (value, current) = (i64[base + position * inner], i64[base + best * inner])
+            if isMin ? value < current : value > current { best = position }
+          }
+          result.i64[block * inner + column] = Int64(best)
+        }
+      }
     }
     return result
   }
