@@ -29,7 +29,7 @@ public struct RunningMean: Sendable, Equatable {
   ///   - value: The value, such as one batch's mean loss.
   ///   - weight: How much it counts, such as the batch's size; must not be negative.
   public mutating func add(_ value: Double, weight: Double = 1) {
-    precondition(weight >= 0, "RunningMean.add: the weight must not be negative, got \(weight)")
+    require(weight >= 0, "RunningMean.add: the weight must not be negative, got \(weight)")
     total += value * weight
     self.weight += weight
   }
