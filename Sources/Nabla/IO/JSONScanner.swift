@@ -300,8 +300,9 @@ extension JSONScanner {
 
   /// Whether `string` is `literal`, compared without allocating when it has no escapes.
   func text(of string: StringToken, is literal: String) -> Bool {
-    string.isEscaped
-      ? text(of: string) == literal : bytes[string.contents].elementsEqual(literal.utf8)
+    if string.isEscaped { return text(of: string) == literal }
+    return string.contents.count == literal.utf8.count
+      && bytes[string.contents].elementsEqual(literal.utf8)
   }
 
   /// Checks and steps over the escape sequence whose backslash is next.
@@ -333,9 +334,8 @@ extension JSONScanner {
       default: index += 6
       }
     default:
-      index += 1
       throw invalid(
-        "invalid escape '\\' followed by \(describeByte(in: bytes, at: index)) in a string")
+        "invalid escape: '\\' followed by \(describeByte(in: bytes, at: index + 1)) in a string")
     }
   }
 

@@ -45,8 +45,10 @@ extension SafeTensorsLayout {
     var scanner = JSONScanner(bytes: bytes, start: 8, reader: reader)
     scanner.open()
     let maximumCount = Self.maximumTensorCount(dataLength: dataLength)
-    entries.reserveCapacity(min(maximumCount, bytes.count / Self.minimumEntryLength))
-    var names: Set<String> = []
+    // Room for as many entries as the header can hold, so that neither grows by copying.
+    let capacity = min(maximumCount, bytes.count / Self.minimumEntryLength)
+    entries.reserveCapacity(capacity)
+    var names = Set<String>(minimumCapacity: capacity)
     var hasMetadata = false
     var isFirst = true
     while let key = try scanner.nextKey(isFirst: &isFirst) {
@@ -202,10 +204,12 @@ extension SafeTensorsLayout {
     var values: [Int] = []
     var isFirst = true
     while try scanner.nextElement(isFirst: &isFirst) {
+      _ = try scanner.nextValue()
+      let position = scanner.position
       guard let value = try scanner.scanNonNegativeInteger() else {
-        throw problem(.notAnInteger, scanner.position)
+        throw problem(.notAnInteger, position)
       }
-      guard values.count < limit else { throw problem(.tooLong, scanner.position) }
+      guard values.count < limit else { throw problem(.tooLong, position) }
       values.append(value)
     }
     return values
