@@ -29,7 +29,7 @@ import Testing
   }
 
   static let interestingBytes: [UInt8] =
-    Array("{}[](),:\"' -0123456789eE.LTrueFalse".utf8) + [0, 0x80, 0xFF, 0x0A]
+    Array("{}[](),:\"' -0123456789eE.LTrueFalse\\u".utf8) + [0, 0x80, 0xFF, 0x0A, 0xC3, 0xED]
 
   /// Integers that break careless arithmetic.
   static let interestingIntegers: [String] = [
@@ -98,7 +98,11 @@ import Testing
       return random.pick([
         "\"F32\"", "\"F64\"", "\"I64\"", "\"BF16\"", "\"\"", "\"__metadata__\"", "\"x\"",
       ])
-    case 2: return random.pick(["true", "false", "null", "-0.0", "1e400", "\"\\u0000\""])
+    case 2:
+      return random.pick([
+        "true", "false", "null", "-0.0", "1e400", #""\u0000""#, #""\ud83d\ude00""#, #""\ud83d""#,
+        #""\ude00x""#, #""\u00e""#, #""\x""#, "\"\u{1}\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]",
+      ])
     case 3: return "\"\(random.below(100))\""
     case 4, 5:
       return "["
@@ -125,10 +129,12 @@ import Testing
       let begin = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(40))
       let end = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(60))
       let dtype = random.pick(["\"F32\"", "\"F64\"", "\"I64\"", "\"U8\"", "1"])
+      // Sometimes a name again, spelt the same or with an escape.
+      let name = random.pick(["t\(index)", "t\(index)", "t\(index)", "t0", #"\u0074\#(index)"#])
       entries.append(
         random.below(8) == 0
-          ? "\"t\(index)\":\(randomJSON(&random))"
-          : "\"t\(index)\":{\"dtype\":\(dtype),\"shape\":\(shape),\"data_offsets\":[\(begin),\(end)]}"
+          ? "\"\(name)\":\(randomJSON(&random))"
+          : "\"\(name)\":{\"dtype\":\(dtype),\"shape\":\(shape),\"data_offsets\":[\(begin),\(end)]}"
       )
     }
     if random.below(3) == 0 { entries.append("\"__metadata__\":\(randomJSON(&random))") }

@@ -50,7 +50,10 @@ public enum SafeTensors {
   ///
   /// Supported dtypes are `F32`, `F64` and `I64`; a file holding any other type throws. As the
   /// reference implementation does, the tensors' byte ranges must exactly tile the data: no
-  /// overlaps, no gaps, nothing after the last tensor.
+  /// overlaps, no gaps, nothing after the last tensor. So that a hostile header cannot cost
+  /// much more memory or time than its size, the header is checked as it is parsed and may
+  /// list at most 4096 tensors of zero bytes beyond one per 4 bytes of data, shapes of at most
+  /// 64 dimensions, and at most 65,536 metadata entries.
   ///
   /// - Parameter url: The file to read.
   /// - Returns: The tensors by name, and the `__metadata__` strings (empty when absent).
