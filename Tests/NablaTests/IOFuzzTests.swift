@@ -29,7 +29,7 @@ import Testing
   }
 
   static let interestingBytes: [UInt8] =
-    Array("{}[](),:\"' -0123456789eE.LTrueFalse".utf8) + [0, 0x80, 0xFF, 0x0A]
+    Array("{}[](),:\"' -0123456789eE.LTrueFalse\\u".utf8) + [0, 0x80, 0xFF, 0x0A, 0xC3, 0xED]
 
   /// Integers that break careless arithmetic.
   static let interestingIntegers: [String] = [
@@ -98,7 +98,11 @@ import Testing
       return random.pick([
         "\"F32\"", "\"F64\"", "\"I64\"", "\"BF16\"", "\"\"", "\"__metadata__\"", "\"x\"",
       ])
-    case 2: return random.pick(["true", "false", "null", "-0.0", "1e400", "\"\\u0000\""])
+    case 2:
+      return random.pick([
+        "true", "false", "null", "-0.0", "1e400", #""\u0000""#, #""\ud83d\ude00""#, #""\ud83d""#,
+        #""\ude00x""#, #""\u00e""#, #""\x""#, "\"\u{1}\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]",
+      ])
     case 3: return "\"\(random.below(100))\""
     case 4, 5:
       return "["
@@ -125,10 +129,12 @@ import Testing
       let begin = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(40))
       let end = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(60))
       let dtype = random.pick(["\"F32\"", "\"F64\"", "\"I64\"", "\"U8\"", "1"])
+      // Sometimes a name again, spelt the same or with an escape.
+      let name = random.pick(["t\(index)", "t\(index)", "t\(index)", "t0", #"\u0074\#(index)"#])
       entries.append(
         random.below(8) == 0
-          ? "\"t\(index)\":\(randomJSON(&random))"
-          : "\"t\(index)\":{\"dtype\":\(dtype),\"shape\":\(shape),\"data_offsets\":[\(begin),\(end)]}"
+          ? "\"\(name)\":\(randomJSON(&random))"
+          : "\"\(name)\":{\"dtype\":\(dtype),\"shape\":\(shape),\"data_offsets\":[\(begin),\(end)]}"
       )
     }
     if random.below(3) == 0 { entries.append("\"__metadata__\":\(randomJSON(&random))") }
@@ -264,5 +270,127 @@ import Testing
         try Checkpoint.load(from: url, into: parts())
       }
     }
+  }
+
+  /// Headers that cost a parser building the whole JSON document gigabytes and seconds before
+  /// anything is checked (issue 19).
+  enum AmplifyingHeader: String, CaseIterable, Codable, Sendable {
+    /// 200,000 tensors of zero bytes and no data (Python's safetensors loads a million).
+    case zeroSizeTensors
+    /// A million empty objects as tensor entries.
+    case emptyEntries
+    /// A million metadata strings.
+    case metadataStrings
+    /// A tensor entry that is an array nested a million deep.
+    case nestedEntry
+    /// A tensor entry with an unknown key holding arrays nested a million deep.
+    case nestedUnknownKey
+
+    /// What the error must say.
+    var expectedProblem: String {
+      switch self {
+      case .zeroSizeTensors:
+        "header at byte 232371: the header lists more tensors than the 0 bytes of data can hold"
+      case .emptyEntries: "header at byte 13: tensor '0': 'dtype' is missing"
+      case .metadataStrings: "'__metadata__' holds more than 65536 entries"
+      case .nestedEntry: "header at byte 13: tensor 'x': the entry is not an object"
+      case .nestedUnknownKey: "header at byte 100: arrays and objects are nested too deeply"
+      }
+    }
+
+    /// Writes the header, piece by piece, through `write`.
+    func writeHeader(_ write: (String) throws -> Void) throws {
+      switch self {
+      case .zeroSizeTensors:
+        for index in 0..<200_000 {
+          try write(
+            (index == 0 ? "{" : ",")
+              + #""t\#(index)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"#)
+        }
+        try write("}")
+      case .emptyEntries:
+        for index in 0..<1_000_000 { try write((index == 0 ? "{" : ",") + "\"\(index)\":{}") }
+        try write("}")
+      case .metadataStrings:
+        try write(#"{"__metadata__":{"#)
+        for index in 0..<1_000_000 { try write((index == 0 ? "" : ",") + "\"\(index)\":\"\"") }
+        try write("}}")
+      case .nestedEntry, .nestedUnknownKey:
+        try write(self == .nestedEntry ? #"{"x":"# : #"{"x":{"dtype":"F32","extra":"#)
+        try write(String(repeating: "[", count: 1_000_000))
+        try write(String(repeating: "]", count: 1_000_000))
+        try write(self == .nestedEntry ? "}" : "}}")
+      }
+    }
+  }
+
+  /// The peak resident memory of this process so far, in bytes.
+  static func peakResidentBytes() -> Int {
+    var usage = rusage()
+    #if os(Linux)
+      getrusage(RUSAGE_SELF.rawValue, &usage)
+      return usage.ru_maxrss * 1024  // kilobytes on Linux, bytes on Darwin
+    #else
+      getrusage(RUSAGE_SELF, &usage)
+      return Int(usage.ru_maxrss)
+    #endif
+  }
+
+  /// Writes `header` as a file with no data, a megabyte at a time, so that making the file
+  /// takes little memory, then reads it; prints the header's length, how much reading raised
+  /// the peak resident memory, the seconds it took, and the error.
+  static func measureReading(_ header: AmplifyingHeader) throws {
+    let directory = try TemporaryDirectory()
+    let url = try directory.write([UInt8](repeating: 0, count: 8), to: "amplifying.safetensors")
+    let handle = try FileHandle(forWritingTo: url)
+    try handle.seekToEnd()
+    var buffer: [UInt8] = []
+    var length = 0
+    func flush() throws {
+      try handle.write(contentsOf: buffer)
+      length += buffer.count
+      buffer.removeAll(keepingCapacity: true)
+    }
+    try header.writeHeader { piece in
+      buffer += piece.utf8
+      if buffer.count >= 1 << 20 { try flush() }
+    }
+    try flush()
+    try handle.seek(toOffset: 0)
+    try handle.write(contentsOf: littleEndianBytes(UInt64(length)))
+    try handle.close()
+
+    let before = peakResidentBytes()
+    let start = ContinuousClock.now
+    var problem = "no error"
+    do { _ = try SafeTensors.read(from: url) } catch { problem = "\(error)" }
+    let elapsed = ContinuousClock.now - start
+    let seconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let growth = peakResidentBytes() - before
+    print("measured \(length) \(growth) \(seconds) \(problem.split(separator: "\n").joined())")
+  }
+
+  /// Each amplifying header throws what is wrong within seconds (in a debug build; the aim in a
+  /// release build is one second), raising the peak memory by less than 10 times the header's
+  /// size; measured in a child process, away from the tests running in parallel.
+  @Test(arguments: AmplifyingHeader.allCases)
+  func amplifyingHeadersFailFastInLittleMemory(_ header: AmplifyingHeader) async throws {
+    let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+      [header] in try IOFuzzTests.measureReading(header)
+    }
+    let output = String(decoding: result?.standardOutputContent ?? [], as: UTF8.self)
+    let line = try #require(output.split(separator: "\n").first { $0.hasPrefix("measured ") })
+    let fields = line.split(separator: " ", maxSplits: 4).map(String.init)
+    try #require(fields.count == 5)
+    let (length, growth, seconds) = (Int(fields[1]) ?? 0, Int(fields[2]) ?? .max, fields[3])
+    let problem = fields[4]
+    #expect(length > 1_000_000)
+    #expect(
+      growth < 10 * length,
+      "reading a header of \(length) bytes raised the peak memory by \(growth) bytes")
+    #expect((Double(seconds) ?? .infinity) < 5, "reading took \(seconds) s")
+    #expect(problem.contains(header.expectedProblem), "the error was: \(problem.prefix(1000))")
+    #expect(problem.count < 500)
   }
 }

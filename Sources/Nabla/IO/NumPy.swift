@@ -290,12 +290,7 @@ struct PythonLiteralParser {
   }
 
   /// What is at the current position, for error messages.
-  var found: String {
-    guard index < bytes.count else { return "the end of the header" }
-    let byte = bytes[index]
-    return (0x21...0x7E).contains(byte)
-      ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
-  }
+  var found: String { describeByte(in: bytes, at: index) }
 
   mutating func skipWhitespace() {
     while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D, 0x0C].contains(bytes[index]) {

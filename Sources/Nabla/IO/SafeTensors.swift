@@ -50,7 +50,10 @@ public enum SafeTensors {
   ///
   /// Supported dtypes are `F32`, `F64` and `I64`; a file holding any other type throws. As the
   /// reference implementation does, the tensors' byte ranges must exactly tile the data: no
-  /// overlaps, no gaps, nothing after the last tensor.
+  /// overlaps, no gaps, nothing after the last tensor. So that a hostile header cannot cost
+  /// much more memory or time than its size, the header is checked as it is parsed and may
+  /// list at most 4096 tensors of zero bytes beyond one per 4 bytes of data, shapes of at most
+  /// 64 dimensions, and at most 65,536 metadata entries.
   ///
   /// - Parameter url: The file to read.
   /// - Returns: The tensors by name, and the `__metadata__` strings (empty when absent).
@@ -64,7 +67,7 @@ public enum SafeTensors {
     for entry in layout.entries {
       tensors[entry.name] = try Tensor(
         reading: reader, at: layout.dataStart + entry.begin, shape: entry.shape,
-        dtype: entry.dtype, for: "the data of tensor '\(entry.name)'")
+        dtype: entry.dtype, for: "the data of tensor \(quotedForError(entry.name))")
     }
     return (tensors, layout.metadata)
   }
@@ -190,107 +193,28 @@ struct SafeTensorsLayout {
     guard headerBytes.first == UInt8(ascii: "{") else {
       throw reader.error("header at byte 8: the JSON header does not start with '{'")
     }
-    let json: Any
-    do {
-      json = try JSONSerialization.jsonObject(with: Data(headerBytes))
-    } catch {
-      let detail =
-        (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
-        ?? "\(error)"
-      throw reader.error(
-        "header (bytes 8 to \(dataStart)) is not valid JSON: \(detail)")
-    }
-    guard let header = json as? [String: Any] else {
-      throw reader.error("header at byte 8: the JSON header is not an object")
-    }
     let dataLength = reader.byteCount - dataStart
-
-    for name in header.keys.sorted() {
-      let value = header[name]
-      if name == SafeTensors.metadataKey {
-        guard let object = value as? [String: Any] else {
-          throw reader.error("header: '\(SafeTensors.metadataKey)' is not an object")
-        }
-        for key in object.keys.sorted() {
-          guard let text = object[key] as? String else {
-            throw reader.error(
-              "header: '\(SafeTensors.metadataKey)' entry '\(key)' is not a string")
-          }
-          metadata[key] = text
-        }
-        continue
-      }
-      entries.append(try Self.entry(named: name, value, dataLength: dataLength, reader: reader))
-    }
+    try parseHeader(headerBytes, dataLength: dataLength, reader: reader)
+    entries.sort { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
     try checkTiling(dataLength: dataLength, reader: reader)
   }
 
-  /// Checks one tensor's header entry.
-  private static func entry(
-    named name: String, _ value: Any?, dataLength: Int, reader: FileReader
-  ) throws -> Entry {
-    func failure(_ problem: String) -> TensorFileError {
-      reader.error("header: tensor '\(name)': \(problem)")
-    }
-    guard let object = value as? [String: Any] else {
-      throw failure("the entry is not an object")
-    }
-    guard let dtypeName = object["dtype"] as? String else {
-      throw failure("'dtype' is missing or not a string")
-    }
-    guard let dtype = SafeTensors.dtype(named: dtypeName) else {
-      throw failure("unsupported dtype '\(dtypeName.prefix(40))' (supported: F32, F64, I64)")
-    }
-    guard let shapeArray = object["shape"] as? [Any] else {
-      throw failure("'shape' is missing or not an array")
-    }
-    var shape: [Int] = []
-    for size in shapeArray {
-      guard let size = jsonInteger(size), size >= 0 else {
-        throw failure("'shape' must hold non-negative integers")
-      }
-      shape.append(size)
-    }
-    guard let offsets = object["data_offsets"] as? [Any], offsets.count == 2,
-      let begin = jsonInteger(offsets[0]), let end = jsonInteger(offsets[1]), begin >= 0
-    else {
-      throw failure("'data_offsets' must be two non-negative integers [begin, end]")
-    }
-    guard begin <= end else {
-      throw failure("data_offsets [\(begin), \(end)] end before they begin")
-    }
-    guard end <= dataLength else {
-      throw failure(
-        "data_offsets [\(begin), \(end)] go beyond the \(dataLength) bytes of data "
-          + "(the file may be truncated)")
-    }
-    guard let byteCount = checkedByteCount(shape, dtype: dtype) else {
-      throw failure("shape \(describe(shape)) is too large")
-    }
-    guard end - begin == byteCount else {
-      throw failure(
-        "data_offsets [\(begin), \(end)] hold \(end - begin) bytes, but shape "
-          + "\(describe(shape)) of \(dtypeName) needs \(byteCount)")
-    }
-    return Entry(name: name, dtype: dtype, shape: shape, begin: begin, end: end)
-  }
-
-  /// Checks that the tensors' byte ranges cover the data exactly once, as the reference
-  /// implementation requires.
+  /// Checks that the tensors' byte ranges, sorted by position, cover the data exactly once, as
+  /// the reference implementation requires.
   private func checkTiling(dataLength: Int, reader: FileReader) throws {
-    let sorted = entries.sorted { ($0.begin, $0.end, $0.name) < ($1.begin, $1.end, $1.name) }
     var position = 0
     var previous: Entry?
-    for entry in sorted {
+    for entry in entries {
       if entry.begin < position, let previous {
         throw reader.error(
-          "header: tensors '\(previous.name)' (data_offsets [\(previous.begin), "
-            + "\(previous.end)]) and '\(entry.name)' ([\(entry.begin), \(entry.end)]) overlap")
+          "header: tensors \(quotedForError(previous.name)) (data_offsets [\(previous.begin), "
+            + "\(previous.end)]) and \(quotedForError(entry.name)) ([\(entry.begin), "
+            + "\(entry.end)]) overlap")
       }
       guard entry.begin == position else {
         throw reader.error(
           "header: data bytes \(position) to \(entry.begin) belong to no tensor (a gap before "
-            + "'\(entry.name)')")
+            + "\(quotedForError(entry.name)))")
       }
       position = entry.end
       previous = entry
@@ -301,13 +225,4 @@ struct SafeTensorsLayout {
           + "to no tensor")
     }
   }
-}
-
-/// The integer a JSON number holds, or nil for booleans, fractions and out-of-range numbers
-/// (`JSONSerialization` represents all of them as `NSNumber`).
-func jsonInteger(_ value: Any) -> Int? {
-  guard let number = value as? NSNumber else { return nil }
-  let type = String(cString: number.objCType)
-  guard !["c", "C", "B", "f", "d"].contains(type) else { return nil }
-  return number as? Int
 }

@@ -48,3 +48,12 @@ func quotedForError(_ text: some StringProtocol, limit: Int = 100) -> String {
   guard text.count > limit else { return "'\(text)'" }
   return "'\(text.prefix(limit))…' (and \(text.count - limit) more characters)"
 }
+
+/// The byte at `index` of a header for an error message: `'x'` when it is printable ASCII,
+/// `byte 0xff` otherwise, or `the end of the header` past its end.
+func describeByte(in bytes: [UInt8], at index: Int) -> String {
+  guard index < bytes.count else { return "the end of the header" }
+  let byte = bytes[index]
+  return (0x21...0x7E).contains(byte)
+    ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+}
