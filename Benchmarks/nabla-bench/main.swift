@@ -123,7 +123,7 @@ workloads.append(
 workloads.append(
   Workload(name: "transformer_step") {
     /// The mean over the sequence axis of [batch, length, features].
-    final class SequenceMean: Module {
+    final class SequenceMean: Module, @unchecked Sendable {
       override func callAsFunction(_ input: Tensor) -> Tensor { input.mean(alongAxis: 1) }
     }
     let model = Sequential {

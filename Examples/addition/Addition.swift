@@ -72,7 +72,7 @@ struct AdditionTask {
 /// second number (or the final "=", for the last digit) a linear layer maps its output to the
 /// logits of the k-th digit of the sum. By then it has seen both digits of that place and every
 /// place below it, so it can learn to keep the first number and the carry in its state.
-final class AdditionModel: Module {
+final class AdditionModel: Module, @unchecked Sendable {
   let characters: Embedding
   let lstm: LSTM
   let output: Linear

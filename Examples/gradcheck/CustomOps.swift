@@ -16,7 +16,7 @@ func logCoshLoss(_ prediction: Tensor, _ target: Tensor) -> Tensor {
 
 /// A layer with a learnable slope per feature: y = swish(x, β) with β of shape [features],
 /// starting at 1.
-final class LearnableSwish: Module {
+final class LearnableSwish: Module, @unchecked Sendable {
   let beta: Parameter
 
   /// Creates the layer for inputs [..., features].

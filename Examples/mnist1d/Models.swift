@@ -3,7 +3,7 @@ import NablaNN
 import NablaOptimizers
 
 /// The MLP of the paper: 40 → 100 → 100 → 10 with ReLU and a residual connection in the middle.
-final class MLP: Module {
+final class MLP: Module, @unchecked Sendable {
   let input: Linear
   let hidden: Linear
   let output: Linear
@@ -24,7 +24,7 @@ final class MLP: Module {
 
 /// The GRU of the paper: a bidirectional GRU with 6 hidden units reads the 40 samples one at a
 /// time, and a linear layer maps all of its outputs (40 steps × 2 directions × 6) to 10 logits.
-final class GRUClassifier: Module {
+final class GRUClassifier: Module, @unchecked Sendable {
   let gru: GRU
   let output: Linear
 
@@ -46,7 +46,7 @@ final class GRUClassifier: Module {
 /// The CNN of the paper: three 1-D convolutions (1 → 25 channels, kernels 5, 3, 3, stride 2,
 /// padding 1) with ReLU take the 40 samples to 25 channels of length 5, and a linear layer maps
 /// those 125 features to 10 logits.
-final class CNN: Module {
+final class CNN: Module, @unchecked Sendable {
   let conv1: Conv1D
   let conv2: Conv1D
   let conv3: Conv1D

@@ -62,7 +62,7 @@ struct ToyTranslation {
 /// positions (not scaled by √d as in the paper: `Embedding` starts from N(0, 1), already as large
 /// as the positions), `nn.Transformer` with a causal mask on the decoder, and a linear layer
 /// to the logits of the next token.
-final class TranslationModel: Module {
+final class TranslationModel: Module, @unchecked Sendable {
   let embedding: Embedding
   let positions: SinusoidalPositionalEncoding
   let transformer: Transformer

@@ -14,7 +14,13 @@
 /// let model = TwoLayer()
 /// model.namedParameters().map(\.name)  // ["hidden.weight", "hidden.bias", "output.weight", ...]
 /// ```
-open class Module {
+///
+/// Modules are `Sendable`, so a model kept in a global or top-level constant can be used from any
+/// function, task or thread of a Swift 6 program. The rule that makes this sound is PyTorch's:
+/// many threads may run the model's forward pass at once (inference, in evaluation mode), but
+/// training it (a forward pass in training mode, which updates batch-norm statistics, then
+/// `backward()`, an optimizer step, `loadStateDict`) happens on one thread at a time.
+open class Module: @unchecked Sendable {
   /// Whether the module is in training mode (dropout active, batch statistics used).
   public private(set) var isTraining = true
 

@@ -12,7 +12,7 @@
 /// ```swift
 /// let optimizer = Adagrad(model.parameters(), learningRate: 0.01)
 /// ```
-public final class Adagrad: Optimizer {
+public final class Adagrad: Optimizer, @unchecked Sendable {
   /// How fast the learning rate shrinks with the step count.
   public let learningRateDecay: Double
   /// The value every element of the squared-gradient sum starts at.

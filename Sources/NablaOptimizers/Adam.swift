@@ -14,7 +14,7 @@ import Foundation
 /// ```swift
 /// let optimizer = Adam(model.parameters(), learningRate: 1e-3)
 /// ```
-public final class Adam: Optimizer {
+public final class Adam: Optimizer, @unchecked Sendable {
   /// The decay rate of the first-moment estimate.
   public let beta1: Double
   /// The decay rate of the second-moment estimate.
@@ -86,7 +86,7 @@ public final class Adam: Optimizer {
 /// ```swift
 /// let optimizer = AdamW(model.parameters(), learningRate: 1e-3, weightDecay: 0.01)
 /// ```
-public final class AdamW: Optimizer {
+public final class AdamW: Optimizer, @unchecked Sendable {
   /// The decay rate of the first-moment estimate.
   public let beta1: Double
   /// The decay rate of the second-moment estimate.

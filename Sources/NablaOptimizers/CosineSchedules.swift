@@ -9,7 +9,7 @@ import Foundation
 /// ```swift
 /// let schedule = CosineAnnealingLR(optimizer, period: 100, minimumLearningRate: 1e-5)
 /// ```
-public final class CosineAnnealingLR: LearningRateSchedule {
+public final class CosineAnnealingLR: LearningRateSchedule, @unchecked Sendable {
   /// The number of steps from the base rate down to the minimum (PyTorch's `T_max`).
   public let period: Int
   /// The learning rate reached after `period` steps (PyTorch's `eta_min`).
@@ -50,7 +50,7 @@ public final class CosineAnnealingLR: LearningRateSchedule {
 /// ```swift
 /// let schedule = WarmupCosine(optimizer, warmupSteps: 500, totalSteps: 10_000)
 /// ```
-public final class WarmupCosine: LearningRateSchedule {
+public final class WarmupCosine: LearningRateSchedule, @unchecked Sendable {
   /// The number of steps of the linear warmup.
   public let warmupSteps: Int
   /// The step at which the cosine reaches the minimum.
@@ -98,7 +98,7 @@ public final class WarmupCosine: LearningRateSchedule {
 /// ```swift
 /// let schedule = OneCycleLR(optimizer, maximumLearningRate: 0.1, totalSteps: 1000)
 /// ```
-public final class OneCycleLR: LearningRateSchedule {
+public final class OneCycleLR: LearningRateSchedule, @unchecked Sendable {
   /// How the learning rate moves within a phase.
   public enum Annealing: Sendable {
     /// Along a half cosine (PyTorch's `anneal_strategy='cos'`).

@@ -14,7 +14,9 @@ import Foundation
 ///   schedule.step()
 /// }
 /// ```
-open class LearningRateSchedule: Checkpointable {
+///
+/// Schedules are `Sendable`, with the optimizer's rule: `step()` on one thread at a time.
+open class LearningRateSchedule: Checkpointable, @unchecked Sendable {
   /// The optimizer whose groups' learning rates the schedule sets.
   public let optimizer: Optimizer
   /// The learning rate of each group the closed form starts from (PyTorch's `base_lrs`).
@@ -116,7 +118,7 @@ func restoredCount(_ state: TrainingState, key: String = "step", name: String) t
 /// ```swift
 /// let schedule = StepLR(optimizer, stepSize: 30, gamma: 0.1)  // 0.1, 0.01 at 30, 0.001 at 60
 /// ```
-public final class StepLR: LearningRateSchedule {
+public final class StepLR: LearningRateSchedule, @unchecked Sendable {
   /// The number of steps between decays.
   public let stepSize: Int
   /// The factor applied at each decay.
@@ -147,7 +149,7 @@ public final class StepLR: LearningRateSchedule {
 /// ```swift
 /// let schedule = MultiStepLR(optimizer, milestones: [30, 80], gamma: 0.1)
 /// ```
-public final class MultiStepLR: LearningRateSchedule {
+public final class MultiStepLR: LearningRateSchedule, @unchecked Sendable {
   /// The steps at which the learning rate decays, ascending (a repeated milestone decays again).
   public let milestones: [Int]
   /// The factor applied at each milestone.
@@ -177,7 +179,7 @@ public final class MultiStepLR: LearningRateSchedule {
 /// ```swift
 /// let schedule = ExponentialLR(optimizer, gamma: 0.95)
 /// ```
-public final class ExponentialLR: LearningRateSchedule {
+public final class ExponentialLR: LearningRateSchedule, @unchecked Sendable {
   /// The factor applied at each step.
   public let gamma: Double
 

@@ -88,7 +88,10 @@ public struct StateRestoreError: Error, CustomStringConvertible {
 ///
 /// As PyTorch's `state_dict`, `checkpointState()` numbers the parameters in the order of all
 /// groups' parameters together, and names state tensors `<index>.<name>` (`3.exp_avg`).
-open class Optimizer: Checkpointable {
+///
+/// Optimizers are `Sendable` so that they can live beside a model in a global; `step()` and the
+/// other methods that change state must run on one thread at a time.
+open class Optimizer: Checkpointable, @unchecked Sendable {
   /// The parameter groups; their learning rates and weight decays may be changed between steps.
   public var groups: [ParameterGroup]
 

@@ -13,7 +13,7 @@
 /// ```swift
 /// let optimizer = RMSprop(model.parameters(), learningRate: 0.01, momentum: 0.9)
 /// ```
-public final class RMSprop: Optimizer {
+public final class RMSprop: Optimizer, @unchecked Sendable {
   /// The smoothing constant of the squared-gradient average.
   public let alpha: Double
   /// The term added to the denominator for numerical stability.

@@ -12,7 +12,7 @@
 ///   schedule.step(metric: validationLoss())
 /// }
 /// ```
-public final class ReduceLROnPlateau: Checkpointable {
+public final class ReduceLROnPlateau: Checkpointable, @unchecked Sendable {
   /// Whether a smaller or a larger metric is better.
   public enum Mode: Sendable {
     /// Lower is better (a loss).

@@ -11,7 +11,7 @@
 /// ```swift
 /// let optimizer = SGD(model.parameters(), learningRate: 0.1, momentum: 0.9, nesterov: true)
 /// ```
-public final class SGD: Optimizer {
+public final class SGD: Optimizer, @unchecked Sendable {
   /// The momentum factor; 0 turns momentum off.
   public let momentum: Double
   /// The fraction of the gradient held back from the momentum buffer after the first step.

@@ -10,7 +10,7 @@ private func fixture(_ name: String) throws -> URL {
   return resources.appendingPathComponent("Fixtures").appendingPathComponent(name)
 }
 
-private final class Rectifier: Module {
+private final class Rectifier: Module, @unchecked Sendable {
   override func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
 }
 

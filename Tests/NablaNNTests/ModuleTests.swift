@@ -3,7 +3,7 @@ import Testing
 @testable import NablaNN
 
 /// A user-defined model: layers in stored properties, nothing registered by hand.
-private final class Encoder: Module {
+private final class Encoder: Module, @unchecked Sendable {
   let layers = [Linear(4, 8), Linear(8, 8)]
   let head: Linear? = Linear(8, 2, bias: false)
   let missing: Linear? = nil
@@ -15,7 +15,7 @@ private final class Encoder: Module {
   }
 }
 
-private final class Wrapper: Module {
+private final class Wrapper: Module, @unchecked Sendable {
   let encoder = Encoder()
   let shared: Linear
   let sharedAgain: Linear

@@ -77,7 +77,7 @@ private enum Kind: String, CaseIterable, Sendable {
     #expect(gru.cells[0].inputWeight.value.shape == [15, 2])
 
     // Inside another module the names get the usual dotted prefix.
-    final class Tagger: Module {
+    final class Tagger: Module, @unchecked Sendable {
       let encoder = GRU(inputSize: 2, hiddenSize: 3)
       let head = Linear(3, 2)
     }

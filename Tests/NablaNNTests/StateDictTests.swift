@@ -4,7 +4,7 @@ import Testing
 @testable import NablaNN
 
 /// A model with a nested module, an array of modules, a parameter of its own and two buffers.
-private final class Net: Module {
+private final class Net: Module, @unchecked Sendable {
   let layers = [Linear(3, 4), Linear(4, 2)]
   let scale = Parameter(Tensor.ones([2]))
   let runningMean = Buffer(Tensor.zeros([2]))

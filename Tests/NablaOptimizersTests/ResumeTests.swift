@@ -6,7 +6,7 @@ import Testing
 /// Stopping a run, saving a checkpoint and resuming in fresh objects gives exactly the run that
 /// never stopped: model, optimizer moments and step counts, and the schedule all come back.
 @Suite struct ResumeTests {
-  private final class Net: Module {
+  private final class Net: Module, @unchecked Sendable {
     let hidden: Linear
     let output: Linear
     init(seed: UInt64) {

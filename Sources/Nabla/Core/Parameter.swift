@@ -7,7 +7,10 @@
 /// layer.weight.value.shape  // [2, 3]
 /// layer.weight.isFrozen = true  // no gradient, skipped by optimizers
 /// ```
-public final class Parameter {
+///
+/// Parameters are `Sendable` so that models can be shared; changing one (training, loading) must
+/// happen on one thread at a time (see <doc:Concurrency>).
+public final class Parameter: @unchecked Sendable {
   /// The current value; `backward()` fills its `grad`.
   public package(set) var value: Tensor
 
@@ -54,7 +57,7 @@ public final class Parameter {
 
 /// A tensor a module keeps as state but does not learn, such as batch normalization's running
 /// mean. Buffers are saved and loaded with the parameters.
-public final class Buffer {
+public final class Buffer: @unchecked Sendable {
   /// The current value.
   public var value: Tensor
 

@@ -13,7 +13,12 @@ import CNablaKernels
 /// loss.backward()
 /// print(w.grad!)  // d loss / d w, shape [2, 3]
 /// ```
-public struct Tensor {
+///
+/// Tensors are `Sendable`: a tensor can be passed to another thread or task and read there while
+/// this thread reads it too, because a write copies a shared buffer first. What is not safe is
+/// running `backward()` on two threads through the same graph at once, since both would add into
+/// the same leaves' gradients; see <doc:Concurrency>.
+public struct Tensor: @unchecked Sendable {
   var storage: TensorStorage
   /// The size of each dimension, outermost first.
   public private(set) var shape: [Int]

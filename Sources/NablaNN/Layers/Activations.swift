@@ -6,7 +6,7 @@
 /// ```swift
 /// ReLU()(Tensor([-1, 0, 2]))  // [0, 0, 2]
 /// ```
-public final class ReLU: Module {
+public final class ReLU: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() {}
 
@@ -19,7 +19,7 @@ public final class ReLU: Module {
 /// ```swift
 /// LeakyReLU(negativeSlope: 0.1)(Tensor([-2, 3]))  // [-0.2, 3]
 /// ```
-public final class LeakyReLU: Module {
+public final class LeakyReLU: Module, @unchecked Sendable {
   /// The slope applied to negative inputs.
   public let negativeSlope: Double
 
@@ -34,7 +34,7 @@ public final class LeakyReLU: Module {
 
 /// The exponential linear unit: x for positive x and `alpha`·(eˣ − 1) otherwise, as
 /// `torch.nn.ELU`.
-public final class ELU: Module {
+public final class ELU: Module, @unchecked Sendable {
   /// The scale of the negative branch; negative inputs saturate at −`alpha`.
   public let alpha: Double
 
@@ -51,7 +51,7 @@ public final class ELU: Module {
 /// ```swift
 /// let activation = GELU(approximation: .tanh)
 /// ```
-public final class GELU: Module {
+public final class GELU: Module, @unchecked Sendable {
   /// How the Gaussian CDF Φ is evaluated.
   public let approximation: GELUApproximation
 
@@ -65,7 +65,7 @@ public final class GELU: Module {
 }
 
 /// The logistic function 1 / (1 + e⁻ˣ), elementwise, as `torch.nn.Sigmoid`.
-public final class Sigmoid: Module {
+public final class Sigmoid: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() {}
 
@@ -74,7 +74,7 @@ public final class Sigmoid: Module {
 }
 
 /// The hyperbolic tangent, elementwise, as `torch.nn.Tanh`.
-public final class Tanh: Module {
+public final class Tanh: Module, @unchecked Sendable {
   /// Creates the layer.
   public override init() {}
 
@@ -84,7 +84,7 @@ public final class Tanh: Module {
 
 /// log(1 + e^(βx)) / β, a smooth ReLU, as `torch.nn.Softplus`; linear where βx exceeds
 /// `threshold`, for numerical stability.
-public final class Softplus: Module {
+public final class Softplus: Module, @unchecked Sendable {
   /// The sharpness β: larger values bring the curve closer to ReLU.
   public let beta: Double
   /// The value of βx above which the layer returns x itself.
@@ -107,7 +107,7 @@ public final class Softplus: Module {
 /// ```swift
 /// Softmax()(Tensor([1, 2, 3]))  // [0.0900, 0.2447, 0.6652]
 /// ```
-public final class Softmax: Module {
+public final class Softmax: Module, @unchecked Sendable {
   /// The axis along which the outputs sum to 1; negative counts from the end.
   public let axis: Int
 
@@ -122,7 +122,7 @@ public final class Softmax: Module {
 
 /// The logarithm of softmax along `axis`, computed stably, as `torch.nn.LogSoftmax(dim=axis)`.
 /// Pair it with `nllLoss`, or use `crossEntropy` on the logits directly.
-public final class LogSoftmax: Module {
+public final class LogSoftmax: Module, @unchecked Sendable {
   /// The axis along which the probabilities are normalized; negative counts from the end.
   public let axis: Int
 

@@ -2,7 +2,7 @@
 // options of the Tensor function of the same name. None has parameters.
 
 /// Average pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveAvgPool1d`.
-public final class AdaptiveAvgPool1D: Module, CustomStringConvertible {
+public final class AdaptiveAvgPool1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The output length.
   public let outputSize: Int
 
@@ -25,7 +25,7 @@ public final class AdaptiveAvgPool1D: Module, CustomStringConvertible {
 /// ```swift
 /// AdaptiveAvgPool2D(outputSize: 1)  // global average pooling
 /// ```
-public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
+public final class AdaptiveAvgPool2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The output's height and width.
   public let outputSize: Size2D
 
@@ -44,7 +44,7 @@ public final class AdaptiveAvgPool2D: Module, CustomStringConvertible {
 }
 
 /// Max pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveMaxPool1d`.
-public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
+public final class AdaptiveMaxPool1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The output length.
   public let outputSize: Int
 
@@ -72,7 +72,7 @@ public final class AdaptiveMaxPool1D: Module, CustomStringConvertible {
 }
 
 /// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
-public final class AdaptiveMaxPool2D: Module, CustomStringConvertible {
+public final class AdaptiveMaxPool2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The output's height and width.
   public let outputSize: Size2D
 

@@ -79,7 +79,7 @@ private func update(_ buffer: Buffer, towards statistic: Tensor, factor: Double)
 
 /// Batch normalization over the channel axis, as PyTorch's `_BatchNorm`; the 1-D and 2-D layers
 /// differ only in the input ranks they accept.
-public class BatchNormalization: Module, CustomStringConvertible {
+public class BatchNormalization: Module, CustomStringConvertible, @unchecked Sendable {
   /// The per-channel scale γ, [C], or nil when the layer is not affine.
   public let weight: Parameter?
   /// The per-channel shift β, [C], or nil when the layer is not affine.
@@ -171,7 +171,7 @@ public class BatchNormalization: Module, CustomStringConvertible {
 /// norm.eval()
 /// norm(x)        // evaluation: running statistics
 /// ```
-public final class BatchNorm1D: BatchNormalization {
+public final class BatchNorm1D: BatchNormalization, @unchecked Sendable {
   /// Creates the layer for `featureCount` channels.
   ///
   /// - Parameters:
@@ -192,7 +192,7 @@ public final class BatchNorm1D: BatchNormalization {
 }
 
 /// Batch normalization of [N, C, H, W] inputs, as `torch.nn.BatchNorm2d`.
-public final class BatchNorm2D: BatchNormalization {
+public final class BatchNorm2D: BatchNormalization, @unchecked Sendable {
   /// Creates the layer for `featureCount` channels.
   ///
   /// - Parameters:
@@ -218,7 +218,7 @@ public final class BatchNorm2D: BatchNormalization {
 /// ```swift
 /// GroupNorm(groupCount: 4, channelCount: 16)(Tensor.randomNormal([2, 16, 8, 8]))
 /// ```
-public final class GroupNorm: Module, CustomStringConvertible {
+public final class GroupNorm: Module, CustomStringConvertible, @unchecked Sendable {
   /// The per-channel scale, [C], or nil when not affine.
   public let weight: Parameter?
   /// The per-channel shift, [C], or nil when not affine.
@@ -273,7 +273,7 @@ public final class GroupNorm: Module, CustomStringConvertible {
 
 /// Instance normalization of [N, C, H, W] (or [C, H, W]) inputs, as `torch.nn.InstanceNorm2d`:
 /// each channel of each sample is normalized by its own mean and variance over H and W.
-public final class InstanceNorm2D: Module, CustomStringConvertible {
+public final class InstanceNorm2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The per-channel scale, [C], or nil when not affine (the default, as PyTorch).
   public let weight: Parameter?
   /// The per-channel shift, [C], or nil when not affine.

@@ -39,7 +39,7 @@ private func convolutionParameters(
 /// let conv = Conv1D(1, 25, kernelSize: 5, padding: 2)
 /// conv(Tensor.randomNormal([100, 1, 40])).shape  // [100, 25, 40]
 /// ```
-public final class Conv1D: Module, CustomStringConvertible {
+public final class Conv1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The kernels, [outputChannels, inputChannels/groups, kernelSize].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -103,7 +103,7 @@ public final class Conv1D: Module, CustomStringConvertible {
 /// conv(Tensor.randomNormal([64, 1, 28, 28])).shape  // [64, 16, 28, 28]
 /// let depthwise = Conv2D(16, 16, kernelSize: [3, 5], padding: .same, groups: 16)
 /// ```
-public final class Conv2D: Module, CustomStringConvertible {
+public final class Conv2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The kernels, [outputChannels, inputChannels/groups, kh, kw].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -172,7 +172,7 @@ public final class Conv2D: Module, CustomStringConvertible {
 /// let up = ConvTranspose1D(8, 4, kernelSize: 4, stride: 2, padding: 1)
 /// up(Tensor.randomNormal([2, 8, 10])).shape  // [2, 4, 20]
 /// ```
-public final class ConvTranspose1D: Module, CustomStringConvertible {
+public final class ConvTranspose1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The kernels, [inputChannels, outputChannels/groups, kernelSize].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -240,7 +240,7 @@ public final class ConvTranspose1D: Module, CustomStringConvertible {
 /// let up = ConvTranspose2D(16, 8, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
 /// up(Tensor.randomNormal([1, 16, 7, 7])).shape  // [1, 8, 14, 14]
 /// ```
-public final class ConvTranspose2D: Module, CustomStringConvertible {
+public final class ConvTranspose2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The kernels, [inputChannels, outputChannels/groups, kh, kw].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.

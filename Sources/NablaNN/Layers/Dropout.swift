@@ -10,7 +10,7 @@
 /// dropout.eval()
 /// dropout(x)           // x
 /// ```
-public final class Dropout: Module {
+public final class Dropout: Module, @unchecked Sendable {
   /// The probability of zeroing an element, in [0, 1].
   public let probability: Double
   /// The source of the masks.

@@ -15,7 +15,7 @@ import Foundation
 /// let embedding = Embedding(10, 4, paddingIndex: 0)
 /// let vectors = embedding(Tensor(indices: [3, 0, 7], shape: [1, 3]))  // [1, 3, 4]
 /// ```
-public final class Embedding: Module {
+public final class Embedding: Module, @unchecked Sendable {
   /// The table of vectors, [count, dimension].
   public let weight: Parameter
   /// The row that gets no gradient (the vector of a padding token), already made non-negative.
@@ -164,7 +164,7 @@ public func sinusoidalPositionalEncoding(
 /// let encode = SinusoidalPositionalEncoding(dimension: 64, maxLength: 512)
 /// let x = encode(embedding(tokens))  // tokens [batch, length]
 /// ```
-public final class SinusoidalPositionalEncoding: Module {
+public final class SinusoidalPositionalEncoding: Module, @unchecked Sendable {
   /// The precomputed table, [maxLength, dimension].
   public let table: Tensor
 
@@ -187,7 +187,7 @@ public final class SinusoidalPositionalEncoding: Module {
 /// let positions = LearnedPositionalEmbedding(maxLength: 128, dimension: 64)
 /// let x = positions(embedding(tokens))
 /// ```
-public final class LearnedPositionalEmbedding: Module {
+public final class LearnedPositionalEmbedding: Module, @unchecked Sendable {
   /// One vector per position, [maxLength, dimension], initialized from N(0, 1) as `Embedding`.
   public let weight: Parameter
 

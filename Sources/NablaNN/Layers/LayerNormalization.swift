@@ -9,7 +9,7 @@
 /// let norm = LayerNorm([64])
 /// let y = norm(Tensor.randomNormal([8, 10, 64]))  // each of the 80 rows normalized
 /// ```
-public final class LayerNorm: Module {
+public final class LayerNorm: Module, @unchecked Sendable {
   /// The scale, of shape `normalizedShape`, initialized to ones; nil without affine parameters.
   public let weight: Parameter?
   /// The shift, of shape `normalizedShape`, initialized to zeros; nil when absent.
@@ -62,7 +62,7 @@ public final class LayerNorm: Module {
 /// let norm = RMSNorm([64])
 /// let y = norm(x)  // x [..., 64]
 /// ```
-public final class RMSNorm: Module {
+public final class RMSNorm: Module, @unchecked Sendable {
   /// The scale, of shape `normalizedShape`, initialized to ones; nil without affine parameters.
   public let weight: Parameter?
   /// The trailing shape normalized over.

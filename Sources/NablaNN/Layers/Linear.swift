@@ -8,7 +8,7 @@
 /// let layer = Linear(784, 10)
 /// let logits = layer(Tensor.randomNormal([32, 784]))  // [32, 10]
 /// ```
-public final class Linear: Module {
+public final class Linear: Module, @unchecked Sendable {
   /// The weight matrix, [outputSize, inputSize].
   public let weight: Parameter
   /// The bias, [outputSize], or nil for a layer without one.
@@ -55,7 +55,7 @@ public final class Linear: Module {
 }
 
 /// Passes its input through unchanged; a placeholder where a layer is optional.
-public final class Identity: Module {
+public final class Identity: Module, @unchecked Sendable {
   /// Creates the identity layer.
   public override init() {}
 
@@ -65,7 +65,7 @@ public final class Identity: Module {
 
 /// Flattens the axes from `startAxis` through `endAxis` into one, as `torch.nn.Flatten` (which by
 /// default keeps the batch axis).
-public final class Flatten: Module {
+public final class Flatten: Module, @unchecked Sendable {
   /// The first axis merged.
   public let startAxis: Int
   /// The last axis merged.

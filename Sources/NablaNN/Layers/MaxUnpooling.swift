@@ -9,7 +9,7 @@
 /// let (pooled, indices) = pool.withIndices(x)            // x: [N, C, 8]
 /// MaxUnpool1D(kernelSize: 2)(pooled, indices: indices)   // [N, C, 8]
 /// ```
-public final class MaxUnpool1D: Module, CustomStringConvertible {
+public final class MaxUnpool1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The window length of the pooling being undone.
   public let kernelSize: Int
   /// Its stride.
@@ -60,7 +60,7 @@ public final class MaxUnpool1D: Module, CustomStringConvertible {
 /// let (pooled, indices) = MaxPool2D(kernelSize: 2).withIndices(x)  // x: [N, C, 6, 6]
 /// MaxUnpool2D(kernelSize: 2)(pooled, indices: indices)            // [N, C, 6, 6]
 /// ```
-public final class MaxUnpool2D: Module, CustomStringConvertible {
+public final class MaxUnpool2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The window's height and width in the pooling being undone.
   public let kernelSize: Size2D
   /// Its stride.

@@ -16,7 +16,7 @@
 /// let x = Tensor.randomNormal([2, 10, 64])
 /// let (y, weights) = attention(query: x, key: x, value: x)  // [2, 10, 64], [2, 10, 10]
 /// ```
-public final class MultiHeadAttention: Module {
+public final class MultiHeadAttention: Module, @unchecked Sendable {
   // Stored under PyTorch's state-dict names; reached through the camel-case accessors below.
   // swift-format-ignore: AlwaysUseLowerCamelCase
   let in_proj_weight: Parameter?

@@ -8,7 +8,7 @@
 /// MaxPool1D(kernelSize: 2)(Tensor.randomNormal([8, 4, 40])).shape  // [8, 4, 20]
 /// let (pooled, indices) = MaxPool1D(kernelSize: 2).withIndices(x)  // for MaxUnpool1D
 /// ```
-public final class MaxPool1D: Module, CustomStringConvertible {
+public final class MaxPool1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The window length.
   public let kernelSize: Int
   /// The step between windows.
@@ -72,7 +72,7 @@ public final class MaxPool1D: Module, CustomStringConvertible {
 /// ```swift
 /// MaxPool2D(kernelSize: 2)(Tensor.randomNormal([64, 16, 28, 28])).shape  // [64, 16, 14, 14]
 /// ```
-public final class MaxPool2D: Module, CustomStringConvertible {
+public final class MaxPool2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The window's height and width.
   public let kernelSize: Size2D
   /// The step between windows.
@@ -132,7 +132,7 @@ public final class MaxPool2D: Module, CustomStringConvertible {
 }
 
 /// Average pooling over [N, C, L] inputs, as `torch.nn.AvgPool1d`.
-public final class AvgPool1D: Module, CustomStringConvertible {
+public final class AvgPool1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The window length.
   public let kernelSize: Int
   /// The step between windows.
@@ -184,7 +184,7 @@ public final class AvgPool1D: Module, CustomStringConvertible {
 }
 
 /// Average pooling over [N, C, H, W] inputs, as `torch.nn.AvgPool2d`.
-public final class AvgPool2D: Module, CustomStringConvertible {
+public final class AvgPool2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The window's height and width.
   public let kernelSize: Size2D
   /// The step between windows.
@@ -242,7 +242,7 @@ public final class AvgPool2D: Module, CustomStringConvertible {
 }
 
 /// Power-average pooling over [N, C, L] inputs, (Σ xᵖ)^(1/p) per window, as `torch.nn.LPPool1d`.
-public final class LPPool1D: Module, CustomStringConvertible {
+public final class LPPool1D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The power p (2 for L2 pooling).
   public let power: Double
   /// The window length.
@@ -284,7 +284,7 @@ public final class LPPool1D: Module, CustomStringConvertible {
 }
 
 /// Power-average pooling over [N, C, H, W] inputs, as `torch.nn.LPPool2d`.
-public final class LPPool2D: Module, CustomStringConvertible {
+public final class LPPool2D: Module, CustomStringConvertible, @unchecked Sendable {
   /// The power p (2 for L2 pooling).
   public let power: Double
   /// The window's height and width.

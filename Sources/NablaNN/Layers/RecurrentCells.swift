@@ -56,7 +56,7 @@ public struct LSTMState {
 /// The layers of an `LSTM` with projections (`projectionSize` P > 0) have one weight more,
 /// `projectionWeight` (`weight_hr`, `[P, hiddenSize]`), which maps o ⊙ tanh(c) to the hidden
 /// state of P features; their `hiddenWeight` is then `[4 · hiddenSize, P]`.
-public class RecurrentCell: Module, CustomReflectable {
+public class RecurrentCell: Module, CustomReflectable, @unchecked Sendable {
   /// The number of input features.
   public let inputSize: Int
   /// The number of features of the hidden state.
@@ -238,7 +238,7 @@ public class RecurrentCell: Module, CustomReflectable {
 /// var h = Tensor.zeros([3, 20])
 /// for x in inputs { h = cell(x, hidden: h) }  // x: [3, 10]
 /// ```
-public final class RNNCell: RecurrentCell {
+public final class RNNCell: RecurrentCell, @unchecked Sendable {
   /// The activation, tanh or ReLU.
   public let nonlinearity: RNNNonlinearity
 
@@ -286,7 +286,7 @@ public final class RNNCell: RecurrentCell {
 /// var state: LSTMState? = nil
 /// for x in inputs { state = cell(x, state: state) }  // x: [3, 10]
 /// ```
-public final class LSTMCell: RecurrentCell {
+public final class LSTMCell: RecurrentCell, @unchecked Sendable {
   /// Creates a cell with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
@@ -345,7 +345,7 @@ public final class LSTMCell: RecurrentCell {
 /// let cell = GRUCell(inputSize: 10, hiddenSize: 20)
 /// let h = cell(x, hidden: nil)  // x: [3, 10], h: [3, 20]
 /// ```
-public final class GRUCell: RecurrentCell {
+public final class GRUCell: RecurrentCell, @unchecked Sendable {
   /// Creates a cell with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:

@@ -19,7 +19,7 @@
 /// Variable-length batches: pass `lengths`, the number of valid steps of each batch element.
 /// Steps past a sequence's length leave its state unchanged, output zeros and receive no
 /// gradient; the reverse direction starts at each sequence's own last step.
-public class RecurrentLayer: Module, CustomReflectable {
+public class RecurrentLayer: Module, CustomReflectable, @unchecked Sendable {
   /// The number of input features.
   public let inputSize: Int
   /// The number of features of each direction's hidden state (of its cell state, for an LSTM
@@ -179,7 +179,7 @@ public class RecurrentLayer: Module, CustomReflectable {
 /// let rnn = RNN(inputSize: 10, hiddenSize: 20, layerCount: 2)
 /// let (output, hidden) = rnn(Tensor.randomNormal([5, 3, 10]))  // [5, 3, 20], [2, 3, 20]
 /// ```
-public final class RNN: RecurrentLayer {
+public final class RNN: RecurrentLayer, @unchecked Sendable {
   /// The activation, tanh or ReLU.
   public let nonlinearity: RNNNonlinearity
 
@@ -252,7 +252,7 @@ public final class RNN: RecurrentLayer {
 /// let (output, state) = lstm(Tensor.randomNormal([50, 8, 32]))
 /// // output [50, 8, 64]; state.hidden [1, 8, 64], state.cell [1, 8, 128]
 /// ```
-public final class LSTM: RecurrentLayer {
+public final class LSTM: RecurrentLayer, @unchecked Sendable {
   /// Creates the layers with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:
@@ -319,7 +319,7 @@ public final class LSTM: RecurrentLayer {
 /// let gru = GRU(inputSize: 1, hiddenSize: 6, batchFirst: true, bidirectional: true)
 /// let (output, hidden) = gru(x)  // x [N, T, 1]: output [N, T, 12], hidden [2, N, 6]
 /// ```
-public final class GRU: RecurrentLayer {
+public final class GRU: RecurrentLayer, @unchecked Sendable {
   /// Creates the layers with weights uniform in ±1/√hiddenSize.
   ///
   /// - Parameters:

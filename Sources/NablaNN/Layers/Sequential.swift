@@ -27,7 +27,7 @@ public enum LayerBuilder {
 ///   Linear(128, 10)
 /// }
 /// ```
-public final class Sequential: Module {
+public final class Sequential: Module, @unchecked Sendable {
   /// The layers, in order.
   public let layers: [Module]
 

@@ -19,7 +19,7 @@ public enum TransformerActivation: Sendable {
 /// let layer = TransformerEncoderLayer(dModel: 128, headCount: 4, feedForwardSize: 512)
 /// let y = layer(Tensor.randomNormal([64, 16, 128]))  // [length, batch, dModel]
 /// ```
-public final class TransformerEncoderLayer: Module, TransformerLayer {
+public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked Sendable {
   // Properties are declared in PyTorch's order and, where PyTorch's names are not Swift names,
   // stored under PyTorch's state-dict names and reached through camel-case accessors.
   // swift-format-ignore: AlwaysUseLowerCamelCase
@@ -126,7 +126,7 @@ public final class TransformerEncoderLayer: Module, TransformerLayer {
 /// let layer = TransformerDecoderLayer(dModel: 64, headCount: 4, batchFirst: true)
 /// let y = layer(target, memory: memory, targetIsCausal: true)
 /// ```
-public final class TransformerDecoderLayer: Module, TransformerLayer {
+public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked Sendable {
   // Declared in PyTorch's order, under its state-dict names (see TransformerEncoderLayer).
   // swift-format-ignore: AlwaysUseLowerCamelCase
   let self_attn: MultiHeadAttention

@@ -8,7 +8,7 @@
 /// let encoder = TransformerEncoder(layer, count: 6)  // six copies of `layer`
 /// let memory = encoder(source, isCausal: false)
 /// ```
-public final class TransformerEncoder: Module {
+public final class TransformerEncoder: Module, @unchecked Sendable {
   /// The layers, applied in order (`layers.0`, `layers.1`, ...).
   public let layers: [TransformerEncoderLayer]
   /// The final layer norm, or nil.
@@ -53,7 +53,7 @@ public final class TransformerEncoder: Module {
 /// let decoder = TransformerDecoder(TransformerDecoderLayer(dModel: 64, headCount: 4), count: 6)
 /// let y = decoder(target, memory: memory, targetIsCausal: true)
 /// ```
-public final class TransformerDecoder: Module {
+public final class TransformerDecoder: Module, @unchecked Sendable {
   /// The layers, applied in order.
   public let layers: [TransformerDecoderLayer]
   /// The final layer norm, or nil.
@@ -105,7 +105,7 @@ public final class TransformerDecoder: Module {
 /// let causal = Transformer.squareSubsequentMask(target.shape[1])
 /// let y = model(source, target: target, targetMask: .additive(causal))
 /// ```
-public final class Transformer: Module {
+public final class Transformer: Module, @unchecked Sendable {
   /// The encoder (`encoder` in the state dict).
   public let encoder: TransformerEncoder
   /// The decoder (`decoder` in the state dict).

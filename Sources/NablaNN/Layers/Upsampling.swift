@@ -8,7 +8,7 @@
 /// Upsample(scaleFactor: [2, 3])(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 12]
 /// Upsample(size: [6, 6], mode: .bilinear, alignCorners: true)
 /// ```
-public final class Upsample: Module, CustomStringConvertible {
+public final class Upsample: Module, CustomStringConvertible, @unchecked Sendable {
   /// The output's spatial size, or nil when a scale factor is given.
   public let size: [Int]?
   /// The growth of every spatial axis (or of each), or nil when a size is given.
