@@ -206,6 +206,17 @@ extension Module {
     try SafeTensors.write(stateDict(), metadata: metadata, to: url)
   }
 
+  /// Saves the state dict to the safetensors file at `path`, as `save(to:metadata:)` with a URL
+  /// does.
+  ///
+  /// - Parameters:
+  ///   - path: The file's path, absolute or relative to the working directory.
+  ///   - metadata: Free-form strings to store in the file's `__metadata__`.
+  /// - Throws: `TensorFileError` when the file cannot be written.
+  public func save(to path: String, metadata: [String: String] = [:]) throws {
+    try save(to: URL(fileURLWithPath: path), metadata: metadata)
+  }
+
   /// Loads a state dict from a safetensors file, such as one saved by `save(to:)` or by
   /// PyTorch's `safetensors.torch.save_file(model.state_dict(), ...)`.
   ///
@@ -232,6 +243,22 @@ extension Module {
       throw TensorFileError(
         url: url, problem: "does not fit the module: \(error)", underlyingError: error)
     }
+  }
+
+  /// Loads a state dict from the safetensors file at `path`, as `load(from:strict:converting:)`
+  /// with a URL does.
+  ///
+  /// - Parameters:
+  ///   - path: The file's path, absolute or relative to the working directory.
+  ///   - strict: Whether missing and unexpected names are errors.
+  ///   - converting: Whether tensors may convert between integers and floating point.
+  /// - Returns: The missing and unexpected keys a non-strict load skipped.
+  /// - Throws: `TensorFileError` naming the file.
+  @discardableResult
+  public func load(
+    from path: String, strict: Bool = true, converting: Bool = false
+  ) throws -> StateDictLoadResult {
+    try load(from: URL(fileURLWithPath: path), strict: strict, converting: converting)
   }
 }
 

@@ -327,3 +327,27 @@ final class ScratchDirectory {
     #expect(model.stateDict().mapValues(\.scalars) == source.stateDict().mapValues(\.scalars))
   }
 }
+
+/// Every function that takes a file URL also takes a path.
+@Suite struct FilePathTests {
+  @Test func pathsWorkWhereURLsDo() throws {
+    let directory = try ScratchDirectory()
+    let model = Sequential { Linear(2, 3) }
+    let modelPath = directory.file("model.safetensors").path
+    try model.save(to: modelPath, metadata: ["epoch": "1"])
+    let copy = Sequential { Linear(2, 3) }
+    try copy.load(from: modelPath)
+    #expect(copy.stateDict().mapValues(\.scalars) == model.stateDict().mapValues(\.scalars))
+    #expect(try SafeTensors.read(from: modelPath).metadata == ["epoch": "1"])
+
+    let arrayPath = directory.file("x.npy").path
+    try Tensor([1, 2, 3]).writeNumPy(to: arrayPath)
+    #expect(try Tensor(numpyFile: arrayPath).scalars == [1, 2, 3])
+    try SafeTensors.write(["x": Tensor([4])], to: directory.file("x.safetensors").path)
+    #expect(try SafeTensors.read(from: directory.file("x.safetensors")).tensors["x"]?.item == 4)
+
+    let checkpointPath = directory.file("run.ckpt").path
+    try Checkpoint.save(["model": model], step: 7, to: checkpointPath)
+    #expect(try Checkpoint.load(from: checkpointPath, into: ["model": copy]) == 7)
+  }
+}

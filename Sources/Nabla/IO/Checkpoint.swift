@@ -57,6 +57,19 @@ public enum Checkpoint {
     try SafeTensors.write(tensors, metadata: metadata, to: url)
   }
 
+  /// Saves `parts` at `step` to the file at `path`, as `save(_:step:to:)` with a URL does.
+  ///
+  /// - Parameters:
+  ///   - parts: The objects to save, by part name.
+  ///   - step: The training step the checkpoint belongs to.
+  ///   - path: The file's path, absolute or relative to the working directory.
+  /// - Throws: `TensorFileError` when the file cannot be written.
+  public static func save(_ parts: [String: any Checkpointable], step: Int, to path: String)
+    throws
+  {
+    try save(parts, step: step, to: URL(fileURLWithPath: path))
+  }
+
   /// Restores every part from a checkpoint written by `save(_:step:to:)`.
   ///
   /// Everything is checked before any part is changed: the format marker and version, the step,
@@ -142,6 +155,20 @@ public enum Checkpoint {
       restored.append((object, previous))
     }
     return step
+  }
+
+  /// Restores `parts` from the checkpoint file at `path`, as `load(from:into:)` with a URL does.
+  ///
+  /// - Parameters:
+  ///   - path: The file's path, absolute or relative to the working directory.
+  ///   - parts: The objects to restore, by the part names they were saved under.
+  /// - Returns: The step the checkpoint was saved at.
+  /// - Throws: `TensorFileError` naming the file and what is wrong.
+  @discardableResult
+  public static func load(from path: String, into parts: [String: any Checkpointable]) throws
+    -> Int
+  {
+    try load(from: URL(fileURLWithPath: path), into: parts)
   }
 
   /// A number as JSON: itself, or its text (`nan`, `inf`, `-inf`, `-0.0`) when a JSON number

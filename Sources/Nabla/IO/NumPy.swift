@@ -17,6 +17,14 @@ extension Tensor {
     self = try NumPyFormat.read(FileReader(url: url))
   }
 
+  /// Reads a tensor from the `.npy` file at `path`, as `init(numpyFile:)` with a URL does.
+  ///
+  /// - Parameter path: The file's path, absolute or relative to the working directory.
+  /// - Throws: `TensorFileError` naming the file and what is wrong.
+  public init(numpyFile path: String) throws {
+    try self.init(numpyFile: URL(fileURLWithPath: path))
+  }
+
   /// Writes the tensor to a NumPy `.npy` file (format version 1.0, C order, little-endian), with
   /// the same bytes `numpy.save` writes, so that `numpy.load` reads it.
   ///
@@ -34,6 +42,14 @@ extension Tensor {
       try writer.write(header)
       try writeLittleEndian(to: writer)
     }
+  }
+
+  /// Writes the tensor to the `.npy` file at `path`, as `writeNumPy(to:)` with a URL does.
+  ///
+  /// - Parameter path: The file's path, absolute or relative to the working directory.
+  /// - Throws: `TensorFileError` when the file cannot be written.
+  public func writeNumPy(to path: String) throws {
+    try writeNumPy(to: URL(fileURLWithPath: path))
   }
 }
 

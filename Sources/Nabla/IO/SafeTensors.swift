@@ -72,6 +72,18 @@ public enum SafeTensors {
     return (tensors, layout.metadata)
   }
 
+  /// Reads every tensor and the metadata of the safetensors file at `path`, as
+  /// `read(from:)` with a URL does.
+  ///
+  /// - Parameter path: The file's path, absolute or relative to the working directory.
+  /// - Returns: The tensors by name, and the `__metadata__` strings (empty when absent).
+  /// - Throws: `TensorFileError` naming the file and what is wrong.
+  public static func read(from path: String) throws -> (
+    tensors: [String: Tensor], metadata: [String: String]
+  ) {
+    try read(from: URL(fileURLWithPath: path))
+  }
+
   /// Writes tensors and metadata to a safetensors file that the Python `safetensors` library
   /// reads.
   ///
@@ -124,6 +136,20 @@ public enum SafeTensors {
       try writer.write(prefix + header)
       for (_, tensor) in ordered { try tensor.writeLittleEndian(to: writer) }
     }
+  }
+
+  /// Writes tensors and metadata to the safetensors file at `path`, as `write(_:metadata:to:)`
+  /// with a URL does.
+  ///
+  /// - Parameters:
+  ///   - tensors: The tensors by name.
+  ///   - metadata: Free-form strings stored in the header's `__metadata__`.
+  ///   - path: The file's path, absolute or relative to the working directory.
+  /// - Throws: `TensorFileError` when a name is reserved or the file cannot be written.
+  public static func write(
+    _ tensors: [String: Tensor], metadata: [String: String] = [:], to path: String
+  ) throws {
+    try write(tensors, metadata: metadata, to: URL(fileURLWithPath: path))
   }
 
   /// `text` as a JSON string, escaped as serde_json (which the reference implementation uses)
