@@ -288,3 +288,22 @@ private enum Kind: String, CaseIterable, Sendable {
     #expect([Float](source(x)) == [Float](copy(x)))
   }
 }
+
+/// Sizes can be passed unlabeled, in PyTorch's order, as `nn.LSTM(40, 128, num_layers=2)`.
+@Suite struct PositionalSizeTests {
+  @Test func positionalAndLabeledSizesBuildTheSameLayers() {
+    func shapes(_ module: Module) -> [String: [Int]] { module.stateDict().mapValues(\.shape) }
+    #expect(
+      shapes(LSTM(40, 128, layerCount: 2, bidirectional: true))
+        == shapes(LSTM(inputSize: 40, hiddenSize: 128, layerCount: 2, bidirectional: true)))
+    #expect(shapes(GRU(3, 5)) == shapes(GRU(inputSize: 3, hiddenSize: 5)))
+    #expect(shapes(RNN(3, 5, bias: false)) == shapes(RNN(inputSize: 3, hiddenSize: 5, bias: false)))
+    #expect(shapes(LSTMCell(3, 5)) == shapes(LSTMCell(inputSize: 3, hiddenSize: 5)))
+    #expect(shapes(GRUCell(3, 5)) == shapes(GRUCell(inputSize: 3, hiddenSize: 5)))
+    #expect(shapes(RNNCell(3, 5)) == shapes(RNNCell(inputSize: 3, hiddenSize: 5)))
+    #expect(
+      shapes(MultiHeadAttention(8, 2))
+        == shapes(MultiHeadAttention(embedDimension: 8, headCount: 2)))
+    #expect(LSTM(4, 6, layerCount: 3).stateDict()["weight_ih_l2"]?.shape == [24, 6])
+  }
+}

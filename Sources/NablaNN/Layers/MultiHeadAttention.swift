@@ -114,6 +114,23 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     out_proj.bias?.assign(Tensor.zeros([e], dtype: dtype))
   }
 
+  /// Creates the layer with its sizes in PyTorch's order, unlabeled, as
+  /// `nn.MultiheadAttention(64, 8)`: the same as `init(embedDimension:headCount:...)`.
+  ///
+  /// ```swift
+  /// let attention = MultiHeadAttention(64, 8, batchFirst: true)
+  /// ```
+  public convenience init(
+    _ embedDimension: Int, _ headCount: Int, dropout: Double = 0, bias: Bool = true,
+    keyDimension: Int? = nil, valueDimension: Int? = nil, batchFirst: Bool = false,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    self.init(
+      embedDimension: embedDimension, headCount: headCount, dropout: dropout, bias: bias,
+      keyDimension: keyDimension, valueDimension: valueDimension, batchFirst: batchFirst,
+      dtype: dtype, generator: generator)
+  }
+
   /// The projection weights and biases of the query, key and value, in that order.
   private func projections() -> [(weight: Tensor, bias: Tensor?)] {
     let e = embedDimension

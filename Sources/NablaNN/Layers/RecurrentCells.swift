@@ -261,6 +261,18 @@ public final class RNNCell: RecurrentCell, @unchecked Sendable {
       bias: bias, dtype: dtype, generator: generator)
   }
 
+  /// Creates the cell with the sizes in PyTorch's order, unlabeled, as `nn.RNNCell(10, 20)`: the same as
+  /// `init(inputSize:hiddenSize:...)`.
+  public convenience init(
+    _ inputSize: Int, _ hiddenSize: Int, bias: Bool = true,
+    nonlinearity: RNNNonlinearity = .tanh, dtype: DType = .float32,
+    generator: RandomGenerator = .global
+  ) {
+    self.init(
+      inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, nonlinearity: nonlinearity,
+      dtype: dtype, generator: generator)
+  }
+
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
@@ -301,6 +313,17 @@ public final class LSTMCell: RecurrentCell, @unchecked Sendable {
   ) {
     super.init(
       kind: .lstm, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
+      generator: generator)
+  }
+
+  /// Creates the cell with the sizes in PyTorch's order, unlabeled, as `nn.LSTMCell(10, 20)`: the same as
+  /// `init(inputSize:hiddenSize:...)`.
+  public convenience init(
+    _ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: RandomGenerator = .global
+  ) {
+    self.init(
+      inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
       generator: generator)
   }
 
@@ -360,6 +383,17 @@ public final class GRUCell: RecurrentCell, @unchecked Sendable {
   ) {
     super.init(
       kind: .gru, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
+      generator: generator)
+  }
+
+  /// Creates the cell with the sizes in PyTorch's order, unlabeled, as `nn.GRUCell(10, 20)`: the same as
+  /// `init(inputSize:hiddenSize:...)`.
+  public convenience init(
+    _ inputSize: Int, _ hiddenSize: Int, bias: Bool = true, dtype: DType = .float32,
+    generator: RandomGenerator = .global
+  ) {
+    self.init(
+      inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, dtype: dtype,
       generator: generator)
   }
 

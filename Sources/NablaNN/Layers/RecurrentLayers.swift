@@ -213,6 +213,24 @@ public final class RNN: RecurrentLayer, @unchecked Sendable {
     }
   }
 
+  /// Creates the layers with the sizes in PyTorch's order, unlabeled, as `nn.RNN(10, 20)`:
+  /// the same as `init(inputSize:hiddenSize:...)`.
+  ///
+  /// ```swift
+  /// let rnn = RNN(10, 20, layerCount: 2, batchFirst: true)
+  /// ```
+  public convenience init(
+    _ inputSize: Int, _ hiddenSize: Int, layerCount: Int = 1,
+    nonlinearity: RNNNonlinearity = .tanh, bias: Bool = true, batchFirst: Bool = false,
+    dropout: Double = 0, bidirectional: Bool = false, dtype: DType = .float32,
+    generator: RandomGenerator = .global
+  ) {
+    self.init(
+      inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount,
+      nonlinearity: nonlinearity, bias: bias, batchFirst: batchFirst, dropout: dropout,
+      bidirectional: bidirectional, dtype: dtype, generator: generator)
+  }
+
   /// The outputs of the last layer at every step and the final hidden state of every layer and
   /// direction.
   ///
@@ -289,6 +307,23 @@ public final class LSTM: RecurrentLayer, @unchecked Sendable {
     }
   }
 
+  /// Creates the layers with the sizes in PyTorch's order, unlabeled, as `nn.LSTM(40, 128)`:
+  /// the same as `init(inputSize:hiddenSize:...)`.
+  ///
+  /// ```swift
+  /// let lstm = LSTM(40, 128, layerCount: 2, bidirectional: true)
+  /// ```
+  public convenience init(
+    _ inputSize: Int, _ hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
+    batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false,
+    projectionSize: Int = 0, dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    self.init(
+      inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
+      batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional,
+      projectionSize: projectionSize, dtype: dtype, generator: generator)
+  }
+
   /// The outputs of the last layer at every step and the final state of every layer and
   /// direction.
   ///
@@ -345,6 +380,23 @@ public final class GRU: RecurrentLayer, @unchecked Sendable {
       GRUCell(
         inputSize: size, hiddenSize: hiddenSize, bias: bias, dtype: dtype, generator: generator)
     }
+  }
+
+  /// Creates the layers with the sizes in PyTorch's order, unlabeled, as `nn.GRU(10, 20)`:
+  /// the same as `init(inputSize:hiddenSize:...)`.
+  ///
+  /// ```swift
+  /// let gru = GRU(40, 6, batchFirst: true)
+  /// ```
+  public convenience init(
+    _ inputSize: Int, _ hiddenSize: Int, layerCount: Int = 1, bias: Bool = true,
+    batchFirst: Bool = false, dropout: Double = 0, bidirectional: Bool = false,
+    dtype: DType = .float32, generator: RandomGenerator = .global
+  ) {
+    self.init(
+      inputSize: inputSize, hiddenSize: hiddenSize, layerCount: layerCount, bias: bias,
+      batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, dtype: dtype,
+      generator: generator)
   }
 
   /// The outputs of the last layer at every step and the final hidden state of every layer and
