@@ -9,7 +9,7 @@
 /// ```
 ///
 /// Parameters are `Sendable` so that models can be shared; changing one (training, loading) must
-/// happen on one thread at a time (see <doc:Concurrency>).
+/// happen on one thread at a time (see the Concurrency article of the Nabla module).
 public final class Parameter: @unchecked Sendable {
   /// The current value; `backward()` fills its `grad`.
   public package(set) var value: Tensor
