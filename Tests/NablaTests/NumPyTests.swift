@@ -13,6 +13,26 @@ import Testing
     return text + String(repeating: " ", count: padding) + "\n"
   }
 
+  /// A hostile header's strings are quoted in part: a descr of a megabyte gives a short message.
+  @Test func errorsQuoteAtMostAHundredCharactersOfTheFile() throws {
+    let directory = try TemporaryDirectory()
+    let huge = String(repeating: "x", count: 1_000_000)
+    let cases = [
+      ("descr.npy", "{'descr': '\(huge)', 'fortran_order': False, 'shape': (1,), }\n"),
+      ("key.npy", "{'\(huge)': 1, 'descr': '<f4', 'fortran_order': False, 'shape': (1,), }\n"),
+      ("value.npy", "{'descr': '<f4', 'fortran_order': '\(huge)', 'shape': (1,), }\n"),
+    ]
+    for (name, header) in cases {
+      let url = try directory.write(numpyBytes(header: header, major: 2), to: name)
+      let error = expectFileError(url, "'xxxxxxxxxx", "(and 999900 more characters)") {
+        _ = try Tensor(numpyFile: url)
+      }
+      #expect(
+        (error?.description.count ?? .max) < 400, "\(name): \(error?.description.prefix(500) ?? "")"
+      )
+    }
+  }
+
   @Test(arguments: DType.allCases)
   func roundTripsEveryShape(dtype: DType) throws {
     let directory = try TemporaryDirectory()
