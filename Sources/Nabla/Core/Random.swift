@@ -13,7 +13,22 @@ import Foundation
 /// let generator = RandomGenerator(seed: 7)
 /// let noise = Tensor.randomNormal([4, 4], generator: generator)
 /// ```
-public final class RandomGenerator: @unchecked Sendable {
+///
+/// It is a Swift `RandomNumberGenerator`, so the standard library's random APIs can draw from
+/// it. They take the generator `inout`; as it is a class, a `var` copy of the reference will do,
+/// and drawing through the copy moves the one stream on:
+///
+/// ```swift
+/// var g = generator
+/// let order = names.shuffled(using: &g)
+/// let pick = Int.random(in: 0..<10, using: &g)
+/// ```
+///
+/// For one seed these give the same results on every platform, but the algorithms behind them
+/// (`shuffled(using:)`, `random(in:using:)`) belong to the standard library and could change
+/// between Swift versions. `nextInt(below:)` and `permutation(count:)` are Nabla's own, with the
+/// algorithms documented, and stay fixed: data loaders shuffle with them.
+public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   private static let stateSize = 624
   private var state = [UInt32](repeating: 0, count: RandomGenerator.stateSize)
   private var position = RandomGenerator.stateSize
@@ -67,11 +82,60 @@ public final class RandomGenerator: @unchecked Sendable {
     return high << 32 | UInt64(next32Unlocked())
   }
 
-  /// The next 64 random bits.
+  /// The next 64 random bits (two 32-bit draws, the first giving the high half).
+  ///
+  /// This is the requirement of `RandomNumberGenerator` that Swift's random APIs draw from.
   public func next() -> UInt64 {
     lock.lock()
     defer { lock.unlock() }
     return nextUnlocked()
+  }
+
+  /// A number uniform in `0..<bound`, without bias.
+  ///
+  /// The algorithm is fixed (Lemire's multiply-and-reject): `bound` times a 64-bit draw, as a
+  /// 128-bit product; the high half is the result, unless the low half falls below
+  /// `2^64 mod bound`, in which case the draw is made again. Most calls take one draw.
+  ///
+  /// - Parameter bound: The number of possible results; must be positive.
+  public func nextInt(below bound: Int) -> Int {
+    require(bound > 0, "nextInt(below:): bound \(bound) must be positive")
+    lock.lock()
+    defer { lock.unlock() }
+    return nextIntUnlocked(below: bound)
+  }
+
+  /// `nextInt(below:)` for a caller that holds the lock.
+  private func nextIntUnlocked(below bound: Int) -> Int {
+    let bound = UInt64(bound)
+    var product = bound.multipliedFullWidth(by: nextUnlocked())
+    if product.low < bound {
+      let threshold = (0 &- bound) % bound
+      while product.low < threshold { product = bound.multipliedFullWidth(by: nextUnlocked()) }
+    }
+    return Int(product.high)
+  }
+
+  /// A random ordering of `0..<count`, the same for one seed on every platform and Swift version.
+  ///
+  /// The algorithm is fixed (Fisher-Yates): starting from `[0, 1, ..., count - 1]`, for `i` from
+  /// `count - 1` down to 1, element `i` is swapped with element `nextInt(below: i + 1)`. The
+  /// result is not the one `torch.randperm` gives for the same seed.
+  ///
+  /// ```swift
+  /// let order = RandomGenerator(seed: 1).permutation(count: 5)  // 0...4 in some order
+  /// ```
+  ///
+  /// - Parameter count: How many indices to order; must not be negative.
+  public func permutation(count: Int) -> [Int] {
+    require(count >= 0, "permutation(count:): count \(count) must not be negative")
+    lock.lock()
+    defer { lock.unlock() }
+    var order = Array(0..<count)
+    for i in stride(from: count - 1, to: 0, by: -1) {
+      order.swapAt(i, nextIntUnlocked(below: i + 1))
+    }
+    return order
   }
 
   /// `count` numbers uniform in [0, 1), each with 53 random bits (the low 53 of 64, as PyTorch
