@@ -296,3 +296,30 @@ final class DataDirectory {
     #expect(results == ["[0.0, 0.0, 1.0, 0.0]", "sample3.npy", "[4.0, 0.0, 5.0, 0.0]"])
   }
 }
+
+/// A TensorDataset under the default collate is read a batch at a time (one copy per tensor),
+/// giving exactly the batches that reading element by element and stacking gives.
+@Suite struct GatheredBatchTests {
+  @Test(arguments: [false, true])
+  func gatheredBatchesEqualStackedElements(shuffle: Bool) {
+    let inputs = Tensor((0..<70).map { Float($0) }, shape: [10, 7])
+    let labels = Tensor(indices: [3, 1, 4, 1, 5, 9, 2, 6, 5, 3])
+    let dataset = TensorDataset(inputs, labels)
+    let gathered = DataLoader(
+      dataset, batchSize: 4, shuffle: shuffle, generator: RandomGenerator(seed: 5), prefetch: 0)
+    let stacked = DataLoader(
+      dataset, batchSize: 4, shuffle: shuffle, generator: RandomGenerator(seed: 5), prefetch: 0,
+      collate: Collate.stacked)
+    let (a, b) = (Array(gathered), Array(stacked))
+    #expect(a.count == 3 && b.count == 3)
+    for ((x, y), (u, v)) in zip(a, b) {
+      #expect(x.shape == u.shape && x.scalars == u.scalars)
+      #expect(y.dtype == .int64)
+      #expect(y.shape == v.shape)
+      #expect(y.scalars == v.scalars)
+    }
+    let single = DataLoader(TensorDataset(inputs), batchSize: 3, shuffle: shuffle, prefetch: 0)
+    let shapes: [[Int]] = single.map { (batch: Tensor) in batch.shape }
+    #expect(shapes == [[3, 7], [3, 7], [3, 7], [1, 7]])
+  }
+}

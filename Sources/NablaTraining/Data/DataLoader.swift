@@ -48,6 +48,9 @@ public struct DataLoader<Source: Dataset, Batch> {
   public let prefetch: Int
   /// Makes a batch of its elements.
   private let collate: ([Source.Element]) -> Batch
+  /// Reads a batch at once where the dataset can (a `TensorDataset` with the default collate),
+  /// giving what reading the elements and collating them would give.
+  private var gather: ((ArraySlice<Int>) -> Batch)? = nil
 
   /// Creates a loader that makes batches with `collate`.
   ///
@@ -91,7 +94,8 @@ public struct DataLoader<Source: Dataset, Batch> {
   public func batches() -> BatchIterator {
     let order = shuffle ? generator.permutation(count: dataset.count) : Array(0..<dataset.count)
     let epoch = Epoch(
-      dataset: dataset, collate: collate, order: order, batchSize: batchSize, batchCount: count)
+      dataset: dataset, collate: collate, gather: gather, order: order, batchSize: batchSize,
+      batchCount: count)
     guard prefetch > 0, epoch.batchCount > 0 else { return BatchIterator(epoch: epoch) }
     let prefetcher = Prefetcher(batchCount: epoch.batchCount, capacity: prefetch, load: epoch.load)
     return BatchIterator(epoch: epoch, prefetcher: PrefetchHandle(prefetcher))
@@ -132,6 +136,7 @@ extension DataLoader where Source.Element == Tensor, Batch == Tensor {
     self.init(
       dataset, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, generator: generator,
       prefetch: prefetch, collate: Collate.stacked)
+    gather = (dataset as? TensorDataset<Tensor>).map { source in { source.batch(at: $0) } }
   }
 }
 
@@ -147,6 +152,9 @@ extension DataLoader where Source.Element == (Tensor, Tensor), Batch == (Tensor,
     self.init(
       dataset, batchSize: batchSize, shuffle: shuffle, dropLast: dropLast, generator: generator,
       prefetch: prefetch, collate: Collate.stacked)
+    gather = (dataset as? TensorDataset<(Tensor, Tensor)>).map { source in
+      { source.batch(at: $0) }
+    }
   }
 }
 
@@ -170,16 +178,18 @@ extension DataLoader: Sequence where Source.Failure == Never {
 final class Epoch<Source: Dataset, Batch>: @unchecked Sendable {
   let dataset: Source
   let collate: ([Source.Element]) -> Batch
+  let gather: ((ArraySlice<Int>) -> Batch)?
   let order: [Int]
   let batchSize: Int
   let batchCount: Int
 
   init(
-    dataset: Source, collate: @escaping ([Source.Element]) -> Batch, order: [Int],
-    batchSize: Int, batchCount: Int
+    dataset: Source, collate: @escaping ([Source.Element]) -> Batch,
+    gather: ((ArraySlice<Int>) -> Batch)?, order: [Int], batchSize: Int, batchCount: Int
   ) {
     self.dataset = dataset
     self.collate = collate
+    self.gather = gather
     self.order = order
     self.batchSize = batchSize
     self.batchCount = batchCount
@@ -190,6 +200,7 @@ final class Epoch<Source: Dataset, Batch>: @unchecked Sendable {
     let start = batch * batchSize
     let indices = order[start..<min(start + batchSize, order.count)]
     return withoutGradients {
+      if let gather { return .success(gather(indices)) }
       do throws(Source.Failure) {
         var elements: [Source.Element] = []
         elements.reserveCapacity(indices.count)

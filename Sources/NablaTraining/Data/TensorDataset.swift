@@ -56,6 +56,22 @@ public struct TensorDataset<Element>: Dataset {
     requireIndex(index, "TensorDataset")
     return makeElement(tensors.map { $0[index] })
   }
+
+  /// The elements at `indices` already stacked, as the default collate stacks them: each
+  /// tensor's rows copied in one op (one contiguous copy when the indices are consecutive).
+  ///
+  /// - Parameter indices: Positions in `0..<count`, at least one.
+  func batch(at indices: ArraySlice<Int>) -> Element {
+    for index in indices { requireIndex(index, "TensorDataset") }
+    let first = indices.first!
+    let isRun = indices.elementsEqual(first..<(first + indices.count))
+    let positions = isRun ? nil : Tensor(indices: Array(indices))
+    return makeElement(
+      tensors.map { tensor in
+        positions.map { tensor.indexSelect(alongAxis: 0, indices: $0) }
+          ?? tensor.narrow(alongAxis: 0, start: first, length: indices.count)
+      })
+  }
 }
 
 extension TensorDataset where Element == Tensor {
