@@ -28,7 +28,8 @@ let package = Package(
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
     .testTarget(name: "NablaTrainingTests", dependencies: ["NablaTraining"]),
     .executableTarget(
-      name: "mnist1d", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      name: "mnist1d",
+      dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
       path: "Examples/mnist1d"),
     .target(name: "ExampleSupport", path: "Examples/ExampleSupport"),
     .executableTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import NablaNN
 import NablaOptimizers
+import NablaTraining
 
 /// The MLP of the paper: 40 → 100 → 100 → 10 with ReLU and a residual connection in the middle.
 final class MLP: Module, @unchecked Sendable {
@@ -97,27 +98,27 @@ struct MNIST1D {
     )
   }
 
-  /// Batch `step` of the paper's schedule: the training rows (100·step mod 4000) ..< +100.
-  func batch(step: Int, size: Int = 100) -> (x: Tensor, y: Tensor) {
-    let first = (step * size) % trainX.shape[0]
-    return (
-      trainX.narrow(alongAxis: 0, start: first, length: size),
-      trainY.narrow(alongAxis: 0, start: first, length: size)
-    )
+  /// The paper's schedule of training batches from batch `step` on, epoch after epoch: a loader
+  /// over the training rows in order, 100 at a time, so batch i holds the rows
+  /// (100·i mod 4000) ..< +100.
+  ///
+  /// Prefetching is off: each batch is one contiguous copy, cheaper than a hand-off between
+  /// threads.
+  func batches(from step: Int, size: Int = 100) -> some Sequence<(Tensor, Tensor)> {
+    let loader = DataLoader(TensorDataset(trainX, trainY), batchSize: size, prefetch: 0)
+    return (0...).lazy.flatMap { _ in loader }.dropFirst(step % loader.count)
   }
 
   /// The percentage of test signals `model` classifies right.
   func testAccuracy(of model: Module) -> Double {
-    let predictions = withoutGradients { model(testX).argmax(alongAxis: 1) }
-    let correct = zip([Int](predictions), [Int](testY)).filter { $0 == $1 }.count
-    return 100 * Double(correct) / Double(testY.shape[0])
+    100 * NablaTraining.accuracy(withoutGradients { model(testX) }, labels: testY)
   }
 }
 
-/// One Adam step of cross-entropy on batch `step`; returns the loss.
+/// One Adam step of cross-entropy on a batch of signals and labels; returns the loss.
 @discardableResult
-func trainStep(_ model: Module, _ optimizer: Optimizer, data: MNIST1D, step: Int) -> Double {
-  let (x, y) = data.batch(step: step)
+func trainStep(_ model: Module, _ optimizer: Optimizer, _ batch: (Tensor, Tensor)) -> Double {
+  let (x, y) = batch
   let loss = crossEntropy(model(x), classIndices: y)
   optimizer.zeroGradients()
   loss.backward()

@@ -17,6 +17,7 @@ import Foundation
 import Nabla
 import NablaNN
 import NablaOptimizers
+import NablaTraining
 
 var arguments = Arguments(
   usage: "mnist1d [--model logistic|mlp|cnn|gru] [--steps N] [--seed N] [--data DIR] "
@@ -57,8 +58,8 @@ var (lossSum, lossCount) = (0.0, 0)
 var trainSeconds = 0.0
 let progress = Progress(total: steps - firstStep)
 var stepStart = Date()
-for step in firstStep..<max(steps, firstStep) {
-  let loss = trainStep(model, optimizer, data: data, step: step)
+for (step, batch) in zip(firstStep..<max(steps, firstStep), data.batches(from: firstStep)) {
+  let loss = trainStep(model, optimizer, batch)
   (lossSum, lossCount) = (lossSum + loss, lossCount + 1)
   progress.update(step: step + 1 - firstStep, loss: loss)
   if plotPath != nil && ((step + 1) % interval == 0 || step + 1 == steps) {

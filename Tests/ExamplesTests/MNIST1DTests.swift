@@ -14,8 +14,20 @@ import Testing
     for name in ["logistic", "mlp", "cnn", "gru"] {
       let model = try #require(makeModel(name, generator: RandomGenerator(seed: 0)))
       let optimizer = Adam(model.parameters(), learningRate: 1e-2)
-      let losses = (0..<8).map { _ in trainStep(model, optimizer, data: data, step: 0) }
+      let batch = try #require(data.batches(from: 0).first { _ in true })
+      let losses = (0..<8).map { _ in trainStep(model, optimizer, batch) }
       #expect(losses.last! < 0.9 * losses.first!, "\(name)")
+    }
+  }
+
+  /// The loader gives the paper's schedule: batch i holds rows (100·i mod 4000) ..< +100,
+  /// resuming at any step.
+  @Test func batchesFollowThePapersSchedule() throws {
+    let data = try MNIST1D(directory: Self.dataDirectory)
+    for (offset, (x, y)) in data.batches(from: 39).prefix(3).enumerated() {
+      let first = ((39 + offset) * 100) % 4000
+      #expect(x.scalars == data.trainX.narrow(alongAxis: 0, start: first, length: 100).scalars)
+      #expect(y.scalars == data.trainY.narrow(alongAxis: 0, start: first, length: 100).scalars)
     }
   }
 
@@ -34,11 +46,11 @@ import Testing
 
     let straight = MLP(generator: RandomGenerator(seed: 0))
     let straightOptimizer = Adam(straight.parameters(), learningRate: 1e-2)
-    for step in 0..<6 { trainStep(straight, straightOptimizer, data: data, step: step) }
+    for batch in data.batches(from: 0).prefix(6) { trainStep(straight, straightOptimizer, batch) }
 
     let first = MLP(generator: RandomGenerator(seed: 0))
     let firstOptimizer = Adam(first.parameters(), learningRate: 1e-2)
-    for step in 0..<3 { trainStep(first, firstOptimizer, data: data, step: step) }
+    for batch in data.batches(from: 0).prefix(3) { trainStep(first, firstOptimizer, batch) }
     try Checkpoint.save(["model": first, "optimizer": firstOptimizer], step: 3, to: url)
 
     let resumed = MLP(generator: RandomGenerator(seed: 1))  // overwritten by the checkpoint
@@ -46,7 +58,9 @@ import Testing
     let start = try Checkpoint.load(
       from: url, into: ["model": resumed, "optimizer": resumedOptimizer])
     #expect(start == 3)
-    for step in start..<6 { trainStep(resumed, resumedOptimizer, data: data, step: step) }
+    for batch in data.batches(from: start).prefix(6 - start) {
+      trainStep(resumed, resumedOptimizer, batch)
+    }
 
     let expected = straight.stateDict()
     for (name, tensor) in resumed.stateDict() {
