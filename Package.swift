@@ -35,7 +35,8 @@ let package = Package(
     .executableTarget(
       name: "perceptron", dependencies: ["Nabla", "ExampleSupport"], path: "Examples/perceptron"),
     .executableTarget(
-      name: "spirals", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      name: "spirals",
+      dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
       path: "Examples/spirals"),
     .executableTarget(
       name: "addition", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],

@@ -1,6 +1,7 @@
 import Foundation
 import NablaNN
 import NablaOptimizers
+import NablaTraining
 
 /// Two interleaved spirals, one per class: `points` is [n, 2] float32 and `labels` [n] class
 /// indices (0 or 1). Point k of a spiral lies at radius r = k/perSpiral·(1 - ε) + ε and angle
@@ -45,17 +46,22 @@ func makeSpiralModel(hidden: Int = 64, generator: RandomGenerator = .global) -> 
   }
 }
 
-/// Trains `model` on all of `data` at once (full batch) with Adam for `steps` steps, calling
-/// `report(step, loss)` after each; returns the loss of every step.
+/// Trains `model` on `data` with Adam for `steps` steps, each on a mini-batch of `batchSize`
+/// points from a loader that shuffles the points anew each epoch (the order drawn from
+/// `generator`); calls `report(step, loss)` after each step and returns the loss of every step.
 @discardableResult
 func trainSpirals(
-  _ model: Module, on data: TwoSpirals, steps: Int, learningRate: Double = 1e-2,
+  _ model: Module, on data: TwoSpirals, steps: Int, batchSize: Int = 100,
+  learningRate: Double = 1e-2, generator: RandomGenerator = .global,
   report: (Int, Double) -> Void = { _, _ in }
 ) -> [Double] {
   let optimizer = Adam(model.parameters(), learningRate: learningRate)
+  let loader = DataLoader(
+    TensorDataset(data.points, data.labels), batchSize: batchSize, shuffle: true,
+    generator: generator)
   var losses: [Double] = []
-  for step in 1...steps {
-    let loss = crossEntropy(model(data.points), classIndices: data.labels)
+  for (step, (points, labels)) in zip(1...steps, (0...).lazy.flatMap { _ in loader }) {
+    let loss = crossEntropy(model(points), classIndices: labels)
     optimizer.zeroGradients()
     loss.backward()
     optimizer.step()
@@ -65,9 +71,7 @@ func trainSpirals(
   return losses
 }
 
-/// The fraction of `points` whose predicted class is `labels`.
-func accuracy(of model: Module, points: Tensor, labels: Tensor) -> Double {
-  let predicted = withoutGradients { [Int](model(points).argmax(alongAxis: 1)) }
-  let correct = zip(predicted, [Int](labels)).filter { $0 == $1 }.count
-  return Double(correct) / Double(labels.shape[0])
+/// The fraction of `data`'s points whose predicted class is their label.
+func accuracy(of model: Module, on data: TwoSpirals) -> Double {
+  NablaTraining.accuracy(withoutGradients { model(data.points) }, labels: data.labels)
 }
