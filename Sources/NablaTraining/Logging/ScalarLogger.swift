@@ -95,6 +95,8 @@ public final class JSONLinesLogger: ScalarLogger {
     file = try LogFile(url: url)
   }
 
+  private var quotedNames: [String: String] = [:]
+
   /// Creates (or truncates) the JSON Lines file at `path`.
   public convenience init(path: String) throws {
     try self.init(url: URL(fileURLWithPath: path))
@@ -105,7 +107,7 @@ public final class JSONLinesLogger: ScalarLogger {
 
   public func log(_ name: String, _ value: Double, step: Int) throws {
     let number = value.isFinite ? "\(value)" : "null"
-    let line = "{\"step\":\(step),\"name\":\(Self.string(name)),\"value\":\(number)}\n"
+    let line = "{\"step\":\(step),\"name\":\(quoted(name)),\"value\":\(number)}\n"
     try file.append(Array(line.utf8))
   }
 
@@ -113,23 +115,14 @@ public final class JSONLinesLogger: ScalarLogger {
 
   public func close() throws { try file.close() }
 
-  /// `text` as a JSON string literal, quotes, backslashes and control characters escaped.
-  static func string(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      case _ where scalar.value < 0x20:
-        result +=
-          "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-          + String(scalar.value, radix: 16)
-      default: result.unicodeScalars.append(scalar)
-      }
-    }
-    return result + "\""
+  /// `text` as a JSON string literal, escaped by Foundation's encoder and kept per name.
+  private func quoted(_ text: String) -> String {
+    if let quoted = quotedNames[text] { return quoted }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .withoutEscapingSlashes
+    // Encoding a string cannot fail; the fallback keeps the line valid JSON all the same.
+    let quoted = (try? encoder.encode(text)).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+    quotedNames[text] = quoted
+    return quoted
   }
 }
