@@ -1,7 +1,7 @@
 import Foundation
 
-/// An error writing or reading a log file (CSV, JSON Lines, TensorBoard events): names the file
-/// and says what is wrong.
+/// An error writing or reading a log file (CSV, JSON Lines, TensorBoard events) or a plot: names
+/// the file and says what is wrong.
 ///
 /// Log files live outside the program, so every problem with one (a missing directory, a full
 /// disk, a corrupt record) is thrown as this error, never a crash.
