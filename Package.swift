@@ -26,7 +26,8 @@ let package = Package(
     .testTarget(
       name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
-    .testTarget(name: "NablaTrainingTests", dependencies: ["NablaTraining"]),
+    .testTarget(
+      name: "NablaTrainingTests", dependencies: ["NablaTraining"], resources: [.copy("Fixtures")]),
     .executableTarget(
       name: "mnist1d",
       dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
