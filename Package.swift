@@ -34,16 +34,19 @@ let package = Package(
       path: "Examples/mnist1d"),
     .target(name: "ExampleSupport", path: "Examples/ExampleSupport"),
     .executableTarget(
-      name: "perceptron", dependencies: ["Nabla", "ExampleSupport"], path: "Examples/perceptron"),
+      name: "perceptron", dependencies: ["NablaTraining", "ExampleSupport"],
+      path: "Examples/perceptron"),
     .executableTarget(
       name: "spirals",
       dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
       path: "Examples/spirals"),
     .executableTarget(
-      name: "addition", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      name: "addition",
+      dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
       path: "Examples/addition"),
     .executableTarget(
-      name: "translate", dependencies: ["NablaNN", "NablaOptimizers", "ExampleSupport"],
+      name: "translate",
+      dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
       path: "Examples/translate"),
     .executableTarget(
       name: "matrices", dependencies: ["NablaNN", "ExampleSupport"], path: "Examples/matrices"),

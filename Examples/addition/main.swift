@@ -10,6 +10,7 @@ import ExampleSupport
 import Foundation
 import NablaNN
 import NablaOptimizers
+import NablaTraining
 
 var arguments = Arguments(
   usage: "addition [--steps N] [--digits N] [--batch N] [--hidden N] [--lr X] [--seed N]")
@@ -30,12 +31,12 @@ let model = AdditionModel(answerLength: task.answerLength, hidden: hidden)
 let optimizer = Adam(model.parameters(), learningRate: learningRate)
 let schedule = CosineAnnealingLR(optimizer, period: steps, minimumLearningRate: learningRate / 50)
 
-let progress = Progress(total: steps)
+let progress = ProgressBar(total: steps)
 for step in 1...steps {
   let batch = task.encode(task.samplePairs(batchSize, excluding: testSet, generator: generator))
   let loss = trainStep(model, optimizer, questions: batch.questions, answers: batch.answers)
   schedule.step()
-  progress.update(step: step, loss: loss)
+  progress.update(step: step, values: ["loss": loss])
 }
 progress.finish()
 let trainSeconds = progress.elapsed

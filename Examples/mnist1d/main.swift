@@ -56,12 +56,12 @@ let interval = max(steps / 10, 1)
 var curve: [(step: Int, loss: Double, accuracy: Double)] = []
 var (lossSum, lossCount) = (0.0, 0)
 var trainSeconds = 0.0
-let progress = Progress(total: steps - firstStep)
+let progress = ProgressBar(total: steps - firstStep)
 var stepStart = Date()
 for (step, batch) in zip(firstStep..<max(steps, firstStep), data.batches(from: firstStep)) {
   let loss = trainStep(model, optimizer, batch)
   (lossSum, lossCount) = (lossSum + loss, lossCount + 1)
-  progress.update(step: step + 1 - firstStep, loss: loss)
+  progress.update(step: step + 1 - firstStep, values: ["loss": loss])
   if plotPath != nil && ((step + 1) % interval == 0 || step + 1 == steps) {
     trainSeconds += Date().timeIntervalSince(stepStart)
     model.eval()
@@ -85,13 +85,15 @@ if let savePath {
 if let plotPath, !curve.isEmpty {
   let xRange = Double(firstStep)...Double(curve.last!.step)
   var lossPlot = SVGPlot(
-    title: "MNIST-1D \(modelName): training loss", xRange: xRange,
-    yRange: 0...max(curve.map(\.loss).max()!, 0.1))
+    title: "MNIST-1D \(modelName): training loss", xLabel: "step", yLabel: "cross-entropy",
+    xRange: xRange, yScale: .log)
   lossPlot.addLine(
     xs: curve.map { Double($0.step) }, ys: curve.map(\.loss), color: "#1f77b4",
     label: "training loss")
+  // The accuracy axis zooms to the data (the default range), not 0 to 100.
   var accuracyPlot = SVGPlot(
-    title: "MNIST-1D \(modelName): test accuracy (%)", xRange: xRange, yRange: 0...100)
+    title: "MNIST-1D \(modelName): test accuracy", xLabel: "step", yLabel: "accuracy (%)",
+    xRange: xRange)
   accuracyPlot.addLine(
     xs: curve.map { Double($0.step) }, ys: curve.map(\.accuracy), color: "#d62728",
     label: "test accuracy")

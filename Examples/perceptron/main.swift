@@ -8,6 +8,7 @@
 import ExampleSupport
 import Foundation
 import Nabla
+import NablaTraining
 
 var arguments = Arguments(usage: "perceptron [--points N] [--seed N] [--plot PATH.svg]")
 let count = arguments.integer("points", default: 100)

@@ -7,6 +7,7 @@
 import ExampleSupport
 import Foundation
 import NablaNN
+import NablaTraining
 
 var arguments = Arguments(usage: "spirals [--steps N] [--seed N] [--plot PATH.svg]")
 let steps = arguments.integer("steps", default: 1000)
@@ -18,9 +19,9 @@ manualSeed(seed)
 let train = TwoSpirals(perSpiral: 200, seed: seed)
 let test = TwoSpirals(perSpiral: 200, seed: seed + 1)
 let model = makeSpiralModel()
-let progress = Progress(total: steps)
+let progress = ProgressBar(total: steps)
 trainSpirals(model, on: train, steps: steps, generator: RandomGenerator(seed: seed)) {
-  progress.update(step: $0, loss: $1)
+  progress.update(step: $0, values: ["loss": $1])
 }
 progress.finish()
 let trainSeconds = progress.elapsed

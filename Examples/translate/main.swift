@@ -11,6 +11,7 @@ import ExampleSupport
 import Foundation
 import NablaNN
 import NablaOptimizers
+import NablaTraining
 
 var arguments = Arguments(
   usage:
@@ -36,13 +37,13 @@ let model = TranslationModel(layerCount: layerCount)
 let optimizer = Adam(model.parameters(), learningRate: learningRate, betas: (0.9, 0.98))
 let schedule = WarmupCosine(optimizer, warmupSteps: steps / 10, totalSteps: steps)
 
-let progress = Progress(total: steps)
+let progress = ProgressBar(total: steps)
 for step in 1...steps {
   let batch = task.encode(task.sampleSentences(batchSize, excluding: heldOut, generator: generator))
   let loss = trainStep(
     model, optimizer, source: batch.source, decoderInput: batch.decoderInput, target: batch.target)
   schedule.step()
-  progress.update(step: step, loss: loss)
+  progress.update(step: step, values: ["loss": loss])
 }
 progress.finish()
 let trainSeconds = progress.elapsed

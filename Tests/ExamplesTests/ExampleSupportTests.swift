@@ -3,10 +3,6 @@ import Testing
 
 @testable import ExampleSupport
 
-#if canImport(FoundationXML)
-  import FoundationXML
-#endif
-
 @Suite struct ExampleSupportTests {
   @Test func argumentsReadValuesFlagsAndDefaults() {
     var arguments = Arguments(
@@ -21,23 +17,9 @@ import Testing
     arguments.finish()  // everything given was asked for: returns
   }
 
-  @Test func summaryLineAndProgressClock() {
+  @Test func summaryLineFormatsKeysAndValues() {
     #expect(
       summaryLine([("model", "mlp"), ("test_acc", formatted(68.04, digits: 1))])
         == "model=mlp test_acc=68.0")
-    #expect(Progress.clock(75.4) == "1:15")
-  }
-
-  @Test func plotMapsDataCornersToTheAxesCorners() {
-    var plot = SVGPlot(title: "a < b", xRange: 0...10, yRange: -1...1, width: 200, height: 100)
-    let (left, bottom) = plot.pixel(0, -1)
-    let (right, top) = plot.pixel(10, 1)
-    #expect([left, bottom, right, top] == [40, 60, 160, 40])
-    plot.addLine(xs: [0, 10], ys: [-1, 1], color: "black", label: "line")
-    plot.addPoints(xs: [5], ys: [0], classes: [1])
-    plot.addRegions(resolution: 2) { x, _ in x < 5 ? 0 : 1 }
-    let document = SVGPlot.stacked([plot, plot])
-    #expect(document.contains("a &lt; b"))
-    #expect(XMLParser(data: Data(document.utf8)).parse(), "well-formed XML")
   }
 }

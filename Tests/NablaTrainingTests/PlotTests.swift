@@ -128,3 +128,22 @@ enum SamplePlots {
     #expect(stacked.contains("id=\"area0\"") && stacked.contains("id=\"area1\""))
   }
 }
+
+#if canImport(FoundationXML)
+  import FoundationXML
+#endif
+
+/// Every kind of mark together makes a well-formed SVG document, with text escaped.
+@Suite struct PlotDocumentTests {
+  @Test func documentsAreWellFormedXML() {
+    var plot = SVGPlot(
+      title: "a < b & c", xLabel: "x \"1\"", yLabel: "y", xRange: 0...10, yRange: -1...1,
+      width: 200, height: 100)
+    plot.addLine(xs: [0, 10], ys: [-1, 1], color: "black", label: "line <1>")
+    plot.addPoints(xs: [5], ys: [0], classes: [1])
+    plot.addRegions(resolution: 2) { x, _ in x < 5 ? 0 : 1 }
+    let document = SVGPlot.stacked([plot, plot])
+    #expect(document.contains("a &lt; b &amp; c"))
+    #expect(XMLParser(data: Data(document.utf8)).parse(), "well-formed XML")
+  }
+}

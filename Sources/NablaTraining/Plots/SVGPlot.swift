@@ -78,7 +78,7 @@ public struct SVGPlot: Sendable {
     yRange: ClosedRange<Double>? = nil, yScale: Scale = .linear, width: Double = 560,
     height: Double = 360
   ) {
-    precondition(
+    require(
       yScale == .linear || (yRange?.lowerBound ?? 1) > 0,
       "SVGPlot: a log-scale y range must be positive, got \(yRange.map { "\($0)" } ?? "")")
     self.title = title
@@ -102,7 +102,7 @@ public struct SVGPlot: Sendable {
   public mutating func addLine(
     xs: [Double], ys: [Double], color: String? = nil, label: String? = nil
   ) {
-    precondition(xs.count == ys.count, "SVGPlot.addLine: \(xs.count) xs but \(ys.count) ys")
+    require(xs.count == ys.count, "SVGPlot.addLine: \(xs.count) xs but \(ys.count) ys")
     let color = color ?? takeColor()
     marks.append(.line(xs: xs, ys: ys, color: color))
     if let label { legend.append((label, color, true)) }
@@ -110,7 +110,7 @@ public struct SVGPlot: Sendable {
 
   /// Adds points, point i drawn in the palette's colour of class `classes[i]`.
   public mutating func addPoints(xs: [Double], ys: [Double], classes: [Int], radius: Double = 3) {
-    precondition(
+    require(
       xs.count == ys.count && ys.count == classes.count,
       "SVGPlot.addPoints: \(xs.count) xs, \(ys.count) ys and \(classes.count) classes")
     let colors = classes.map {
@@ -130,7 +130,7 @@ public struct SVGPlot: Sendable {
   public mutating func addPoints(
     xs: [Double], ys: [Double], color: String? = nil, label: String? = nil, radius: Double = 3
   ) {
-    precondition(xs.count == ys.count, "SVGPlot.addPoints: \(xs.count) xs but \(ys.count) ys")
+    require(xs.count == ys.count, "SVGPlot.addPoints: \(xs.count) xs but \(ys.count) ys")
     let color = color ?? takeColor()
     marks.append(
       .points(xs: xs, ys: ys, colors: Array(repeating: color, count: xs.count), radius: radius))
@@ -141,7 +141,7 @@ public struct SVGPlot: Sendable {
   /// cell of a `resolution` × `resolution` grid over `xRange` and `yRange`, which must be set.
   public mutating func addRegions(resolution: Int = 60, classAt: (Double, Double) -> Int) {
     guard let xRange, let yRange else {
-      preconditionFailure("SVGPlot.addRegions: set xRange and yRange before adding regions")
+      stop("SVGPlot.addRegions: set xRange and yRange before adding regions")
     }
     let cellWidth = (xRange.upperBound - xRange.lowerBound) / Double(resolution)
     let cellHeight = (yRange.upperBound - yRange.lowerBound) / Double(resolution)
