@@ -30,16 +30,7 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double, normTyp
 {
   require(normType > 0, "clipGradientNorm: normType must be positive, got \(normType)")
   require(maxNorm >= 0, "clipGradientNorm: maxNorm must not be negative, got \(maxNorm)")
-  return withoutGradients {
-    let withGradients = parameters.filter { $0.grad != nil }
-    guard !withGradients.isEmpty else { return 0 }
-    let totalNorm = norm(of: withGradients.map { $0.grad! }, p: normType)
-    let factor = maxNorm / (totalNorm + 1e-6)
-    if !(factor >= 1) {  // also when the factor is NaN, as in PyTorch
-      for parameter in withGradients { parameter.grad = parameter.grad! * factor }
-    }
-    return totalNorm
-  }
+  return try! clip(parameters, maxNorm: maxNorm, normType: normType, errorIfNonfinite: false)
 }
 
 /// Clips as `clipGradientNorm(_:maxNorm:normType:)` does, but with `errorIfNonfinite: true`
@@ -67,16 +58,29 @@ public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Double, normTyp
 public func clipGradientNorm(
   _ parameters: [Parameter], maxNorm: Double, normType: Double = 2, errorIfNonfinite: Bool
 ) throws -> Double {
-  if errorIfNonfinite {
-    let gradients = withoutGradients { parameters.compactMap(\.grad) }
-    if !gradients.isEmpty {
-      let totalNorm = withoutGradients { norm(of: gradients, p: normType) }
-      guard totalNorm.isFinite else {
-        throw NonfiniteGradientNormError(norm: totalNorm, normType: normType)
-      }
+  require(normType > 0, "clipGradientNorm: normType must be positive, got \(normType)")
+  require(maxNorm >= 0, "clipGradientNorm: maxNorm must not be negative, got \(maxNorm)")
+  return try clip(
+    parameters, maxNorm: maxNorm, normType: normType, errorIfNonfinite: errorIfNonfinite)
+}
+
+/// Both forms of `clipGradientNorm`: the norm taken once, checked when asked, then applied.
+private func clip(
+  _ parameters: [Parameter], maxNorm: Double, normType: Double, errorIfNonfinite: Bool
+) throws(NonfiniteGradientNormError) -> Double {
+  let withGradients = parameters.filter { $0.grad != nil }
+  guard !withGradients.isEmpty else { return 0 }
+  let totalNorm = withoutGradients { norm(of: withGradients.map { $0.grad! }, p: normType) }
+  if errorIfNonfinite && !totalNorm.isFinite {
+    throw NonfiniteGradientNormError(norm: totalNorm, normType: normType)
+  }
+  let factor = maxNorm / (totalNorm + 1e-6)
+  if !(factor >= 1) {  // also when the factor is NaN, as in PyTorch
+    withoutGradients {
+      for parameter in withGradients { parameter.grad = parameter.grad! * factor }
     }
   }
-  return clipGradientNorm(parameters, maxNorm: maxNorm, normType: normType)
+  return totalNorm
 }
 
 /// The gradients' norm was infinite or NaN, so `clipGradientNorm(..., errorIfNonfinite: true)`
