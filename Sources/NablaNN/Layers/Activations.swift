@@ -26,6 +26,9 @@ public final class LeakyReLU: Module {
   /// Creates the layer with the given slope for negative inputs.
   public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
 
+  /// PyTorch's text for the layer, as in `negative_slope=0.01`.
+  public override var extraDescription: String { "negative_slope=\(pythonRepr(negativeSlope))" }
+
   /// The leaky rectifier of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.leakyRelu(negativeSlope: negativeSlope)
@@ -40,6 +43,9 @@ public final class ELU: Module {
 
   /// Creates the layer with the given scale for the negative branch.
   public init(alpha: Double = 1) { self.alpha = alpha }
+
+  /// PyTorch's text for the layer, as in `alpha=1.0`.
+  public override var extraDescription: String { "alpha=\(pythonRepr(alpha))" }
 
   /// The ELU of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
@@ -57,6 +63,11 @@ public final class GELU: Module {
 
   /// Creates the layer; `.none` (the default) uses the exact error function.
   public init(approximation: GELUApproximation = .none) { self.approximation = approximation }
+
+  /// PyTorch's text for the layer: `approximate='none'` or `approximate='tanh'`.
+  public override var extraDescription: String {
+    "approximate='\(approximation == .none ? "none" : "tanh")'"
+  }
 
   /// The GELU of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
@@ -96,6 +107,11 @@ public final class Softplus: Module {
     self.threshold = threshold
   }
 
+  /// PyTorch's text for the layer, as in `beta=1.0, threshold=20.0`.
+  public override var extraDescription: String {
+    "beta=\(pythonRepr(beta)), threshold=\(pythonRepr(threshold))"
+  }
+
   /// The softplus of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.softplus(beta: beta, threshold: threshold)
@@ -114,6 +130,9 @@ public final class Softmax: Module {
   /// Creates the layer normalizing along `axis` (the last by default).
   public init(axis: Int = -1) { self.axis = axis }
 
+  /// PyTorch's text for the layer, as in `dim=-1`.
+  public override var extraDescription: String { "dim=\(axis)" }
+
   /// The softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input.softmax(alongAxis: axis)
@@ -128,6 +147,9 @@ public final class LogSoftmax: Module {
 
   /// Creates the layer normalizing along `axis` (the last by default).
   public init(axis: Int = -1) { self.axis = axis }
+
+  /// PyTorch's text for the layer, as in `dim=-1`.
+  public override var extraDescription: String { "dim=\(axis)" }
 
   /// The log-softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {

@@ -29,6 +29,9 @@ public final class Dropout: Module {
     self.generator = generator
   }
 
+  /// PyTorch's text for the layer, as in `p=0.5, inplace=False`.
+  public override var extraDescription: String { "p=\(pythonRepr(probability)), inplace=False" }
+
   /// The input with a fresh random mask applied in training mode; the input itself in
   /// evaluation mode.
   public override func callAsFunction(_ input: Tensor) -> Tensor {

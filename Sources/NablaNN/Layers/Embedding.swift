@@ -74,6 +74,16 @@ public final class Embedding: Module {
   /// The length of each vector.
   public var dimension: Int { weight.value.shape[1] }
 
+  /// PyTorch's text for the layer: the table's size, then the options that are set, as in
+  /// `100, 32, padding_idx=0, max_norm=1.0`.
+  public override var extraDescription: String {
+    var text = "\(count), \(dimension)"
+    if let paddingIndex { text += ", padding_idx=\(paddingIndex)" }
+    if let maxNorm { text += ", max_norm=\(pythonRepr(maxNorm))" }
+    if normType != 2 { text += ", norm_type=\(pythonRepr(normType))" }
+    return text
+  }
+
   /// The vectors of the int64 `input` indices: shape `input.shape + [dimension]`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     require(
@@ -173,6 +183,11 @@ public final class SinusoidalPositionalEncoding: Module {
     table = sinusoidalPositionalEncoding(length: maxLength, dimension: dimension, base: base)
   }
 
+  /// The table's size, in the style of PyTorch's texts: `max_length=5000, dimension=64`.
+  public override var extraDescription: String {
+    "max_length=\(table.shape[0]), dimension=\(table.shape[1])"
+  }
+
   /// `input` [..., length, dimension] plus the first `length` rows of the table.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     input + positionRows(table, input, "SinusoidalPositionalEncoding").converted(to: input.dtype)
@@ -201,6 +216,11 @@ public final class LearnedPositionalEmbedding: Module {
         + "positive")
     weight = Parameter(
       Tensor.randomNormal([maxLength, dimension], dtype: dtype, generator: generator))
+  }
+
+  /// The table's size, in the style of PyTorch's texts: `max_length=512, dimension=64`.
+  public override var extraDescription: String {
+    "max_length=\(weight.value.shape[0]), dimension=\(weight.value.shape[1])"
   }
 
   /// `input` [..., length, dimension] plus the first `length` rows of `weight`.

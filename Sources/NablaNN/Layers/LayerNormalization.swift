@@ -46,6 +46,12 @@ public final class LayerNorm: Module {
     self.init([size], epsilon: epsilon, elementwiseAffine: elementwiseAffine)
   }
 
+  /// PyTorch's text for the layer, as in `(64,), eps=1e-05, elementwise_affine=True`.
+  public override var extraDescription: String {
+    "\(pythonTuple(normalizedShape)), eps=\(pythonRepr(epsilon)), "
+      + "elementwise_affine=\(pythonRepr(weight != nil))"
+  }
+
   /// `input` normalized over its trailing `normalizedShape` axes, then scaled and shifted.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     _ = trailingAxes(input, normalizedShape, "LayerNorm")
@@ -88,6 +94,12 @@ public final class RMSNorm: Module {
     self.normalizedShape = normalizedShape
     self.epsilon = epsilon
     weight = elementwiseAffine ? Parameter(Tensor.ones(normalizedShape, dtype: dtype)) : nil
+  }
+
+  /// PyTorch's text for the layer, as in `(64,), eps=None, elementwise_affine=True`.
+  public override var extraDescription: String {
+    "\(pythonTuple(normalizedShape)), eps=\(epsilon.map { pythonRepr($0) } ?? "None"), "
+      + "elementwise_affine=\(pythonRepr(weight != nil))"
   }
 
   /// `input` divided by its root mean square over the trailing axes, then scaled.

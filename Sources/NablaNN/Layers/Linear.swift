@@ -43,6 +43,12 @@ public final class Linear: Module {
       : nil
   }
 
+  /// PyTorch's text for the layer, as in `in_features=784, out_features=10, bias=True`.
+  public override var extraDescription: String {
+    "in_features=\(weight.value.shape[1]), out_features=\(weight.value.shape[0]), "
+      + "bias=\(pythonRepr(bias != nil))"
+  }
+
   /// x·Wᵀ + b over the last axis of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     let inputSize = weight.value.shape[1]
@@ -76,6 +82,9 @@ public final class Flatten: Module {
     self.startAxis = startAxis
     self.endAxis = endAxis
   }
+
+  /// PyTorch's text for the layer, as in `start_dim=1, end_dim=-1`.
+  public override var extraDescription: String { "start_dim=\(startAxis), end_dim=\(endAxis)" }
 
   /// The input with the axes merged.
   public override func callAsFunction(_ input: Tensor) -> Tensor {

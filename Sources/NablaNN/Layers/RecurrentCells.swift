@@ -109,6 +109,12 @@ public class RecurrentCell: Module, CustomReflectable {
   /// `hiddenSize` otherwise. (The cell state always has `hiddenSize`.)
   var hiddenStateSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
+  /// PyTorch's text for the cell, as in `40, 128` or `40, 128, bias=False`.
+  public override var extraDescription: String {
+    "\(inputSize), \(hiddenSize)" + (inputBias == nil ? ", bias=False" : "")
+      + (projectionSize > 0 ? ", proj_size=\(projectionSize)" : "")
+  }
+
   /// The type's name for messages, such as `LSTMCell`.
   static var typeName: String { String(describing: self) }
 
@@ -259,6 +265,12 @@ public final class RNNCell: RecurrentCell {
     super.init(
       kind: nonlinearity == .tanh ? .tanh : .relu, inputSize: inputSize, hiddenSize: hiddenSize,
       bias: bias, dtype: dtype, generator: generator)
+  }
+
+  /// PyTorch's text for the cell, with `nonlinearity=relu` when it is not tanh.
+  public override var extraDescription: String {
+    super.extraDescription
+      + (nonlinearity == .tanh ? "" : ", nonlinearity=\(nonlinearity.rawValue)")
   }
 
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`

@@ -71,6 +71,19 @@ public class RecurrentLayer: Module, CustomReflectable {
   /// with projections, `hiddenSize` otherwise.
   var hiddenStateSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
+  /// PyTorch's text for the layer (`RNNBase.extra_repr`): the sizes, then the options that differ
+  /// from their defaults, as in `40, 128, num_layers=2, batch_first=True, bidirectional=True`.
+  public override var extraDescription: String {
+    var text = "\(inputSize), \(hiddenSize)"
+    if projectionSize != 0 { text += ", proj_size=\(projectionSize)" }
+    if layerCount != 1 { text += ", num_layers=\(layerCount)" }
+    if cells[0].inputBias == nil { text += ", bias=False" }
+    if isBatchFirst { text += ", batch_first=True" }
+    if dropout != 0 { text += ", dropout=\(pythonRepr(dropout))" }
+    if isBidirectional { text += ", bidirectional=True" }
+    return text
+  }
+
   /// 2 for a bidirectional layer, 1 otherwise.
   public var directionCount: Int { isBidirectional ? 2 : 1 }
 
