@@ -11,7 +11,9 @@ public final class ReLU: Module {
   public override init() {}
 
   /// max(0, x) for each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.relu() }
+  }
 }
 
 /// x for positive x and `negativeSlope`·x otherwise, as `torch.nn.LeakyReLU`.
@@ -31,7 +33,9 @@ public final class LeakyReLU: Module {
 
   /// The leaky rectifier of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.leakyRelu(negativeSlope: negativeSlope)
+    reportingOutput {
+      input.leakyRelu(negativeSlope: negativeSlope)
+    }
   }
 }
 
@@ -48,7 +52,9 @@ public final class ELU: Module {
   public override var extraDescription: String { "alpha=\(pythonRepr(alpha))" }
 
   /// The ELU of each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.elu(alpha: alpha) }
+  }
 }
 
 /// The Gaussian error linear unit x·Φ(x), exact or with the tanh approximation, as
@@ -71,7 +77,9 @@ public final class GELU: Module {
 
   /// The GELU of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.gelu(approximation: approximation)
+    reportingOutput {
+      input.gelu(approximation: approximation)
+    }
   }
 }
 
@@ -81,7 +89,9 @@ public final class Sigmoid: Module {
   public override init() {}
 
   /// The sigmoid of each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.sigmoid() }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.sigmoid() }
+  }
 }
 
 /// The hyperbolic tangent, elementwise, as `torch.nn.Tanh`.
@@ -90,7 +100,9 @@ public final class Tanh: Module {
   public override init() {}
 
   /// The tanh of each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.tanh() }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.tanh() }
+  }
 }
 
 /// log(1 + e^(βx)) / β, a smooth ReLU, as `torch.nn.Softplus`; linear where βx exceeds
@@ -114,7 +126,9 @@ public final class Softplus: Module {
 
   /// The softplus of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.softplus(beta: beta, threshold: threshold)
+    reportingOutput {
+      input.softplus(beta: beta, threshold: threshold)
+    }
   }
 }
 
@@ -135,7 +149,9 @@ public final class Softmax: Module {
 
   /// The softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.softmax(alongAxis: axis)
+    reportingOutput {
+      input.softmax(alongAxis: axis)
+    }
   }
 }
 
@@ -153,6 +169,8 @@ public final class LogSoftmax: Module {
 
   /// The log-softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.logSoftmax(alongAxis: axis)
+    reportingOutput {
+      input.logSoftmax(alongAxis: axis)
+    }
   }
 }

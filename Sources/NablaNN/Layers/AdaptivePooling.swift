@@ -19,7 +19,9 @@ public final class AdaptiveAvgPool1D: Module {
 
   /// The input averaged down to `outputSize` positions.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: false, context: configuration)
+    reportingOutput {
+      input.adaptivePool(outputSize: [outputSize], isMax: false, context: configuration)
+    }
   }
 }
 
@@ -45,7 +47,9 @@ public final class AdaptiveAvgPool2D: Module {
 
   /// The input averaged down to `outputSize`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: false, context: configuration)
+    reportingOutput {
+      input.adaptivePool(outputSize: outputSize.values, isMax: false, context: configuration)
+    }
   }
 }
 
@@ -67,7 +71,9 @@ public final class AdaptiveMaxPool1D: Module {
 
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: true, context: configuration)
+    reportingOutput {
+      input.adaptivePool(outputSize: [outputSize], isMax: true, context: configuration)
+    }
   }
 
   /// The maximum of each adaptive window of `input` and its position along the length, as
@@ -98,7 +104,9 @@ public final class AdaptiveMaxPool2D: Module {
 
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: true, context: configuration)
+    reportingOutput {
+      input.adaptivePool(outputSize: outputSize.values, isMax: true, context: configuration)
+    }
   }
 
   /// The maximum of each adaptive window of `input` and its position h·W + w in the flattened

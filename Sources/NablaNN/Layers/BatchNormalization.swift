@@ -142,32 +142,34 @@ public class BatchNormalization: Module {
   /// The input normalized with the batch's statistics (training, or no running statistics) or
   /// with the running ones (evaluation).
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      ranks.contains(input.rank) && input.shape[1] == featureCount,
-      "\(configuration): expected an input of rank \(ranks.map(String.init).joined(separator: " or ")) "
-        + "with \(featureCount) channels on axis 1, got shape \(describe(input.shape))")
-    let axes = [0] + Array(2..<input.rank)
-    if !isTraining, let runningMean, let runningVar {
-      return normalize(
-        input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
-        bias: bias)
-    }
-    require(
-      !isTraining || input.scalarCount / featureCount > 1,
-      "\(configuration): expected more than 1 value per channel when training, got input shape "
-        + "\(describe(input.shape))")
-    let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
-    if isTraining, let runningMean, let runningVar, let numBatchesTracked {
-      withoutGradients {
-        let tracked = numBatchesTracked.value.item + 1
-        numBatchesTracked.value = Tensor(scalar: tracked, dtype: .int64)
-        let factor = momentum ?? 1 / tracked
-        update(runningMean, towards: input.mean(alongAxes: axes), factor: factor)
-        update(
-          runningVar, towards: input.variance(alongAxes: axes, unbiased: true), factor: factor)
+    reportingOutput {
+      require(
+        ranks.contains(input.rank) && input.shape[1] == featureCount,
+        "\(configuration): expected an input of rank \(ranks.map(String.init).joined(separator: " or ")) "
+          + "with \(featureCount) channels on axis 1, got shape \(describe(input.shape))")
+      let axes = [0] + Array(2..<input.rank)
+      if !isTraining, let runningMean, let runningVar {
+        return normalize(
+          input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
+          bias: bias)
       }
+      require(
+        !isTraining || input.scalarCount / featureCount > 1,
+        "\(configuration): expected more than 1 value per channel when training, got input shape "
+          + "\(describe(input.shape))")
+      let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
+      if isTraining, let runningMean, let runningVar, let numBatchesTracked {
+        withoutGradients {
+          let tracked = numBatchesTracked.value.item + 1
+          numBatchesTracked.value = Tensor(scalar: tracked, dtype: .int64)
+          let factor = momentum ?? 1 / tracked
+          update(runningMean, towards: input.mean(alongAxes: axes), factor: factor)
+          update(
+            runningVar, towards: input.variance(alongAxes: axes, unbiased: true), factor: factor)
+        }
+      }
+      return output
     }
-    return output
   }
 }
 
@@ -272,15 +274,17 @@ public final class GroupNorm: Module {
 
   /// The input normalized per sample and group.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      input.rank >= 2 && input.shape[1] == channelCount,
-      "\(configuration): expected an input [N, \(channelCount), ...], got shape "
-        + "\(describe(input.shape))")
-    let grouped = input.reshaped([input.shape[0], groupCount, -1])
-    let mean = grouped.mean(alongAxes: [2], keepingDims: true)
-    let variance = grouped.variance(alongAxes: [2], unbiased: false, keepingDims: true)
-    let normalized = ((grouped - mean) * (variance + epsilon).rsqrt()).reshaped(input.shape)
-    return affine(normalized, weight: weight, bias: bias)
+    reportingOutput {
+      require(
+        input.rank >= 2 && input.shape[1] == channelCount,
+        "\(configuration): expected an input [N, \(channelCount), ...], got shape "
+          + "\(describe(input.shape))")
+      let grouped = input.reshaped([input.shape[0], groupCount, -1])
+      let mean = grouped.mean(alongAxes: [2], keepingDims: true)
+      let variance = grouped.variance(alongAxes: [2], unbiased: false, keepingDims: true)
+      let normalized = ((grouped - mean) * (variance + epsilon).rsqrt()).reshaped(input.shape)
+      return affine(normalized, weight: weight, bias: bias)
+    }
   }
 }
 
@@ -348,33 +352,36 @@ public final class InstanceNorm2D: Module {
 
   /// The input normalized per sample and channel.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      (input.rank == 4 || input.rank == 3) && input.shape[input.rank - 3] == featureCount,
-      "\(configuration): expected an input [N, \(featureCount), H, W] or [\(featureCount), H, W], "
-        + "got shape \(describe(input.shape))")
-    if input.rank == 3 { return callAsFunction(input.unsqueezed(at: 0)).squeezed(axes: [0]) }
-    if !isTraining, let runningMean, let runningVar {
-      return normalize(
-        input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
-        bias: bias)
-    }
-    require(
-      input.shape[2] * input.shape[3] > 1,
-      "\(configuration): expected more than 1 spatial element per channel, got input shape "
-        + "\(describe(input.shape))")
-    let output = normalize(
-      input, overAxes: [2, 3], epsilon: epsilon, weight: weight, bias: bias)
-    if isTraining, let runningMean, let runningVar {
-      withoutGradients {
-        update(
-          runningMean, towards: input.mean(alongAxes: [2, 3]).mean(alongAxes: [0]), factor: momentum
-        )
-        update(
-          runningVar,
-          towards: input.variance(alongAxes: [2, 3], unbiased: true).mean(alongAxes: [0]),
-          factor: momentum)
+    reportingOutput {
+      require(
+        (input.rank == 4 || input.rank == 3) && input.shape[input.rank - 3] == featureCount,
+        "\(configuration): expected an input [N, \(featureCount), H, W] or [\(featureCount), H, W], "
+          + "got shape \(describe(input.shape))")
+      if input.rank == 3 { return callAsFunction(input.unsqueezed(at: 0)).squeezed(axes: [0]) }
+      if !isTraining, let runningMean, let runningVar {
+        return normalize(
+          input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
+          bias: bias)
       }
+      require(
+        input.shape[2] * input.shape[3] > 1,
+        "\(configuration): expected more than 1 spatial element per channel, got input shape "
+          + "\(describe(input.shape))")
+      let output = normalize(
+        input, overAxes: [2, 3], epsilon: epsilon, weight: weight, bias: bias)
+      if isTraining, let runningMean, let runningVar {
+        withoutGradients {
+          update(
+            runningMean, towards: input.mean(alongAxes: [2, 3]).mean(alongAxes: [0]),
+            factor: momentum
+          )
+          update(
+            runningVar,
+            towards: input.variance(alongAxes: [2, 3], unbiased: true).mean(alongAxes: [0]),
+            factor: momentum)
+        }
+      }
+      return output
     }
-    return output
   }
 }

@@ -123,9 +123,11 @@ public final class Conv1D: Module {
 
   /// The convolution of `input`, [N, C, L] or [C, L].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.convolution(
-      weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
-      dilation: [dilation], groups: groups, context: configuration)
+    reportingOutput {
+      input.convolution(
+        weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
+        dilation: [dilation], groups: groups, context: configuration)
+    }
   }
 }
 
@@ -200,9 +202,11 @@ public final class Conv2D: Module {
 
   /// The convolution of `input`, [N, C, H, W] or [C, H, W].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.convolution(
-      weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
-      dilation: dilation.values, groups: groups, context: configuration)
+    reportingOutput {
+      input.convolution(
+        weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
+        dilation: dilation.values, groups: groups, context: configuration)
+    }
   }
 }
 
@@ -278,9 +282,12 @@ public final class ConvTranspose1D: Module {
 
   /// The transposed convolution of `input`, [N, C, L] or [C, L].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.transposedConvolution(
-      weight: weight.value, bias: bias?.value, stride: [stride], padding: [padding],
-      outputPadding: [outputPadding], dilation: [dilation], groups: groups, context: configuration)
+    reportingOutput {
+      input.transposedConvolution(
+        weight: weight.value, bias: bias?.value, stride: [stride], padding: [padding],
+        outputPadding: [outputPadding], dilation: [dilation], groups: groups, context: configuration
+      )
+    }
   }
 }
 
@@ -356,9 +363,11 @@ public final class ConvTranspose2D: Module {
 
   /// The transposed convolution of `input`, [N, C, H, W] or [C, H, W].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.transposedConvolution(
-      weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding.values,
-      outputPadding: outputPadding.values, dilation: dilation.values, groups: groups,
-      context: configuration)
+    reportingOutput {
+      input.transposedConvolution(
+        weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding.values,
+        outputPadding: outputPadding.values, dilation: dilation.values, groups: groups,
+        context: configuration)
+    }
   }
 }

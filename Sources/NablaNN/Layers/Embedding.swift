@@ -86,27 +86,29 @@ public final class Embedding: Module {
 
   /// The vectors of the int64 `input` indices: shape `input.shape + [dimension]`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      input.dtype == .int64,
-      "Embedding(\(count), \(dimension)): indices must be int64, got \(input.dtype) of shape "
-        + "\(describe(input.shape))")
-    let indices = [Int](input)
-    for index in indices where index < 0 || index >= count {
-      stop(
-        "Embedding(\(count), \(dimension)): index \(index) is out of range 0..<\(count) in "
-          + "indices of shape \(describe(input.shape))")
+    reportingOutput {
+      require(
+        input.dtype == .int64,
+        "Embedding(\(count), \(dimension)): indices must be int64, got \(input.dtype) of shape "
+          + "\(describe(input.shape))")
+      let indices = [Int](input)
+      for index in indices where index < 0 || index >= count {
+        stop(
+          "Embedding(\(count), \(dimension)): index \(index) is out of range 0..<\(count) in "
+            + "indices of shape \(describe(input.shape))")
+      }
+      if let maxNorm { renormalize(rows: Set(indices), maxNorm: maxNorm) }
+      let rows = weight.value.indexSelect(alongAxis: 0, indices: Tensor(indices: indices))
+      var output = rows
+      if let paddingIndex, indices.contains(paddingIndex) {
+        // Rows looked up at the padding index pass their values but no gradient.
+        let isPadding = Tensor(
+          indices.map { $0 == paddingIndex ? 1.0 : 0.0 }, shape: [indices.count, 1],
+          dtype: rows.dtype)
+        output = Tensor.where(isPadding, rows.detached(), rows)
+      }
+      return output.reshaped(input.shape + [dimension])
     }
-    if let maxNorm { renormalize(rows: Set(indices), maxNorm: maxNorm) }
-    let rows = weight.value.indexSelect(alongAxis: 0, indices: Tensor(indices: indices))
-    var output = rows
-    if let paddingIndex, indices.contains(paddingIndex) {
-      // Rows looked up at the padding index pass their values but no gradient.
-      let isPadding = Tensor(
-        indices.map { $0 == paddingIndex ? 1.0 : 0.0 }, shape: [indices.count, 1],
-        dtype: rows.dtype)
-      output = Tensor.where(isPadding, rows.detached(), rows)
-    }
-    return output.reshaped(input.shape + [dimension])
   }
 
   /// Rescales, in the weight, each of `rows` whose norm exceeds `maxNorm` to norm `maxNorm`
@@ -190,7 +192,9 @@ public final class SinusoidalPositionalEncoding: Module {
 
   /// `input` [..., length, dimension] plus the first `length` rows of the table.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input + positionRows(table, input, "SinusoidalPositionalEncoding").converted(to: input.dtype)
+    reportingOutput {
+      input + positionRows(table, input, "SinusoidalPositionalEncoding").converted(to: input.dtype)
+    }
   }
 }
 
@@ -225,7 +229,9 @@ public final class LearnedPositionalEmbedding: Module {
 
   /// `input` [..., length, dimension] plus the first `length` rows of `weight`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input + positionRows(weight.value, input, "LearnedPositionalEmbedding")
+    reportingOutput {
+      input + positionRows(weight.value, input, "LearnedPositionalEmbedding")
+    }
   }
 }
 

@@ -54,10 +54,12 @@ public final class LayerNorm: Module {
 
   /// `input` normalized over its trailing `normalizedShape` axes, then scaled and shifted.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    _ = trailingAxes(input, normalizedShape, "LayerNorm")
-    return layerNorm(
-      input, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
-      epsilon: epsilon)
+    reportingOutput {
+      _ = trailingAxes(input, normalizedShape, "LayerNorm")
+      return layerNorm(
+        input, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
+        epsilon: epsilon)
+    }
   }
 }
 
@@ -104,12 +106,14 @@ public final class RMSNorm: Module {
 
   /// `input` divided by its root mean square over the trailing axes, then scaled.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    let axes = trailingAxes(input, normalizedShape, "RMSNorm")
-    let eps =
-      epsilon ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
-    let meanSquare = input.squared().mean(alongAxes: axes, keepingDims: true)
-    let output = input * (meanSquare + eps).rsqrt()
-    return weight.map { output * $0.value } ?? output
+    reportingOutput {
+      let axes = trailingAxes(input, normalizedShape, "RMSNorm")
+      let eps =
+        epsilon ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
+      let meanSquare = input.squared().mean(alongAxes: axes, keepingDims: true)
+      let output = input * (meanSquare + eps).rsqrt()
+      return weight.map { output * $0.value } ?? output
+    }
   }
 }
 

@@ -51,12 +51,14 @@ public final class Linear: Module {
 
   /// x·Wᵀ + b over the last axis of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    let inputSize = weight.value.shape[1]
-    require(
-      input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
-      "Linear(\(inputSize) -> \(weight.value.shape[0])): input of shape "
-        + "\(describe(input.shape)) does not end in \(inputSize) features")
-    return linear(input, weight: weight.value, bias: bias?.value)
+    reportingOutput {
+      let inputSize = weight.value.shape[1]
+      require(
+        input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
+        "Linear(\(inputSize) -> \(weight.value.shape[0])): input of shape "
+          + "\(describe(input.shape)) does not end in \(inputSize) features")
+      return linear(input, weight: weight.value, bias: bias?.value)
+    }
   }
 }
 
@@ -66,7 +68,9 @@ public final class Identity: Module {
   public override init() {}
 
   /// Returns `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input }
+  }
 }
 
 /// Flattens the axes from `startAxis` through `endAxis` into one, as `torch.nn.Flatten` (which by
@@ -88,6 +92,8 @@ public final class Flatten: Module {
 
   /// The input with the axes merged.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.flattened(from: startAxis, to: endAxis)
+    reportingOutput {
+      input.flattened(from: startAxis, to: endAxis)
+    }
   }
 }

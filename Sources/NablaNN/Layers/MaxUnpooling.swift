@@ -42,7 +42,9 @@ public final class MaxUnpool1D: Module {
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
+    reportingOutput {
+      stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
+    }
   }
 
   /// Puts each value of `input` at the position along the length that `indices` names.
@@ -53,9 +55,11 @@ public final class MaxUnpool1D: Module {
   ///   - outputSize: The output length (to undo a pooling whose input length the stride did not
   ///     divide); (L − 1)·stride − 2·padding + kernelSize when nil.
   public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: Int? = nil) -> Tensor {
-    input.maxUnpool(
-      indices: indices, kernel: [kernelSize], stride: [stride], padding: [padding],
-      outputSize: outputSize.map { [$0] }, context: configuration)
+    reportingOutput {
+      input.maxUnpool(
+        indices: indices, kernel: [kernelSize], stride: [stride], padding: [padding],
+        outputSize: outputSize.map { [$0] }, context: configuration)
+    }
   }
 }
 
@@ -99,7 +103,9 @@ public final class MaxUnpool2D: Module {
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
+    reportingOutput {
+      stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
+    }
   }
 
   /// Puts each value of `input` at the position h·W + w of its channel's plane that `indices`
@@ -113,8 +119,10 @@ public final class MaxUnpool2D: Module {
   public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: Size2D? = nil)
     -> Tensor
   {
-    input.maxUnpool(
-      indices: indices, kernel: kernelSize.values, stride: stride.values,
-      padding: padding.values, outputSize: outputSize?.values, context: configuration)
+    reportingOutput {
+      input.maxUnpool(
+        indices: indices, kernel: kernelSize.values, stride: stride.values,
+        padding: padding.values, outputSize: outputSize?.values, context: configuration)
+    }
   }
 }

@@ -61,7 +61,9 @@ public final class MaxPool1D: Module {
 
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.maxPool(options, context: configuration)
+    reportingOutput {
+      input.maxPool(options, context: configuration)
+    }
   }
 
   /// The maximum of each window of `input` and its position along the length, as PyTorch's
@@ -133,7 +135,9 @@ public final class MaxPool2D: Module {
 
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.maxPool(options, context: configuration)
+    reportingOutput {
+      input.maxPool(options, context: configuration)
+    }
   }
 
   /// The maximum of each window of `input` and its position h·W + w in the flattened plane of
@@ -200,7 +204,9 @@ public final class AvgPool1D: Module {
 
   /// The mean of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.averagePool(options, context: configuration)
+    reportingOutput {
+      input.averagePool(options, context: configuration)
+    }
   }
 }
 
@@ -264,7 +270,9 @@ public final class AvgPool2D: Module {
 
   /// The mean of each window of `input` (or its sum over the divisor override).
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.averagePool(options, context: configuration)
+    reportingOutput {
+      input.averagePool(options, context: configuration)
+    }
   }
 }
 
@@ -308,11 +316,13 @@ public final class LPPool1D: Module {
 
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.lpPool(
-      power: power,
-      SlidingPoolingOptions(
-        kernel: [kernelSize], stride: [stride], padding: [0], ceilMode: ceilMode),
-      context: configuration)
+    reportingOutput {
+      input.lpPool(
+        power: power,
+        SlidingPoolingOptions(
+          kernel: [kernelSize], stride: [stride], padding: [0], ceilMode: ceilMode),
+        context: configuration)
+    }
   }
 }
 
@@ -356,10 +366,12 @@ public final class LPPool2D: Module {
 
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.lpPool(
-      power: power,
-      SlidingPoolingOptions(
-        kernel: kernelSize.values, stride: stride.values, padding: [0, 0], ceilMode: ceilMode),
-      context: configuration)
+    reportingOutput {
+      input.lpPool(
+        power: power,
+        SlidingPoolingOptions(
+          kernel: kernelSize.values, stride: stride.values, padding: [0, 0], ceilMode: ceilMode),
+        context: configuration)
+    }
   }
 }

@@ -276,12 +276,16 @@ public final class RNNCell: RecurrentCell {
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
-    nextHidden(input, hidden: hidden)
+    reportingOutput {
+      nextHidden(input, hidden: hidden)
+    }
   }
 
   /// The next hidden state from a zero hidden state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, hidden: nil)
+    reportingOutput {
+      callAsFunction(input, hidden: nil)
+    }
   }
 }
 
@@ -331,17 +335,23 @@ public final class LSTMCell: RecurrentCell {
   /// The next state from `input` (`[N, inputSize]` or `[inputSize]`) and `state` (each part
   /// `[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, state: LSTMState?) -> LSTMState {
-    let (x, states, unbatched) = batched(input, [state?.hidden, state?.cell])
-    let next = step(x, hidden: states[0], cell: states[1])
-    let (hidden, cell) = (next.hidden, next.cell!)
-    return unbatched
-      ? LSTMState(hidden: hidden.squeezed(axes: [0]), cell: cell.squeezed(axes: [0]))
-      : LSTMState(hidden: hidden, cell: cell)
+    reportingCall { () -> LSTMState in
+      let (x, states, unbatched) = batched(input, [state?.hidden, state?.cell])
+      let next = step(x, hidden: states[0], cell: states[1])
+      let (hidden, cell) = (next.hidden, next.cell!)
+      return unbatched
+        ? LSTMState(hidden: hidden.squeezed(axes: [0]), cell: cell.squeezed(axes: [0]))
+        : LSTMState(hidden: hidden, cell: cell)
+    } output: {
+      $0.hidden
+    }
   }
 
   /// The next hidden state from a zero state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, state: nil).hidden
+    reportingOutput {
+      callAsFunction(input, state: nil).hidden
+    }
   }
 }
 
@@ -378,11 +388,15 @@ public final class GRUCell: RecurrentCell {
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
-    nextHidden(input, hidden: hidden)
+    reportingOutput {
+      nextHidden(input, hidden: hidden)
+    }
   }
 
   /// The next hidden state from a zero hidden state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, hidden: nil)
+    reportingOutput {
+      callAsFunction(input, hidden: nil)
+    }
   }
 }

@@ -236,12 +236,18 @@ public final class RNN: RecurrentLayer {
   public func callAsFunction(
     _ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, hidden: Tensor) {
-    forward(input, initialHidden: initialHidden, lengths: lengths)
+    reportingCall { () -> (output: Tensor, hidden: Tensor) in
+      forward(input, initialHidden: initialHidden, lengths: lengths)
+    } output: {
+      $0.output
+    }
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, initialHidden: nil).output
+    reportingOutput {
+      callAsFunction(input, initialHidden: nil).output
+    }
   }
 }
 
@@ -314,14 +320,20 @@ public final class LSTM: RecurrentLayer {
   public func callAsFunction(
     _ input: Tensor, initialState: LSTMState? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, state: LSTMState) {
-    let result = forward(
-      input, initialStates: [initialState?.hidden, initialState?.cell], lengths: lengths)
-    return (result.output, LSTMState(hidden: result.finalStates[0], cell: result.finalStates[1]))
+    reportingCall { () -> (output: Tensor, state: LSTMState) in
+      let result = forward(
+        input, initialStates: [initialState?.hidden, initialState?.cell], lengths: lengths)
+      return (result.output, LSTMState(hidden: result.finalStates[0], cell: result.finalStates[1]))
+    } output: {
+      $0.output
+    }
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, initialState: nil).output
+    reportingOutput {
+      callAsFunction(input, initialState: nil).output
+    }
   }
 }
 
@@ -370,11 +382,17 @@ public final class GRU: RecurrentLayer {
   public func callAsFunction(
     _ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, hidden: Tensor) {
-    forward(input, initialHidden: initialHidden, lengths: lengths)
+    reportingCall { () -> (output: Tensor, hidden: Tensor) in
+      forward(input, initialHidden: initialHidden, lengths: lengths)
+    } output: {
+      $0.output
+    }
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, initialHidden: nil).output
+    reportingOutput {
+      callAsFunction(input, initialHidden: nil).output
+    }
   }
 }

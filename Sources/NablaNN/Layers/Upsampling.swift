@@ -62,8 +62,10 @@ public final class Upsample: Module {
 
   /// The resized input.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.upsampled(
-      size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
-      context: configuration)
+    reportingOutput {
+      input.upsampled(
+        size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
+        context: configuration)
+    }
   }
 }
