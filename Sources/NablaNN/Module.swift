@@ -22,7 +22,7 @@
 /// `backward()`, an optimizer step, `loadStateDict`) happens on one thread at a time.
 open class Module: @unchecked Sendable {
   /// Whether the module is in training mode (dropout active, batch statistics used).
-  public private(set) var isTraining = true
+  public internal(set) var isTraining = true
 
   /// Creates a module in training mode.
   public init() {}
@@ -31,6 +31,22 @@ open class Module: @unchecked Sendable {
   open func callAsFunction(_ input: Tensor) -> Tensor {
     stop("\(type(of: self)) must override callAsFunction(_:)")
   }
+
+  /// The layer's options for its `description`, as PyTorch's `extra_repr()`: empty by default.
+  ///
+  /// `print(model)` shows each module as its type name followed by this text and its children,
+  /// in PyTorch's layout. Override it in a custom layer to show its configuration:
+  ///
+  /// ```swift
+  /// final class Scale: Module {
+  ///   let factor: Double
+  ///   init(factor: Double) { self.factor = factor }
+  ///   override var extraDescription: String { "factor=\(factor)" }
+  ///   override func callAsFunction(_ x: Tensor) -> Tensor { x * factor }
+  /// }
+  /// print(Scale(factor: 2))  // Scale(factor=2.0)
+  /// ```
+  open var extraDescription: String { "" }
 
   /// The stored properties of the subclasses, base class first, with property-wrapper
   /// underscores removed and compiler-made storage skipped.
@@ -69,7 +85,7 @@ open class Module: @unchecked Sendable {
   }
 
   /// The parameters this module holds directly (not those of its submodules).
-  private func directParameters() -> [(name: String, parameter: Parameter)] {
+  func directParameters() -> [(name: String, parameter: Parameter)] {
     reflectedProperties.flatMap { name, value -> [(name: String, parameter: Parameter)] in
       if let parameter = value as? Parameter { return [(name, parameter)] }
       if let parameters = value as? [Parameter] {

@@ -14,22 +14,22 @@ import Testing
 
   @Test func descriptionsShowTheNewOptions() {
     #expect(
-      MaxPool2D(kernelSize: 2, ceilMode: true).description
+      MaxPool2D(kernelSize: 2, ceilMode: true).configuration
         == "MaxPool2D(kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], "
         + "ceilMode: true)")
     #expect(
-      AvgPool2D(kernelSize: 3, stride: 2, divisorOverride: 4).description
+      AvgPool2D(kernelSize: 3, stride: 2, divisorOverride: 4).configuration
         == "AvgPool2D(kernelSize: [3, 3], stride: [2, 2], padding: [0, 0], ceilMode: false, "
         + "countIncludePad: true, divisorOverride: 4)")
     #expect(
-      AvgPool1D(kernelSize: 3).description
+      AvgPool1D(kernelSize: 3).configuration
         == "AvgPool1D(kernelSize: 3, stride: 3, padding: 0, ceilMode: false, countIncludePad: true)"
     )
     #expect(
-      Upsample(scaleFactor: [2, 1.5], mode: .bilinear).description
+      Upsample(scaleFactor: [2, 1.5], mode: .bilinear).configuration
         == "Upsample(scaleFactor: [2.0, 1.5], mode: bilinear, alignCorners: false)")
     #expect(
-      MaxUnpool2D(kernelSize: [2, 3]).description
+      MaxUnpool2D(kernelSize: [2, 3]).configuration
         == "MaxUnpool2D(kernelSize: [2, 3], stride: [2, 3], padding: [0, 0])")
   }
 

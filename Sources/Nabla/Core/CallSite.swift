@@ -61,9 +61,15 @@ struct CallSite {
     return all[firstLibrary...].first { !$0.isLibrary }
   }
 
-  /// The layers the call went through, innermost first, as "Linear.callAsFunction(_:)".
+  /// The layers the call went through, innermost first, as "Linear.callAsFunction(_:)"; the
+  /// wrappers through which layers report their outputs to a summary (`Module.reportingOutput`)
+  /// are not layers and are left out.
   var layers: [String] {
     frames().drop { !$0.isLibrary }.prefix(while: \.isLibrary)
-      .filter { $0.isLayer && !$0.function.hasPrefix("closure ") }.map(\.function)
+      .filter {
+        $0.isLayer && !$0.function.hasPrefix("closure ")
+          && !$0.function.hasPrefix("Module.reporting")
+      }
+      .map(\.function)
   }
 }

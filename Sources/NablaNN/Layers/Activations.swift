@@ -11,7 +11,9 @@ public final class ReLU: Module, @unchecked Sendable {
   public override init() {}
 
   /// max(0, x) for each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.relu() }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.relu() }
+  }
 }
 
 /// x for positive x and `negativeSlope`·x otherwise, as `torch.nn.LeakyReLU`.
@@ -26,9 +28,14 @@ public final class LeakyReLU: Module, @unchecked Sendable {
   /// Creates the layer with the given slope for negative inputs.
   public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
 
+  /// PyTorch's text for the layer, as in `negative_slope=0.01`.
+  public override var extraDescription: String { "negative_slope=\(pythonRepr(negativeSlope))" }
+
   /// The leaky rectifier of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.leakyRelu(negativeSlope: negativeSlope)
+    reportingOutput {
+      input.leakyRelu(negativeSlope: negativeSlope)
+    }
   }
 }
 
@@ -41,8 +48,13 @@ public final class ELU: Module, @unchecked Sendable {
   /// Creates the layer with the given scale for the negative branch.
   public init(alpha: Double = 1) { self.alpha = alpha }
 
+  /// PyTorch's text for the layer, as in `alpha=1.0`.
+  public override var extraDescription: String { "alpha=\(pythonRepr(alpha))" }
+
   /// The ELU of each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.elu(alpha: alpha) }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.elu(alpha: alpha) }
+  }
 }
 
 /// The Gaussian error linear unit x·Φ(x), exact or with the tanh approximation, as
@@ -58,9 +70,16 @@ public final class GELU: Module, @unchecked Sendable {
   /// Creates the layer; `.none` (the default) uses the exact error function.
   public init(approximation: GELUApproximation = .none) { self.approximation = approximation }
 
+  /// PyTorch's text for the layer: `approximate='none'` or `approximate='tanh'`.
+  public override var extraDescription: String {
+    "approximate='\(approximation == .none ? "none" : "tanh")'"
+  }
+
   /// The GELU of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.gelu(approximation: approximation)
+    reportingOutput {
+      input.gelu(approximation: approximation)
+    }
   }
 }
 
@@ -70,7 +89,9 @@ public final class Sigmoid: Module, @unchecked Sendable {
   public override init() {}
 
   /// The sigmoid of each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.sigmoid() }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.sigmoid() }
+  }
 }
 
 /// The hyperbolic tangent, elementwise, as `torch.nn.Tanh`.
@@ -79,7 +100,9 @@ public final class Tanh: Module, @unchecked Sendable {
   public override init() {}
 
   /// The tanh of each element of `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input.tanh() }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input.tanh() }
+  }
 }
 
 /// log(1 + e^(βx)) / β, a smooth ReLU, as `torch.nn.Softplus`; linear where βx exceeds
@@ -96,9 +119,16 @@ public final class Softplus: Module, @unchecked Sendable {
     self.threshold = threshold
   }
 
+  /// PyTorch's text for the layer, as in `beta=1.0, threshold=20.0`.
+  public override var extraDescription: String {
+    "beta=\(pythonRepr(beta)), threshold=\(pythonRepr(threshold))"
+  }
+
   /// The softplus of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.softplus(beta: beta, threshold: threshold)
+    reportingOutput {
+      input.softplus(beta: beta, threshold: threshold)
+    }
   }
 }
 
@@ -114,9 +144,14 @@ public final class Softmax: Module, @unchecked Sendable {
   /// Creates the layer normalizing along `axis` (the last by default).
   public init(axis: Int = -1) { self.axis = axis }
 
+  /// PyTorch's text for the layer, as in `dim=-1`.
+  public override var extraDescription: String { "dim=\(axis)" }
+
   /// The softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.softmax(alongAxis: axis)
+    reportingOutput {
+      input.softmax(alongAxis: axis)
+    }
   }
 }
 
@@ -129,8 +164,13 @@ public final class LogSoftmax: Module, @unchecked Sendable {
   /// Creates the layer normalizing along `axis` (the last by default).
   public init(axis: Int = -1) { self.axis = axis }
 
+  /// PyTorch's text for the layer, as in `dim=-1`.
+  public override var extraDescription: String { "dim=\(axis)" }
+
   /// The log-softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.logSoftmax(alongAxis: axis)
+    reportingOutput {
+      input.logSoftmax(alongAxis: axis)
+    }
   }
 }

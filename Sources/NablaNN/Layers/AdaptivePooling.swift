@@ -2,7 +2,7 @@
 // options of the Tensor function of the same name. None has parameters.
 
 /// Average pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveAvgPool1d`.
-public final class AdaptiveAvgPool1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class AdaptiveAvgPool1D: Module, @unchecked Sendable {
   /// The output length.
   public let outputSize: Int
 
@@ -11,12 +11,17 @@ public final class AdaptiveAvgPool1D: Module, CustomStringConvertible, @unchecke
   /// - Parameter outputSize: The output length.
   public init(outputSize: Int) { self.outputSize = outputSize }
 
-  /// The layer's configuration.
-  public var description: String { "AdaptiveAvgPool1D(outputSize: \(outputSize))" }
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String { "AdaptiveAvgPool1D(outputSize: \(outputSize))" }
+
+  /// PyTorch's text for the layer, as in `output_size=1`.
+  public override var extraDescription: String { "output_size=\(outputSize)" }
 
   /// The input averaged down to `outputSize` positions.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: false, context: description)
+    reportingOutput {
+      input.adaptivePool(outputSize: [outputSize], isMax: false, context: configuration)
+    }
   }
 }
 
@@ -25,7 +30,7 @@ public final class AdaptiveAvgPool1D: Module, CustomStringConvertible, @unchecke
 /// ```swift
 /// AdaptiveAvgPool2D(outputSize: 1)  // global average pooling
 /// ```
-public final class AdaptiveAvgPool2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class AdaptiveAvgPool2D: Module, @unchecked Sendable {
   /// The output's height and width.
   public let outputSize: Size2D
 
@@ -34,17 +39,22 @@ public final class AdaptiveAvgPool2D: Module, CustomStringConvertible, @unchecke
   /// - Parameter outputSize: The output's height and width.
   public init(outputSize: Size2D) { self.outputSize = outputSize }
 
-  /// The layer's configuration.
-  public var description: String { "AdaptiveAvgPool2D(outputSize: \(outputSize))" }
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String { "AdaptiveAvgPool2D(outputSize: \(outputSize))" }
+
+  /// PyTorch's text for the layer, as in `output_size=1`.
+  public override var extraDescription: String { "output_size=\(pythonValue(outputSize))" }
 
   /// The input averaged down to `outputSize`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: false, context: description)
+    reportingOutput {
+      input.adaptivePool(outputSize: outputSize.values, isMax: false, context: configuration)
+    }
   }
 }
 
 /// Max pooling of [N, C, L] inputs to a fixed length, as `torch.nn.AdaptiveMaxPool1d`.
-public final class AdaptiveMaxPool1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class AdaptiveMaxPool1D: Module, @unchecked Sendable {
   /// The output length.
   public let outputSize: Int
 
@@ -53,12 +63,17 @@ public final class AdaptiveMaxPool1D: Module, CustomStringConvertible, @unchecke
   /// - Parameter outputSize: The output length.
   public init(outputSize: Int) { self.outputSize = outputSize }
 
-  /// The layer's configuration.
-  public var description: String { "AdaptiveMaxPool1D(outputSize: \(outputSize))" }
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String { "AdaptiveMaxPool1D(outputSize: \(outputSize))" }
+
+  /// PyTorch's text for the layer, as in `output_size=1`.
+  public override var extraDescription: String { "output_size=\(outputSize)" }
 
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: [outputSize], isMax: true, context: description)
+    reportingOutput {
+      input.adaptivePool(outputSize: [outputSize], isMax: true, context: configuration)
+    }
   }
 
   /// The maximum of each adaptive window of `input` and its position along the length, as
@@ -67,12 +82,12 @@ public final class AdaptiveMaxPool1D: Module, CustomStringConvertible, @unchecke
   /// - Parameter input: [N, C, L] or [C, L].
   /// - Returns: The pooled output and int64 indices of its shape.
   public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-    input.adaptiveMaxPoolWithIndices(outputSize: [outputSize], context: description)
+    input.adaptiveMaxPoolWithIndices(outputSize: [outputSize], context: configuration)
   }
 }
 
 /// Max pooling of [N, C, H, W] inputs to a fixed size, as `torch.nn.AdaptiveMaxPool2d`.
-public final class AdaptiveMaxPool2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class AdaptiveMaxPool2D: Module, @unchecked Sendable {
   /// The output's height and width.
   public let outputSize: Size2D
 
@@ -81,12 +96,17 @@ public final class AdaptiveMaxPool2D: Module, CustomStringConvertible, @unchecke
   /// - Parameter outputSize: The output's height and width.
   public init(outputSize: Size2D) { self.outputSize = outputSize }
 
-  /// The layer's configuration.
-  public var description: String { "AdaptiveMaxPool2D(outputSize: \(outputSize))" }
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String { "AdaptiveMaxPool2D(outputSize: \(outputSize))" }
+
+  /// PyTorch's text for the layer, as in `output_size=1`.
+  public override var extraDescription: String { "output_size=\(pythonValue(outputSize))" }
 
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.adaptivePool(outputSize: outputSize.values, isMax: true, context: description)
+    reportingOutput {
+      input.adaptivePool(outputSize: outputSize.values, isMax: true, context: configuration)
+    }
   }
 
   /// The maximum of each adaptive window of `input` and its position h·W + w in the flattened
@@ -95,6 +115,6 @@ public final class AdaptiveMaxPool2D: Module, CustomStringConvertible, @unchecke
   /// - Parameter input: [N, C, H, W] or [C, H, W].
   /// - Returns: The pooled output and int64 indices of its shape.
   public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-    input.adaptiveMaxPoolWithIndices(outputSize: outputSize.values, context: description)
+    input.adaptiveMaxPoolWithIndices(outputSize: outputSize.values, context: configuration)
   }
 }

@@ -79,7 +79,7 @@ private func update(_ buffer: Buffer, towards statistic: Tensor, factor: Double)
 
 /// Batch normalization over the channel axis, as PyTorch's `_BatchNorm`; the 1-D and 2-D layers
 /// differ only in the input ranks they accept.
-public class BatchNormalization: Module, CustomStringConvertible, @unchecked Sendable {
+public class BatchNormalization: Module, @unchecked Sendable {
   /// The per-channel scale γ, [C], or nil when the layer is not affine.
   public let weight: Parameter?
   /// The per-channel shift β, [C], or nil when the layer is not affine.
@@ -125,41 +125,51 @@ public class BatchNormalization: Module, CustomStringConvertible, @unchecked Sen
     num_batches_tracked = trackRunningStats ? Buffer(Tensor.zeros([], dtype: .int64)) : nil
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "\(name)(\(featureCount), epsilon: \(epsilon), momentum: \(momentum.map { "\($0)" } ?? "nil"), "
       + "affine: \(weight != nil), trackRunningStats: \(runningMean != nil))"
+  }
+
+  /// PyTorch's text for the layer, as in
+  /// `25, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`.
+  public override var extraDescription: String {
+    "\(featureCount), eps=\(pythonRepr(epsilon)), "
+      + "momentum=\(momentum.map { pythonRepr($0) } ?? "None"), "
+      + "affine=\(pythonRepr(weight != nil)), track_running_stats=\(pythonRepr(runningMean != nil))"
   }
 
   /// The input normalized with the batch's statistics (training, or no running statistics) or
   /// with the running ones (evaluation).
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      ranks.contains(input.rank) && input.shape[1] == featureCount,
-      "\(description): expected an input of rank \(ranks.map(String.init).joined(separator: " or ")) "
-        + "with \(featureCount) channels on axis 1, got shape \(describe(input.shape))")
-    let axes = [0] + Array(2..<input.rank)
-    if !isTraining, let runningMean, let runningVar {
-      return normalize(
-        input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
-        bias: bias)
-    }
-    require(
-      !isTraining || input.scalarCount / featureCount > 1,
-      "\(description): expected more than 1 value per channel when training, got input shape "
-        + "\(describe(input.shape))")
-    let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
-    if isTraining, let runningMean, let runningVar, let numBatchesTracked {
-      withoutGradients {
-        let tracked = numBatchesTracked.value.item + 1
-        numBatchesTracked.value = Tensor(scalar: tracked, dtype: .int64)
-        let factor = momentum ?? 1 / tracked
-        update(runningMean, towards: input.mean(alongAxes: axes), factor: factor)
-        update(
-          runningVar, towards: input.variance(alongAxes: axes, unbiased: true), factor: factor)
+    reportingOutput {
+      require(
+        ranks.contains(input.rank) && input.shape[1] == featureCount,
+        "\(configuration): expected an input of rank \(ranks.map(String.init).joined(separator: " or ")) "
+          + "with \(featureCount) channels on axis 1, got shape \(describe(input.shape))")
+      let axes = [0] + Array(2..<input.rank)
+      if !isTraining, let runningMean, let runningVar {
+        return normalize(
+          input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
+          bias: bias)
       }
+      require(
+        !isTraining || input.scalarCount / featureCount > 1,
+        "\(configuration): expected more than 1 value per channel when training, got input shape "
+          + "\(describe(input.shape))")
+      let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
+      if isTraining, let runningMean, let runningVar, let numBatchesTracked {
+        withoutGradients {
+          let tracked = numBatchesTracked.value.item + 1
+          numBatchesTracked.value = Tensor(scalar: tracked, dtype: .int64)
+          let factor = momentum ?? 1 / tracked
+          update(runningMean, towards: input.mean(alongAxes: axes), factor: factor)
+          update(
+            runningVar, towards: input.variance(alongAxes: axes, unbiased: true), factor: factor)
+        }
+      }
+      return output
     }
-    return output
   }
 }
 
@@ -218,7 +228,7 @@ public final class BatchNorm2D: BatchNormalization, @unchecked Sendable {
 /// ```swift
 /// GroupNorm(groupCount: 4, channelCount: 16)(Tensor.randomNormal([2, 16, 8, 8]))
 /// ```
-public final class GroupNorm: Module, CustomStringConvertible, @unchecked Sendable {
+public final class GroupNorm: Module, @unchecked Sendable {
   /// The per-channel scale, [C], or nil when not affine.
   public let weight: Parameter?
   /// The per-channel shift, [C], or nil when not affine.
@@ -251,29 +261,36 @@ public final class GroupNorm: Module, CustomStringConvertible, @unchecked Sendab
     (weight, bias) = affineParameters(channelCount, affine: affine, dtype: dtype)
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "GroupNorm(groupCount: \(groupCount), channelCount: \(channelCount), epsilon: \(epsilon), "
       + "affine: \(weight != nil))"
   }
 
+  /// PyTorch's text for the layer, as in `2, 8, eps=1e-05, affine=True`.
+  public override var extraDescription: String {
+    "\(groupCount), \(channelCount), eps=\(pythonRepr(epsilon)), affine=\(pythonRepr(weight != nil))"
+  }
+
   /// The input normalized per sample and group.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      input.rank >= 2 && input.shape[1] == channelCount,
-      "\(description): expected an input [N, \(channelCount), ...], got shape "
-        + "\(describe(input.shape))")
-    let grouped = input.reshaped([input.shape[0], groupCount, -1])
-    let mean = grouped.mean(alongAxes: [2], keepingDims: true)
-    let variance = grouped.variance(alongAxes: [2], unbiased: false, keepingDims: true)
-    let normalized = ((grouped - mean) * (variance + epsilon).rsqrt()).reshaped(input.shape)
-    return affine(normalized, weight: weight, bias: bias)
+    reportingOutput {
+      require(
+        input.rank >= 2 && input.shape[1] == channelCount,
+        "\(configuration): expected an input [N, \(channelCount), ...], got shape "
+          + "\(describe(input.shape))")
+      let grouped = input.reshaped([input.shape[0], groupCount, -1])
+      let mean = grouped.mean(alongAxes: [2], keepingDims: true)
+      let variance = grouped.variance(alongAxes: [2], unbiased: false, keepingDims: true)
+      let normalized = ((grouped - mean) * (variance + epsilon).rsqrt()).reshaped(input.shape)
+      return affine(normalized, weight: weight, bias: bias)
+    }
   }
 }
 
 /// Instance normalization of [N, C, H, W] (or [C, H, W]) inputs, as `torch.nn.InstanceNorm2d`:
 /// each channel of each sample is normalized by its own mean and variance over H and W.
-public final class InstanceNorm2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class InstanceNorm2D: Module, @unchecked Sendable {
   /// The per-channel scale, [C], or nil when not affine (the default, as PyTorch).
   public let weight: Parameter?
   /// The per-channel shift, [C], or nil when not affine.
@@ -320,41 +337,51 @@ public final class InstanceNorm2D: Module, CustomStringConvertible, @unchecked S
       featureCount, track: trackRunningStats, dtype: dtype)
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "InstanceNorm2D(\(featureCount), epsilon: \(epsilon), momentum: \(momentum), affine: "
       + "\(weight != nil), trackRunningStats: \(runningMean != nil))"
   }
 
+  /// PyTorch's text for the layer, as in
+  /// `3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False`.
+  public override var extraDescription: String {
+    "\(featureCount), eps=\(pythonRepr(epsilon)), momentum=\(pythonRepr(momentum)), "
+      + "affine=\(pythonRepr(weight != nil)), track_running_stats=\(pythonRepr(runningMean != nil))"
+  }
+
   /// The input normalized per sample and channel.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      (input.rank == 4 || input.rank == 3) && input.shape[input.rank - 3] == featureCount,
-      "\(description): expected an input [N, \(featureCount), H, W] or [\(featureCount), H, W], "
-        + "got shape \(describe(input.shape))")
-    if input.rank == 3 { return callAsFunction(input.unsqueezed(at: 0)).squeezed(axes: [0]) }
-    if !isTraining, let runningMean, let runningVar {
-      return normalize(
-        input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
-        bias: bias)
-    }
-    require(
-      input.shape[2] * input.shape[3] > 1,
-      "\(description): expected more than 1 spatial element per channel, got input shape "
-        + "\(describe(input.shape))")
-    let output = normalize(
-      input, overAxes: [2, 3], epsilon: epsilon, weight: weight, bias: bias)
-    if isTraining, let runningMean, let runningVar {
-      withoutGradients {
-        update(
-          runningMean, towards: input.mean(alongAxes: [2, 3]).mean(alongAxes: [0]), factor: momentum
-        )
-        update(
-          runningVar,
-          towards: input.variance(alongAxes: [2, 3], unbiased: true).mean(alongAxes: [0]),
-          factor: momentum)
+    reportingOutput {
+      require(
+        (input.rank == 4 || input.rank == 3) && input.shape[input.rank - 3] == featureCount,
+        "\(configuration): expected an input [N, \(featureCount), H, W] or [\(featureCount), H, W], "
+          + "got shape \(describe(input.shape))")
+      if input.rank == 3 { return callAsFunction(input.unsqueezed(at: 0)).squeezed(axes: [0]) }
+      if !isTraining, let runningMean, let runningVar {
+        return normalize(
+          input, runningMean: runningMean, runningVar: runningVar, epsilon: epsilon, weight: weight,
+          bias: bias)
       }
+      require(
+        input.shape[2] * input.shape[3] > 1,
+        "\(configuration): expected more than 1 spatial element per channel, got input shape "
+          + "\(describe(input.shape))")
+      let output = normalize(
+        input, overAxes: [2, 3], epsilon: epsilon, weight: weight, bias: bias)
+      if isTraining, let runningMean, let runningVar {
+        withoutGradients {
+          update(
+            runningMean, towards: input.mean(alongAxes: [2, 3]).mean(alongAxes: [0]),
+            factor: momentum
+          )
+          update(
+            runningVar,
+            towards: input.variance(alongAxes: [2, 3], unbiased: true).mean(alongAxes: [0]),
+            factor: momentum)
+        }
+      }
+      return output
     }
-    return output
   }
 }

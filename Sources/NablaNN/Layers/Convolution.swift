@@ -32,6 +32,32 @@ private func convolutionParameters(
   return (Parameter(weight), biasValues.map(Parameter.init))
 }
 
+/// PyTorch's `_ConvNd.extra_repr`: the channels, kernel size and stride, then each option that
+/// differs from its default (padding, dilation, output padding, groups, bias), as in
+/// `1, 25, kernel_size=(5,), stride=(2,), padding=(1,)`.
+private func convolutionExtraDescription(
+  _ inputChannels: Int, _ outputChannels: Int, kernel: [Int], stride: [Int],
+  padding: ConvolutionPadding, outputPadding: [Int] = [], dilation: [Int], groups: Int,
+  hasBias: Bool
+) -> String {
+  var text =
+    "\(inputChannels), \(outputChannels), kernel_size=\(pythonTuple(kernel)), "
+    + "stride=\(pythonTuple(stride))"
+  switch padding {
+  case .valid, .same: text += ", padding=\(padding)"
+  case .explicit(let sizes):
+    let perAxis = sizes.count == 1 ? [Int](repeating: sizes[0], count: kernel.count) : sizes
+    if perAxis.contains(where: { $0 != 0 }) { text += ", padding=\(pythonTuple(perAxis))" }
+  }
+  if dilation.contains(where: { $0 != 1 }) { text += ", dilation=\(pythonTuple(dilation))" }
+  if outputPadding.contains(where: { $0 != 0 }) {
+    text += ", output_padding=\(pythonTuple(outputPadding))"
+  }
+  if groups != 1 { text += ", groups=\(groups)" }
+  if !hasBias { text += ", bias=False" }
+  return text
+}
+
 /// A 1-D convolution over [N, C, L] inputs, as `torch.nn.Conv1d`: weight
 /// [outputChannels, inputChannels/groups, kernelSize], bias [outputChannels].
 ///
@@ -39,7 +65,7 @@ private func convolutionParameters(
 /// let conv = Conv1D(1, 25, kernelSize: 5, padding: 2)
 /// conv(Tensor.randomNormal([100, 1, 40])).shape  // [100, 25, 40]
 /// ```
-public final class Conv1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class Conv1D: Module, @unchecked Sendable {
   /// The kernels, [outputChannels, inputChannels/groups, kernelSize].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -80,18 +106,28 @@ public final class Conv1D: Module, CustomStringConvertible, @unchecked Sendable 
     self.groups = groups
   }
 
-  /// The layer's configuration, as in `Conv1D(1, 25, kernelSize: 5, stride: 1, ...)`.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages, as in `Conv1D(1, 25, kernelSize: 5, stride: 1, ...)`.
+  var configuration: String {
     let shape = weight.value.shape
     return "Conv1D(\(shape[1] * groups), \(shape[0]), kernelSize: \(shape[2]), stride: \(stride), "
       + "padding: \(padding), dilation: \(dilation), groups: \(groups), bias: \(bias != nil))"
   }
 
+  /// PyTorch's text for the layer, as in `1, 25, kernel_size=(5,), stride=(2,), padding=(1,)`.
+  public override var extraDescription: String {
+    let shape = weight.value.shape
+    return convolutionExtraDescription(
+      shape[1] * groups, shape[0], kernel: [shape[2]], stride: [stride], padding: padding,
+      dilation: [dilation], groups: groups, hasBias: bias != nil)
+  }
+
   /// The convolution of `input`, [N, C, L] or [C, L].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.convolution(
-      weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
-      dilation: [dilation], groups: groups, context: description)
+    reportingOutput {
+      input.convolution(
+        weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
+        dilation: [dilation], groups: groups, context: configuration)
+    }
   }
 }
 
@@ -103,7 +139,7 @@ public final class Conv1D: Module, CustomStringConvertible, @unchecked Sendable 
 /// conv(Tensor.randomNormal([64, 1, 28, 28])).shape  // [64, 16, 28, 28]
 /// let depthwise = Conv2D(16, 16, kernelSize: [3, 5], padding: .same, groups: 16)
 /// ```
-public final class Conv2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class Conv2D: Module, @unchecked Sendable {
   /// The kernels, [outputChannels, inputChannels/groups, kh, kw].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -148,19 +184,29 @@ public final class Conv2D: Module, CustomStringConvertible, @unchecked Sendable 
   /// The kernel's height and width.
   public var kernelSize: Size2D { Size2D(weight.value.shape[2], weight.value.shape[3]) }
 
-  /// The layer's configuration, as in `Conv2D(1, 16, kernelSize: [3, 3], ...)`.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages, as in `Conv2D(1, 16, kernelSize: [3, 3], ...)`.
+  var configuration: String {
     let shape = weight.value.shape
     return "Conv2D(\(shape[1] * groups), \(shape[0]), kernelSize: \(kernelSize), stride: "
       + "\(stride), padding: \(padding), dilation: \(dilation), groups: \(groups), bias: "
       + "\(bias != nil))"
   }
 
+  /// PyTorch's text for the layer, as in `1, 16, kernel_size=(3, 3), stride=(1, 1)`.
+  public override var extraDescription: String {
+    let shape = weight.value.shape
+    return convolutionExtraDescription(
+      shape[1] * groups, shape[0], kernel: kernelSize.values, stride: stride.values,
+      padding: padding, dilation: dilation.values, groups: groups, hasBias: bias != nil)
+  }
+
   /// The convolution of `input`, [N, C, H, W] or [C, H, W].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.convolution(
-      weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
-      dilation: dilation.values, groups: groups, context: description)
+    reportingOutput {
+      input.convolution(
+        weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
+        dilation: dilation.values, groups: groups, context: configuration)
+    }
   }
 }
 
@@ -172,7 +218,7 @@ public final class Conv2D: Module, CustomStringConvertible, @unchecked Sendable 
 /// let up = ConvTranspose1D(8, 4, kernelSize: 4, stride: 2, padding: 1)
 /// up(Tensor.randomNormal([2, 8, 10])).shape  // [2, 4, 20]
 /// ```
-public final class ConvTranspose1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class ConvTranspose1D: Module, @unchecked Sendable {
   /// The kernels, [inputChannels, outputChannels/groups, kernelSize].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -217,19 +263,31 @@ public final class ConvTranspose1D: Module, CustomStringConvertible, @unchecked 
     self.groups = groups
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     let shape = weight.value.shape
     return "ConvTranspose1D(\(shape[0]), \(shape[1] * groups), kernelSize: \(shape[2]), stride: "
       + "\(stride), padding: \(padding), outputPadding: \(outputPadding), dilation: "
       + "\(dilation), groups: \(groups), bias: \(bias != nil))"
   }
 
+  /// PyTorch's text for the layer, as in `8, 4, kernel_size=(4,), stride=(2,), padding=(1,)`.
+  public override var extraDescription: String {
+    let shape = weight.value.shape
+    return convolutionExtraDescription(
+      shape[0], shape[1] * groups, kernel: [shape[2]], stride: [stride],
+      padding: .explicit([padding]), outputPadding: [outputPadding], dilation: [dilation],
+      groups: groups, hasBias: bias != nil)
+  }
+
   /// The transposed convolution of `input`, [N, C, L] or [C, L].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.transposedConvolution(
-      weight: weight.value, bias: bias?.value, stride: [stride], padding: [padding],
-      outputPadding: [outputPadding], dilation: [dilation], groups: groups, context: description)
+    reportingOutput {
+      input.transposedConvolution(
+        weight: weight.value, bias: bias?.value, stride: [stride], padding: [padding],
+        outputPadding: [outputPadding], dilation: [dilation], groups: groups, context: configuration
+      )
+    }
   }
 }
 
@@ -240,7 +298,7 @@ public final class ConvTranspose1D: Module, CustomStringConvertible, @unchecked 
 /// let up = ConvTranspose2D(16, 8, kernelSize: 3, stride: 2, padding: 1, outputPadding: 1)
 /// up(Tensor.randomNormal([1, 16, 7, 7])).shape  // [1, 8, 14, 14]
 /// ```
-public final class ConvTranspose2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class ConvTranspose2D: Module, @unchecked Sendable {
   /// The kernels, [inputChannels, outputChannels/groups, kh, kw].
   public let weight: Parameter
   /// The bias, [outputChannels], or nil.
@@ -286,19 +344,30 @@ public final class ConvTranspose2D: Module, CustomStringConvertible, @unchecked 
     self.groups = groups
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     let shape = weight.value.shape
     return "ConvTranspose2D(\(shape[0]), \(shape[1] * groups), kernelSize: "
       + "\(Size2D(shape[2], shape[3])), stride: \(stride), padding: \(padding), outputPadding: "
       + "\(outputPadding), dilation: \(dilation), groups: \(groups), bias: \(bias != nil))"
   }
 
+  /// PyTorch's text for the layer, as in `16, 8, kernel_size=(3, 3), stride=(2, 2), ...`.
+  public override var extraDescription: String {
+    let shape = weight.value.shape
+    return convolutionExtraDescription(
+      shape[0], shape[1] * groups, kernel: [shape[2], shape[3]], stride: stride.values,
+      padding: .explicit(padding.values), outputPadding: outputPadding.values,
+      dilation: dilation.values, groups: groups, hasBias: bias != nil)
+  }
+
   /// The transposed convolution of `input`, [N, C, H, W] or [C, H, W].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.transposedConvolution(
-      weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding.values,
-      outputPadding: outputPadding.values, dilation: dilation.values, groups: groups,
-      context: description)
+    reportingOutput {
+      input.transposedConvolution(
+        weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding.values,
+        outputPadding: outputPadding.values, dilation: dilation.values, groups: groups,
+        context: configuration)
+    }
   }
 }

@@ -29,19 +29,24 @@ public final class Dropout: Module, @unchecked Sendable {
     self.generator = generator
   }
 
+  /// PyTorch's text for the layer, as in `p=0.5, inplace=False`.
+  public override var extraDescription: String { "p=\(pythonRepr(probability)), inplace=False" }
+
   /// The input with a fresh random mask applied in training mode; the input itself in
   /// evaluation mode.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      input.dtype.isFloatingPoint,
-      "Dropout: expected a floating-point tensor, got \(input.dtype) of shape "
-        + "\(describe(input.shape))")
-    guard isTraining && probability > 0 else { return input }
-    // As PyTorch: p = 1 gives zeros (and zero gradients) rather than dividing by 0.
-    guard probability < 1 else { return input * Tensor.zeros(like: input) }
-    let keep = 1 - probability
-    let mask = Tensor.randomBernoulli(
-      input.shape, probability: keep, dtype: input.dtype, generator: generator)
-    return input * (mask * (1 / keep))
+    reportingOutput {
+      require(
+        input.dtype.isFloatingPoint,
+        "Dropout: expected a floating-point tensor, got \(input.dtype) of shape "
+          + "\(describe(input.shape))")
+      guard isTraining && probability > 0 else { return input }
+      // As PyTorch: p = 1 gives zeros (and zero gradients) rather than dividing by 0.
+      guard probability < 1 else { return input * Tensor.zeros(like: input) }
+      let keep = 1 - probability
+      let mask = Tensor.randomBernoulli(
+        input.shape, probability: keep, dtype: input.dtype, generator: generator)
+      return input * (mask * (1 / keep))
+    }
   }
 }

@@ -74,29 +74,41 @@ public final class Embedding: Module, @unchecked Sendable {
   /// The length of each vector.
   public var dimension: Int { weight.value.shape[1] }
 
+  /// PyTorch's text for the layer: the table's size, then the options that are set, as in
+  /// `100, 32, padding_idx=0, max_norm=1.0`.
+  public override var extraDescription: String {
+    var text = "\(count), \(dimension)"
+    if let paddingIndex { text += ", padding_idx=\(paddingIndex)" }
+    if let maxNorm { text += ", max_norm=\(pythonRepr(maxNorm))" }
+    if normType != 2 { text += ", norm_type=\(pythonRepr(normType))" }
+    return text
+  }
+
   /// The vectors of the int64 `input` indices: shape `input.shape + [dimension]`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    require(
-      input.dtype == .int64,
-      "Embedding(\(count), \(dimension)): indices must be int64, got \(input.dtype) of shape "
-        + "\(describe(input.shape))")
-    let indices = [Int](input)
-    for index in indices where index < 0 || index >= count {
-      stop(
-        "Embedding(\(count), \(dimension)): index \(index) is out of range 0..<\(count) in "
-          + "indices of shape \(describe(input.shape))")
+    reportingOutput {
+      require(
+        input.dtype == .int64,
+        "Embedding(\(count), \(dimension)): indices must be int64, got \(input.dtype) of shape "
+          + "\(describe(input.shape))")
+      let indices = [Int](input)
+      for index in indices where index < 0 || index >= count {
+        stop(
+          "Embedding(\(count), \(dimension)): index \(index) is out of range 0..<\(count) in "
+            + "indices of shape \(describe(input.shape))")
+      }
+      if let maxNorm { renormalize(rows: Set(indices), maxNorm: maxNorm) }
+      let rows = weight.value.indexSelect(alongAxis: 0, indices: Tensor(indices: indices))
+      var output = rows
+      if let paddingIndex, indices.contains(paddingIndex) {
+        // Rows looked up at the padding index pass their values but no gradient.
+        let isPadding = Tensor(
+          indices.map { $0 == paddingIndex ? 1.0 : 0.0 }, shape: [indices.count, 1],
+          dtype: rows.dtype)
+        output = Tensor.where(isPadding, rows.detached(), rows)
+      }
+      return output.reshaped(input.shape + [dimension])
     }
-    if let maxNorm { renormalize(rows: Set(indices), maxNorm: maxNorm) }
-    let rows = weight.value.indexSelect(alongAxis: 0, indices: Tensor(indices: indices))
-    var output = rows
-    if let paddingIndex, indices.contains(paddingIndex) {
-      // Rows looked up at the padding index pass their values but no gradient.
-      let isPadding = Tensor(
-        indices.map { $0 == paddingIndex ? 1.0 : 0.0 }, shape: [indices.count, 1],
-        dtype: rows.dtype)
-      output = Tensor.where(isPadding, rows.detached(), rows)
-    }
-    return output.reshaped(input.shape + [dimension])
   }
 
   /// Rescales, in the weight, each of `rows` whose norm exceeds `maxNorm` to norm `maxNorm`
@@ -173,9 +185,16 @@ public final class SinusoidalPositionalEncoding: Module, @unchecked Sendable {
     table = sinusoidalPositionalEncoding(length: maxLength, dimension: dimension, base: base)
   }
 
+  /// The table's size, in the style of PyTorch's texts: `max_length=5000, dimension=64`.
+  public override var extraDescription: String {
+    "max_length=\(table.shape[0]), dimension=\(table.shape[1])"
+  }
+
   /// `input` [..., length, dimension] plus the first `length` rows of the table.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input + positionRows(table, input, "SinusoidalPositionalEncoding").converted(to: input.dtype)
+    reportingOutput {
+      input + positionRows(table, input, "SinusoidalPositionalEncoding").converted(to: input.dtype)
+    }
   }
 }
 
@@ -203,9 +222,16 @@ public final class LearnedPositionalEmbedding: Module, @unchecked Sendable {
       Tensor.randomNormal([maxLength, dimension], dtype: dtype, generator: generator))
   }
 
+  /// The table's size, in the style of PyTorch's texts: `max_length=512, dimension=64`.
+  public override var extraDescription: String {
+    "max_length=\(weight.value.shape[0]), dimension=\(weight.value.shape[1])"
+  }
+
   /// `input` [..., length, dimension] plus the first `length` rows of `weight`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input + positionRows(weight.value, input, "LearnedPositionalEmbedding")
+    reportingOutput {
+      input + positionRows(weight.value, input, "LearnedPositionalEmbedding")
+    }
   }
 }
 

@@ -46,12 +46,20 @@ public final class LayerNorm: Module, @unchecked Sendable {
     self.init([size], epsilon: epsilon, elementwiseAffine: elementwiseAffine)
   }
 
+  /// PyTorch's text for the layer, as in `(64,), eps=1e-05, elementwise_affine=True`.
+  public override var extraDescription: String {
+    "\(pythonTuple(normalizedShape)), eps=\(pythonRepr(epsilon)), "
+      + "elementwise_affine=\(pythonRepr(weight != nil))"
+  }
+
   /// `input` normalized over its trailing `normalizedShape` axes, then scaled and shifted.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    _ = trailingAxes(input, normalizedShape, "LayerNorm")
-    return layerNorm(
-      input, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
-      epsilon: epsilon)
+    reportingOutput {
+      _ = trailingAxes(input, normalizedShape, "LayerNorm")
+      return layerNorm(
+        input, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
+        epsilon: epsilon)
+    }
   }
 }
 
@@ -90,14 +98,22 @@ public final class RMSNorm: Module, @unchecked Sendable {
     weight = elementwiseAffine ? Parameter(Tensor.ones(normalizedShape, dtype: dtype)) : nil
   }
 
+  /// PyTorch's text for the layer, as in `(64,), eps=None, elementwise_affine=True`.
+  public override var extraDescription: String {
+    "\(pythonTuple(normalizedShape)), eps=\(epsilon.map { pythonRepr($0) } ?? "None"), "
+      + "elementwise_affine=\(pythonRepr(weight != nil))"
+  }
+
   /// `input` divided by its root mean square over the trailing axes, then scaled.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    let axes = trailingAxes(input, normalizedShape, "RMSNorm")
-    let eps =
-      epsilon ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
-    let meanSquare = input.squared().mean(alongAxes: axes, keepingDims: true)
-    let output = input * (meanSquare + eps).rsqrt()
-    return weight.map { output * $0.value } ?? output
+    reportingOutput {
+      let axes = trailingAxes(input, normalizedShape, "RMSNorm")
+      let eps =
+        epsilon ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))
+      let meanSquare = input.squared().mean(alongAxes: axes, keepingDims: true)
+      let output = input * (meanSquare + eps).rsqrt()
+      return weight.map { output * $0.value } ?? output
+    }
   }
 }
 

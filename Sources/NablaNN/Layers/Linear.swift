@@ -43,14 +43,22 @@ public final class Linear: Module, @unchecked Sendable {
       : nil
   }
 
+  /// PyTorch's text for the layer, as in `in_features=784, out_features=10, bias=True`.
+  public override var extraDescription: String {
+    "in_features=\(weight.value.shape[1]), out_features=\(weight.value.shape[0]), "
+      + "bias=\(pythonRepr(bias != nil))"
+  }
+
   /// x·Wᵀ + b over the last axis of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    let inputSize = weight.value.shape[1]
-    require(
-      input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
-      "Linear(\(inputSize) -> \(weight.value.shape[0])): input of shape "
-        + "\(describe(input.shape)) does not end in \(inputSize) features")
-    return linear(input, weight: weight.value, bias: bias?.value)
+    reportingOutput {
+      let inputSize = weight.value.shape[1]
+      require(
+        input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
+        "Linear(\(inputSize) -> \(weight.value.shape[0])): input of shape "
+          + "\(describe(input.shape)) does not end in \(inputSize) features")
+      return linear(input, weight: weight.value, bias: bias?.value)
+    }
   }
 }
 
@@ -60,7 +68,9 @@ public final class Identity: Module, @unchecked Sendable {
   public override init() {}
 
   /// Returns `input`.
-  public override func callAsFunction(_ input: Tensor) -> Tensor { input }
+  public override func callAsFunction(_ input: Tensor) -> Tensor {
+    reportingOutput { input }
+  }
 }
 
 /// Flattens the axes from `startAxis` through `endAxis` into one, as `torch.nn.Flatten` (which by
@@ -77,8 +87,13 @@ public final class Flatten: Module, @unchecked Sendable {
     self.endAxis = endAxis
   }
 
+  /// PyTorch's text for the layer, as in `start_dim=1, end_dim=-1`.
+  public override var extraDescription: String { "start_dim=\(startAxis), end_dim=\(endAxis)" }
+
   /// The input with the axes merged.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.flattened(from: startAxis, to: endAxis)
+    reportingOutput {
+      input.flattened(from: startAxis, to: endAxis)
+    }
   }
 }

@@ -15,7 +15,7 @@ extension Conv1D {
   public func denseMatrix(inputLength: Int) -> Tensor {
     Tensor.convolutionMatrix(
       weight: weight.value, inputSize: [inputLength], stride: [stride], padding: padding,
-      dilation: [dilation], groups: groups, context: description)
+      dilation: [dilation], groups: groups, context: configuration)
   }
 }
 
@@ -25,7 +25,7 @@ extension Conv2D {
   public func denseMatrix(inputSize: Size2D) -> Tensor {
     Tensor.convolutionMatrix(
       weight: weight.value, inputSize: inputSize.values, stride: stride.values,
-      padding: padding, dilation: dilation.values, groups: groups, context: description)
+      padding: padding, dilation: dilation.values, groups: groups, context: configuration)
   }
 }
 
@@ -34,7 +34,7 @@ extension AvgPool1D {
   public func denseMatrix(channels: Int, inputLength: Int, dtype: DType = .float32) -> Tensor {
     Tensor.averagePoolingMatrix(
       channels: channels, inputSize: [inputLength], options: options, dtype: dtype,
-      context: description)
+      context: configuration)
   }
 }
 
@@ -43,7 +43,7 @@ extension AvgPool2D {
   public func denseMatrix(channels: Int, inputSize: Size2D, dtype: DType = .float32) -> Tensor {
     Tensor.averagePoolingMatrix(
       channels: channels, inputSize: inputSize.values, options: options, dtype: dtype,
-      context: description)
+      context: configuration)
   }
 }
 
@@ -53,9 +53,9 @@ extension Upsample {
   public func denseMatrix(channels: Int, inputSize: [Int], dtype: DType = .float32) -> Tensor {
     require(
       mode == .nearest,
-      "\(description): the matrix view is written for nearest upsampling, not \(mode.rawValue)")
+      "\(configuration): the matrix view is written for nearest upsampling, not \(mode.rawValue)")
     return Tensor.nearestUpsamplingMatrix(
       channels: channels, inputSize: inputSize, size: size, scaleFactor: scaleFactor,
-      dtype: dtype, context: description)
+      dtype: dtype, context: configuration)
   }
 }

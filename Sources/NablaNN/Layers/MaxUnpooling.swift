@@ -9,7 +9,7 @@
 /// let (pooled, indices) = pool.withIndices(x)            // x: [N, C, 8]
 /// MaxUnpool1D(kernelSize: 2)(pooled, indices: indices)   // [N, C, 8]
 /// ```
-public final class MaxUnpool1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class MaxUnpool1D: Module, @unchecked Sendable {
   /// The window length of the pooling being undone.
   public let kernelSize: Int
   /// Its stride.
@@ -29,14 +29,22 @@ public final class MaxUnpool1D: Module, CustomStringConvertible, @unchecked Send
     self.padding = padding
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "MaxUnpool1D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding))"
+  }
+
+  /// PyTorch's text for the layer, which keeps tuples: `kernel_size=(2,), stride=(2,), padding=(0,)`.
+  public override var extraDescription: String {
+    "kernel_size=\(pythonTuple([kernelSize])), stride=\(pythonTuple([stride])), "
+      + "padding=\(pythonTuple([padding]))"
   }
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("\(description): needs the indices of the max pooling; call it as (x, indices:)")
+    reportingOutput {
+      stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
+    }
   }
 
   /// Puts each value of `input` at the position along the length that `indices` names.
@@ -47,9 +55,11 @@ public final class MaxUnpool1D: Module, CustomStringConvertible, @unchecked Send
   ///   - outputSize: The output length (to undo a pooling whose input length the stride did not
   ///     divide); (L − 1)·stride − 2·padding + kernelSize when nil.
   public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: Int? = nil) -> Tensor {
-    input.maxUnpool(
-      indices: indices, kernel: [kernelSize], stride: [stride], padding: [padding],
-      outputSize: outputSize.map { [$0] }, context: description)
+    reportingOutput {
+      input.maxUnpool(
+        indices: indices, kernel: [kernelSize], stride: [stride], padding: [padding],
+        outputSize: outputSize.map { [$0] }, context: configuration)
+    }
   }
 }
 
@@ -60,7 +70,7 @@ public final class MaxUnpool1D: Module, CustomStringConvertible, @unchecked Send
 /// let (pooled, indices) = MaxPool2D(kernelSize: 2).withIndices(x)  // x: [N, C, 6, 6]
 /// MaxUnpool2D(kernelSize: 2)(pooled, indices: indices)            // [N, C, 6, 6]
 /// ```
-public final class MaxUnpool2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class MaxUnpool2D: Module, @unchecked Sendable {
   /// The window's height and width in the pooling being undone.
   public let kernelSize: Size2D
   /// Its stride.
@@ -80,14 +90,22 @@ public final class MaxUnpool2D: Module, CustomStringConvertible, @unchecked Send
     self.padding = padding
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "MaxUnpool2D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding))"
+  }
+
+  /// PyTorch's text for the layer, as in `kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)`.
+  public override var extraDescription: String {
+    "kernel_size=\(pythonTuple(kernelSize.values)), stride=\(pythonTuple(stride.values)), "
+      + "padding=\(pythonTuple(padding.values))"
   }
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("\(description): needs the indices of the max pooling; call it as (x, indices:)")
+    reportingOutput {
+      stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
+    }
   }
 
   /// Puts each value of `input` at the position h·W + w of its channel's plane that `indices`
@@ -101,8 +119,10 @@ public final class MaxUnpool2D: Module, CustomStringConvertible, @unchecked Send
   public func callAsFunction(_ input: Tensor, indices: Tensor, outputSize: Size2D? = nil)
     -> Tensor
   {
-    input.maxUnpool(
-      indices: indices, kernel: kernelSize.values, stride: stride.values,
-      padding: padding.values, outputSize: outputSize?.values, context: description)
+    reportingOutput {
+      input.maxUnpool(
+        indices: indices, kernel: kernelSize.values, stride: stride.values,
+        padding: padding.values, outputSize: outputSize?.values, context: configuration)
+    }
   }
 }

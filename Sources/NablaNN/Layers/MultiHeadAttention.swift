@@ -143,7 +143,9 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
 
   /// Self-attention of `input` with no mask; the output only.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(query: input, key: input, value: input, needWeights: false).output
+    reportingOutput {
+      callAsFunction(query: input, key: input, value: input, needWeights: false).output
+    }
   }
 
   /// Attends from `query` to `key` and `value`, as PyTorch's `MultiheadAttention.forward`.
@@ -166,70 +168,75 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     needWeights: Bool = true, attentionMask: AttentionMask? = nil,
     averageAttentionWeights: Bool = true, isCausal: Bool = false
   ) -> (output: Tensor, weights: Tensor?) {
-    let name = "MultiHeadAttention"
-    let (e, h) = (embedDimension, headCount)
-    let batched = query.rank == 3
-    require(
-      (query.rank == 3 || query.rank == 2) && key.rank == query.rank && value.rank == query.rank,
-      "\(name): query, key and value must all be 3-D (batched) or 2-D, got shapes "
-        + "\(describe(query.shape)), \(describe(key.shape)) and \(describe(value.shape))")
-    // To [N, L, features].
-    func batchFirstLayout(_ x: Tensor) -> Tensor {
-      !batched ? x.unsqueezed(at: 0) : batchFirst ? x : x.transposed(0, 1)
-    }
-    // Self-attention (one tensor as query, key and value) is laid out once, so it stays one.
-    let isSelfAttention = query.isIdentical(to: key) && key.isIdentical(to: value)
-    let q = batchFirstLayout(query)
-    let (k, v) = isSelfAttention ? (q, q) : (batchFirstLayout(key), batchFirstLayout(value))
-    let (n, l, s) = (q.shape[0], q.shape[1], k.shape[1])
-    require(
-      q.shape[2] == e && k.shape[2] == keyDimension && v.shape[2] == valueDimension
-        && k.shape[0] == n && v.shape[0] == n && v.shape[1] == s,
-      "\(name)(E: \(e), kdim: \(keyDimension), vdim: \(valueDimension)): query "
-        + "\(describe(query.shape)), key \(describe(key.shape)) and value "
-        + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
-
-    if let packed = in_proj_weight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
-      !needWeights, !isTraining || dropout == 0, isSelfAttention
-    {
-      // Self-attention with nothing masked or dropped: one product for the three projections,
-      // and the heads attended in place in it.
-      let qkv = linear(q, weight: packed.value, bias: in_proj_bias?.value)
-      let output = out_proj(qkv.selfAttentionHeads(heads: h, scale: 1 / Double(e / h).squareRoot()))
-      return (
-        !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1), nil
-      )
-    }
-    let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
-      let biased = linear(input, weight: projection.weight, bias: projection.bias)
-      // [N, length, E] -> [N, h, length, E / h].
-      return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
-    }
-    var masks: [AttentionMask] = []
-    if let attentionMask {
-      masks.append(attentionMask.with(headMask(attentionMask.tensor, n, l, s, batched)))
-    }
-    if let keyPaddingMask {
-      let padding = keyPaddingMask.tensor
+    reportingCall { () -> (output: Tensor, weights: Tensor?) in
+      let name = "MultiHeadAttention"
+      let (e, h) = (embedDimension, headCount)
+      let batched = query.rank == 3
       require(
-        padding.shape == (batched ? [n, s] : [s]),
-        "\(name): key padding mask of shape \(describe(padding.shape)) is not "
-          + "\(describe(batched ? [n, s] : [s])) (batch, source length)")
-      masks.append(keyPaddingMask.with(padding.reshaped([n, 1, 1, s])))
+        (query.rank == 3 || query.rank == 2) && key.rank == query.rank && value.rank == query.rank,
+        "\(name): query, key and value must all be 3-D (batched) or 2-D, got shapes "
+          + "\(describe(query.shape)), \(describe(key.shape)) and \(describe(value.shape))")
+      // To [N, L, features].
+      func batchFirstLayout(_ x: Tensor) -> Tensor {
+        !batched ? x.unsqueezed(at: 0) : batchFirst ? x : x.transposed(0, 1)
+      }
+      // Self-attention (one tensor as query, key and value) is laid out once, so it stays one.
+      let isSelfAttention = query.isIdentical(to: key) && key.isIdentical(to: value)
+      let q = batchFirstLayout(query)
+      let (k, v) = isSelfAttention ? (q, q) : (batchFirstLayout(key), batchFirstLayout(value))
+      let (n, l, s) = (q.shape[0], q.shape[1], k.shape[1])
+      require(
+        q.shape[2] == e && k.shape[2] == keyDimension && v.shape[2] == valueDimension
+          && k.shape[0] == n && v.shape[0] == n && v.shape[1] == s,
+        "\(name)(E: \(e), kdim: \(keyDimension), vdim: \(valueDimension)): query "
+          + "\(describe(query.shape)), key \(describe(key.shape)) and value "
+          + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
+
+      if let packed = in_proj_weight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
+        !needWeights, !isTraining || dropout == 0, isSelfAttention
+      {
+        // Self-attention with nothing masked or dropped: one product for the three projections,
+        // and the heads attended in place in it.
+        let qkv = linear(q, weight: packed.value, bias: in_proj_bias?.value)
+        let output = out_proj(
+          qkv.selfAttentionHeads(heads: h, scale: 1 / Double(e / h).squareRoot()))
+        return (
+          !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1), nil
+        )
+      }
+      let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
+        let biased = linear(input, weight: projection.weight, bias: projection.bias)
+        // [N, length, E] -> [N, h, length, E / h].
+        return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
+      }
+      var masks: [AttentionMask] = []
+      if let attentionMask {
+        masks.append(attentionMask.with(headMask(attentionMask.tensor, n, l, s, batched)))
+      }
+      if let keyPaddingMask {
+        let padding = keyPaddingMask.tensor
+        require(
+          padding.shape == (batched ? [n, s] : [s]),
+          "\(name): key padding mask of shape \(describe(padding.shape)) is not "
+            + "\(describe(batched ? [n, s] : [s])) (batch, source length)")
+        masks.append(keyPaddingMask.with(padding.reshaped([n, 1, 1, s])))
+      }
+      if isCausal { masks.append(.causal(queryCount: l, keyCount: s)) }
+      let attended = attend(
+        scores: projected[0].scaledMatmulTransposed(
+          projected[1], scale: 1 / Double(e / h).squareRoot()),
+        value: projected[2], masks: masks, dropoutProbability: isTraining ? dropout : 0,
+        generator: generator, name: name)
+      // [N, h, L, E / h] -> [N, L, E], then the output projection.
+      var output = out_proj(attended.output.permuted([0, 2, 1, 3]).reshaped([n, l, e]))
+      output = !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1)
+      guard needWeights else { return (output, nil) }
+      var weights = attended.weights
+      if averageAttentionWeights { weights = weights.mean(alongAxis: 1) }
+      return (output, batched ? weights : weights.squeezed(axes: [0]))
+    } output: {
+      $0.output
     }
-    if isCausal { masks.append(.causal(queryCount: l, keyCount: s)) }
-    let attended = attend(
-      scores: projected[0].scaledMatmulTransposed(
-        projected[1], scale: 1 / Double(e / h).squareRoot()),
-      value: projected[2], masks: masks, dropoutProbability: isTraining ? dropout : 0,
-      generator: generator, name: name)
-    // [N, h, L, E / h] -> [N, L, E], then the output projection.
-    var output = out_proj(attended.output.permuted([0, 2, 1, 3]).reshaped([n, l, e]))
-    output = !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1)
-    guard needWeights else { return (output, nil) }
-    var weights = attended.weights
-    if averageAttentionWeights { weights = weights.mean(alongAxis: 1) }
-    return (output, batched ? weights : weights.squeezed(axes: [0]))
   }
 
   /// An attention mask [L, S] or [N·h, L, S] (or [h, L, S] unbatched) as [N or 1, h or 1, L, S].

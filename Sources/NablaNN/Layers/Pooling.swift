@@ -8,7 +8,7 @@
 /// MaxPool1D(kernelSize: 2)(Tensor.randomNormal([8, 4, 40])).shape  // [8, 4, 20]
 /// let (pooled, indices) = MaxPool1D(kernelSize: 2).withIndices(x)  // for MaxUnpool1D
 /// ```
-public final class MaxPool1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class MaxPool1D: Module, @unchecked Sendable {
   /// The window length.
   public let kernelSize: Int
   /// The step between windows.
@@ -40,8 +40,8 @@ public final class MaxPool1D: Module, CustomStringConvertible, @unchecked Sendab
     self.ceilMode = ceilMode
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "MaxPool1D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: "
       + "\(dilation), ceilMode: \(ceilMode))"
   }
@@ -52,9 +52,18 @@ public final class MaxPool1D: Module, CustomStringConvertible, @unchecked Sendab
       ceilMode: ceilMode)
   }
 
+  /// PyTorch's text for the layer, as in
+  /// `kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False`.
+  public override var extraDescription: String {
+    "kernel_size=\(kernelSize), stride=\(stride), padding=\(padding), dilation=\(dilation), "
+      + "ceil_mode=\(pythonRepr(ceilMode))"
+  }
+
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.maxPool(options, context: description)
+    reportingOutput {
+      input.maxPool(options, context: configuration)
+    }
   }
 
   /// The maximum of each window of `input` and its position along the length, as PyTorch's
@@ -63,7 +72,7 @@ public final class MaxPool1D: Module, CustomStringConvertible, @unchecked Sendab
   /// - Parameter input: [N, C, L] or [C, L].
   /// - Returns: The pooled output and int64 indices of its shape.
   public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-    input.maxPoolWithIndices(options, context: description)
+    input.maxPoolWithIndices(options, context: configuration)
   }
 }
 
@@ -72,7 +81,7 @@ public final class MaxPool1D: Module, CustomStringConvertible, @unchecked Sendab
 /// ```swift
 /// MaxPool2D(kernelSize: 2)(Tensor.randomNormal([64, 16, 28, 28])).shape  // [64, 16, 14, 14]
 /// ```
-public final class MaxPool2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class MaxPool2D: Module, @unchecked Sendable {
   /// The window's height and width.
   public let kernelSize: Size2D
   /// The step between windows.
@@ -104,8 +113,8 @@ public final class MaxPool2D: Module, CustomStringConvertible, @unchecked Sendab
     self.ceilMode = ceilMode
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "MaxPool2D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), dilation: "
       + "\(dilation), ceilMode: \(ceilMode))"
   }
@@ -116,9 +125,19 @@ public final class MaxPool2D: Module, CustomStringConvertible, @unchecked Sendab
       dilation: dilation.values, ceilMode: ceilMode)
   }
 
+  /// PyTorch's text for the layer, as in
+  /// `kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False`.
+  public override var extraDescription: String {
+    "kernel_size=\(pythonValue(kernelSize)), stride=\(pythonValue(stride)), "
+      + "padding=\(pythonValue(padding)), dilation=\(pythonValue(dilation)), "
+      + "ceil_mode=\(pythonRepr(ceilMode))"
+  }
+
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.maxPool(options, context: description)
+    reportingOutput {
+      input.maxPool(options, context: configuration)
+    }
   }
 
   /// The maximum of each window of `input` and its position h·W + w in the flattened plane of
@@ -127,12 +146,12 @@ public final class MaxPool2D: Module, CustomStringConvertible, @unchecked Sendab
   /// - Parameter input: [N, C, H, W] or [C, H, W].
   /// - Returns: The pooled output and int64 indices of its shape.
   public func withIndices(_ input: Tensor) -> (output: Tensor, indices: Tensor) {
-    input.maxPoolWithIndices(options, context: description)
+    input.maxPoolWithIndices(options, context: configuration)
   }
 }
 
 /// Average pooling over [N, C, L] inputs, as `torch.nn.AvgPool1d`.
-public final class AvgPool1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class AvgPool1D: Module, @unchecked Sendable {
   /// The window length.
   public let kernelSize: Int
   /// The step between windows.
@@ -164,8 +183,8 @@ public final class AvgPool1D: Module, CustomStringConvertible, @unchecked Sendab
     self.countIncludePad = countIncludePad
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "AvgPool1D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), "
       + "ceilMode: \(ceilMode), countIncludePad: \(countIncludePad))"
   }
@@ -177,14 +196,22 @@ public final class AvgPool1D: Module, CustomStringConvertible, @unchecked Sendab
       countIncludePad: countIncludePad)
   }
 
+  /// PyTorch's text for the layer, which keeps tuples: `kernel_size=(3,), stride=(3,), padding=(0,)`.
+  public override var extraDescription: String {
+    "kernel_size=\(pythonTuple([kernelSize])), stride=\(pythonTuple([stride])), "
+      + "padding=\(pythonTuple([padding]))"
+  }
+
   /// The mean of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.averagePool(options, context: description)
+    reportingOutput {
+      input.averagePool(options, context: configuration)
+    }
   }
 }
 
 /// Average pooling over [N, C, H, W] inputs, as `torch.nn.AvgPool2d`.
-public final class AvgPool2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class AvgPool2D: Module, @unchecked Sendable {
   /// The window's height and width.
   public let kernelSize: Size2D
   /// The step between windows.
@@ -221,8 +248,8 @@ public final class AvgPool2D: Module, CustomStringConvertible, @unchecked Sendab
     self.divisorOverride = divisorOverride
   }
 
-  /// The layer's configuration; the divisor override is shown when set.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages; the divisor override is shown when set.
+  var configuration: String {
     "AvgPool2D(kernelSize: \(kernelSize), stride: \(stride), padding: \(padding), "
       + "ceilMode: \(ceilMode), countIncludePad: \(countIncludePad)"
       + (divisorOverride.map { ", divisorOverride: \($0))" } ?? ")")
@@ -235,14 +262,22 @@ public final class AvgPool2D: Module, CustomStringConvertible, @unchecked Sendab
       ceilMode: ceilMode, countIncludePad: countIncludePad, divisorOverride: divisorOverride)
   }
 
+  /// PyTorch's text for the layer, as in `kernel_size=3, stride=2, padding=0`.
+  public override var extraDescription: String {
+    "kernel_size=\(pythonValue(kernelSize)), stride=\(pythonValue(stride)), "
+      + "padding=\(pythonValue(padding))"
+  }
+
   /// The mean of each window of `input` (or its sum over the divisor override).
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.averagePool(options, context: description)
+    reportingOutput {
+      input.averagePool(options, context: configuration)
+    }
   }
 }
 
 /// Power-average pooling over [N, C, L] inputs, (Σ xᵖ)^(1/p) per window, as `torch.nn.LPPool1d`.
-public final class LPPool1D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class LPPool1D: Module, @unchecked Sendable {
   /// The power p (2 for L2 pooling).
   public let power: Double
   /// The window length.
@@ -267,24 +302,32 @@ public final class LPPool1D: Module, CustomStringConvertible, @unchecked Sendabl
     self.ceilMode = ceilMode
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "LPPool1D(power: \(power), kernelSize: \(kernelSize), stride: \(stride), ceilMode: "
       + "\(ceilMode))"
   }
 
+  /// PyTorch's text for the layer, as in `norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False`.
+  public override var extraDescription: String {
+    "norm_type=\(pythonRepr(power)), kernel_size=\(kernelSize), stride=\(stride), "
+      + "ceil_mode=\(pythonRepr(ceilMode))"
+  }
+
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.lpPool(
-      power: power,
-      SlidingPoolingOptions(
-        kernel: [kernelSize], stride: [stride], padding: [0], ceilMode: ceilMode),
-      context: description)
+    reportingOutput {
+      input.lpPool(
+        power: power,
+        SlidingPoolingOptions(
+          kernel: [kernelSize], stride: [stride], padding: [0], ceilMode: ceilMode),
+        context: configuration)
+    }
   }
 }
 
 /// Power-average pooling over [N, C, H, W] inputs, as `torch.nn.LPPool2d`.
-public final class LPPool2D: Module, CustomStringConvertible, @unchecked Sendable {
+public final class LPPool2D: Module, @unchecked Sendable {
   /// The power p (2 for L2 pooling).
   public let power: Double
   /// The window's height and width.
@@ -309,18 +352,26 @@ public final class LPPool2D: Module, CustomStringConvertible, @unchecked Sendabl
     self.ceilMode = ceilMode
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     "LPPool2D(power: \(power), kernelSize: \(kernelSize), stride: \(stride), ceilMode: "
       + "\(ceilMode))"
   }
 
+  /// PyTorch's text for the layer, as in `norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False`.
+  public override var extraDescription: String {
+    "norm_type=\(pythonRepr(power)), kernel_size=\(pythonValue(kernelSize)), "
+      + "stride=\(pythonValue(stride)), ceil_mode=\(pythonRepr(ceilMode))"
+  }
+
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.lpPool(
-      power: power,
-      SlidingPoolingOptions(
-        kernel: kernelSize.values, stride: stride.values, padding: [0, 0], ceilMode: ceilMode),
-      context: description)
+    reportingOutput {
+      input.lpPool(
+        power: power,
+        SlidingPoolingOptions(
+          kernel: kernelSize.values, stride: stride.values, padding: [0, 0], ceilMode: ceilMode),
+        context: configuration)
+    }
   }
 }

@@ -109,6 +109,12 @@ public class RecurrentCell: Module, CustomReflectable, @unchecked Sendable {
   /// `hiddenSize` otherwise. (The cell state always has `hiddenSize`.)
   var hiddenStateSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
+  /// PyTorch's text for the cell, as in `40, 128` or `40, 128, bias=False`.
+  public override var extraDescription: String {
+    "\(inputSize), \(hiddenSize)" + (inputBias == nil ? ", bias=False" : "")
+      + (projectionSize > 0 ? ", proj_size=\(projectionSize)" : "")
+  }
+
   /// The type's name for messages, such as `LSTMCell`.
   static var typeName: String { String(describing: self) }
 
@@ -273,15 +279,25 @@ public final class RNNCell: RecurrentCell, @unchecked Sendable {
       dtype: dtype, generator: generator)
   }
 
+  /// PyTorch's text for the cell, with `nonlinearity=relu` when it is not tanh.
+  public override var extraDescription: String {
+    super.extraDescription
+      + (nonlinearity == .tanh ? "" : ", nonlinearity=\(nonlinearity.rawValue)")
+  }
+
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
-    nextHidden(input, hidden: hidden)
+    reportingOutput {
+      nextHidden(input, hidden: hidden)
+    }
   }
 
   /// The next hidden state from a zero hidden state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, hidden: nil)
+    reportingOutput {
+      callAsFunction(input, hidden: nil)
+    }
   }
 }
 
@@ -342,17 +358,23 @@ public final class LSTMCell: RecurrentCell, @unchecked Sendable {
   /// The next state from `input` (`[N, inputSize]` or `[inputSize]`) and `state` (each part
   /// `[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, state: LSTMState?) -> LSTMState {
-    let (x, states, unbatched) = batched(input, [state?.hidden, state?.cell])
-    let next = step(x, hidden: states[0], cell: states[1])
-    let (hidden, cell) = (next.hidden, next.cell!)
-    return unbatched
-      ? LSTMState(hidden: hidden.squeezed(axes: [0]), cell: cell.squeezed(axes: [0]))
-      : LSTMState(hidden: hidden, cell: cell)
+    reportingCall { () -> LSTMState in
+      let (x, states, unbatched) = batched(input, [state?.hidden, state?.cell])
+      let next = step(x, hidden: states[0], cell: states[1])
+      let (hidden, cell) = (next.hidden, next.cell!)
+      return unbatched
+        ? LSTMState(hidden: hidden.squeezed(axes: [0]), cell: cell.squeezed(axes: [0]))
+        : LSTMState(hidden: hidden, cell: cell)
+    } output: {
+      $0.hidden
+    }
   }
 
   /// The next hidden state from a zero state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, state: nil).hidden
+    reportingOutput {
+      callAsFunction(input, state: nil).hidden
+    }
   }
 }
 
@@ -400,11 +422,15 @@ public final class GRUCell: RecurrentCell, @unchecked Sendable {
   /// The next hidden state from `input` (`[N, inputSize]` or `[inputSize]`) and `hidden`
   /// (`[N, hiddenSize]` or `[hiddenSize]`; zeros when nil).
   public func callAsFunction(_ input: Tensor, hidden: Tensor?) -> Tensor {
-    nextHidden(input, hidden: hidden)
+    reportingOutput {
+      nextHidden(input, hidden: hidden)
+    }
   }
 
   /// The next hidden state from a zero hidden state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, hidden: nil)
+    reportingOutput {
+      callAsFunction(input, hidden: nil)
+    }
   }
 }

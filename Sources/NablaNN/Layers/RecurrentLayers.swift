@@ -71,6 +71,19 @@ public class RecurrentLayer: Module, CustomReflectable, @unchecked Sendable {
   /// with projections, `hiddenSize` otherwise.
   var hiddenStateSize: Int { projectionSize > 0 ? projectionSize : hiddenSize }
 
+  /// PyTorch's text for the layer (`RNNBase.extra_repr`): the sizes, then the options that differ
+  /// from their defaults, as in `40, 128, num_layers=2, batch_first=True, bidirectional=True`.
+  public override var extraDescription: String {
+    var text = "\(inputSize), \(hiddenSize)"
+    if projectionSize != 0 { text += ", proj_size=\(projectionSize)" }
+    if layerCount != 1 { text += ", num_layers=\(layerCount)" }
+    if cells[0].inputBias == nil { text += ", bias=False" }
+    if isBatchFirst { text += ", batch_first=True" }
+    if dropout != 0 { text += ", dropout=\(pythonRepr(dropout))" }
+    if isBidirectional { text += ", bidirectional=True" }
+    return text
+  }
+
   /// 2 for a bidirectional layer, 1 otherwise.
   public var directionCount: Int { isBidirectional ? 2 : 1 }
 
@@ -241,12 +254,18 @@ public final class RNN: RecurrentLayer, @unchecked Sendable {
   public func callAsFunction(
     _ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, hidden: Tensor) {
-    forward(input, initialHidden: initialHidden, lengths: lengths)
+    reportingCall { () -> (output: Tensor, hidden: Tensor) in
+      forward(input, initialHidden: initialHidden, lengths: lengths)
+    } output: {
+      $0.output
+    }
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, initialHidden: nil).output
+    reportingOutput {
+      callAsFunction(input, initialHidden: nil).output
+    }
   }
 }
 
@@ -336,14 +355,20 @@ public final class LSTM: RecurrentLayer, @unchecked Sendable {
   public func callAsFunction(
     _ input: Tensor, initialState: LSTMState? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, state: LSTMState) {
-    let result = forward(
-      input, initialStates: [initialState?.hidden, initialState?.cell], lengths: lengths)
-    return (result.output, LSTMState(hidden: result.finalStates[0], cell: result.finalStates[1]))
+    reportingCall { () -> (output: Tensor, state: LSTMState) in
+      let result = forward(
+        input, initialStates: [initialState?.hidden, initialState?.cell], lengths: lengths)
+      return (result.output, LSTMState(hidden: result.finalStates[0], cell: result.finalStates[1]))
+    } output: {
+      $0.output
+    }
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, initialState: nil).output
+    reportingOutput {
+      callAsFunction(input, initialState: nil).output
+    }
   }
 }
 
@@ -409,11 +434,17 @@ public final class GRU: RecurrentLayer, @unchecked Sendable {
   public func callAsFunction(
     _ input: Tensor, initialHidden: Tensor? = nil, lengths: [Int]? = nil
   ) -> (output: Tensor, hidden: Tensor) {
-    forward(input, initialHidden: initialHidden, lengths: lengths)
+    reportingCall { () -> (output: Tensor, hidden: Tensor) in
+      forward(input, initialHidden: initialHidden, lengths: lengths)
+    } output: {
+      $0.output
+    }
   }
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, initialHidden: nil).output
+    reportingOutput {
+      callAsFunction(input, initialHidden: nil).output
+    }
   }
 }

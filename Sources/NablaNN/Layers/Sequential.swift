@@ -42,8 +42,11 @@ public final class Sequential: Module, @unchecked Sendable {
     layers.enumerated().map { ("\($0.offset)", $0.element) }
   }
 
-  /// Feeds `input` through every layer in turn.
+  /// Feeds `input` through every layer in turn. During a `summary`, it reports the output of
+  /// each layer, so that custom layers in a sequence show their output shapes too.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    layers.reduce(input) { $1($0) }
+    reportingOutput {
+      layers.reduce(input) { x, layer in layer.reportingOutput { layer(x) } }
+    }
   }
 }

@@ -90,7 +90,9 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
 
   /// The layer applied to `source` without masks.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, mask: nil)
+    reportingOutput {
+      callAsFunction(input, mask: nil)
+    }
   }
 
   /// The layer applied to `source`, as PyTorch's `forward(src, src_mask, src_key_padding_mask,
@@ -106,15 +108,17 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
     _ source: Tensor, mask: AttentionMask?, keyPaddingMask: AttentionMask? = nil,
     isCausal: Bool = false
   ) -> Tensor {
-    func attentionBlock(_ x: Tensor) -> Tensor {
-      dropout1(
-        self_attn(
-          query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
-          attentionMask: mask, isCausal: isCausal
-        ).output)
+    reportingOutput {
+      func attentionBlock(_ x: Tensor) -> Tensor {
+        dropout1(
+          self_attn(
+            query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
+            attentionMask: mask, isCausal: isCausal
+          ).output)
+      }
+      let x = residual(source, norm1, attentionBlock)
+      return residual(x, norm2) { dropout2(feedForward($0)) }
     }
-    let x = residual(source, norm1, attentionBlock)
-    return residual(x, norm2) { dropout2(feedForward($0)) }
   }
 }
 
@@ -193,7 +197,9 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
 
   /// The decoder layer needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("TransformerDecoderLayer: call it with a memory, layer(target, memory: memory)")
+    reportingOutput {
+      stop("TransformerDecoderLayer: call it with a memory, layer(target, memory: memory)")
+    }
   }
 
   /// The layer applied to `target` attending to `memory`, as PyTorch's `forward(tgt, memory,
@@ -212,23 +218,25 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
     memoryMask: AttentionMask? = nil, targetKeyPaddingMask: AttentionMask? = nil,
     memoryKeyPaddingMask: AttentionMask? = nil, targetIsCausal: Bool = false
   ) -> Tensor {
-    func selfAttentionBlock(_ x: Tensor) -> Tensor {
-      dropout1(
-        self_attn(
-          query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
-          attentionMask: targetMask, isCausal: targetIsCausal
-        ).output)
+    reportingOutput {
+      func selfAttentionBlock(_ x: Tensor) -> Tensor {
+        dropout1(
+          self_attn(
+            query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
+            attentionMask: targetMask, isCausal: targetIsCausal
+          ).output)
+      }
+      func crossAttentionBlock(_ x: Tensor) -> Tensor {
+        dropout2(
+          multihead_attn(
+            query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask,
+            needWeights: false, attentionMask: memoryMask
+          ).output)
+      }
+      var x = residual(target, norm1, selfAttentionBlock)
+      x = residual(x, norm2, crossAttentionBlock)
+      return residual(x, norm3) { dropout3(feedForward($0)) }
     }
-    func crossAttentionBlock(_ x: Tensor) -> Tensor {
-      dropout2(
-        multihead_attn(
-          query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask,
-          needWeights: false, attentionMask: memoryMask
-        ).output)
-    }
-    var x = residual(target, norm1, selfAttentionBlock)
-    x = residual(x, norm2, crossAttentionBlock)
-    return residual(x, norm3) { dropout3(feedForward($0)) }
   }
 }
 

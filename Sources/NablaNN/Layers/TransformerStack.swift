@@ -30,7 +30,9 @@ public final class TransformerEncoder: Module, @unchecked Sendable {
 
   /// The stack applied to `input` without masks.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    callAsFunction(input, mask: nil)
+    reportingOutput {
+      callAsFunction(input, mask: nil)
+    }
   }
 
   /// The stack applied to `source`; the masks are passed to every layer (see
@@ -39,11 +41,13 @@ public final class TransformerEncoder: Module, @unchecked Sendable {
     _ source: Tensor, mask: AttentionMask?, keyPaddingMask: AttentionMask? = nil,
     isCausal: Bool = false
   ) -> Tensor {
-    var x = source
-    for layer in layers {
-      x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal)
+    reportingOutput {
+      var x = source
+      for layer in layers {
+        x = layer(x, mask: mask, keyPaddingMask: keyPaddingMask, isCausal: isCausal)
+      }
+      return norm.map { $0(x) } ?? x
     }
-    return norm.map { $0(x) } ?? x
   }
 }
 
@@ -74,7 +78,9 @@ public final class TransformerDecoder: Module, @unchecked Sendable {
 
   /// The decoder needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("TransformerDecoder: call it with a memory, decoder(target, memory: memory)")
+    reportingOutput {
+      stop("TransformerDecoder: call it with a memory, decoder(target, memory: memory)")
+    }
   }
 
   /// The stack applied to `target` attending to `memory`; the masks are passed to every layer
@@ -84,14 +90,16 @@ public final class TransformerDecoder: Module, @unchecked Sendable {
     memoryMask: AttentionMask? = nil, targetKeyPaddingMask: AttentionMask? = nil,
     memoryKeyPaddingMask: AttentionMask? = nil, targetIsCausal: Bool = false
   ) -> Tensor {
-    var x = target
-    for layer in layers {
-      x = layer(
-        x, memory: memory, targetMask: targetMask, memoryMask: memoryMask,
-        targetKeyPaddingMask: targetKeyPaddingMask, memoryKeyPaddingMask: memoryKeyPaddingMask,
-        targetIsCausal: targetIsCausal)
+    reportingOutput {
+      var x = target
+      for layer in layers {
+        x = layer(
+          x, memory: memory, targetMask: targetMask, memoryMask: memoryMask,
+          targetKeyPaddingMask: targetKeyPaddingMask, memoryKeyPaddingMask: memoryKeyPaddingMask,
+          targetIsCausal: targetIsCausal)
+      }
+      return norm.map { $0(x) } ?? x
     }
-    return norm.map { $0(x) } ?? x
   }
 }
 
@@ -139,7 +147,9 @@ public final class Transformer: Module, @unchecked Sendable {
 
   /// The model needs a target: call `callAsFunction(_:target:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    stop("Transformer: call it with a target, model(source, target: target)")
+    reportingOutput {
+      stop("Transformer: call it with a target, model(source, target: target)")
+    }
   }
 
   /// The decoder's output for `target` given the encoding of `source`, as PyTorch's
@@ -151,11 +161,13 @@ public final class Transformer: Module, @unchecked Sendable {
     sourceKeyPaddingMask: AttentionMask? = nil, targetKeyPaddingMask: AttentionMask? = nil,
     memoryKeyPaddingMask: AttentionMask? = nil, targetIsCausal: Bool = false
   ) -> Tensor {
-    let memory = encoder(source, mask: sourceMask, keyPaddingMask: sourceKeyPaddingMask)
-    return decoder(
-      target, memory: memory, targetMask: targetMask, memoryMask: memoryMask,
-      targetKeyPaddingMask: targetKeyPaddingMask, memoryKeyPaddingMask: memoryKeyPaddingMask,
-      targetIsCausal: targetIsCausal)
+    reportingOutput {
+      let memory = encoder(source, mask: sourceMask, keyPaddingMask: sourceKeyPaddingMask)
+      return decoder(
+        target, memory: memory, targetMask: targetMask, memoryMask: memoryMask,
+        targetKeyPaddingMask: targetKeyPaddingMask, memoryKeyPaddingMask: memoryKeyPaddingMask,
+        targetIsCausal: targetIsCausal)
+    }
   }
 
   /// The causal mask of PyTorch's `generate_square_subsequent_mask`: a [size, size] float

@@ -8,7 +8,7 @@
 /// Upsample(scaleFactor: [2, 3])(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 12]
 /// Upsample(size: [6, 6], mode: .bilinear, alignCorners: true)
 /// ```
-public final class Upsample: Module, CustomStringConvertible, @unchecked Sendable {
+public final class Upsample: Module, @unchecked Sendable {
   /// The output's spatial size, or nil when a scale factor is given.
   public let size: [Int]?
   /// The growth of every spatial axis (or of each), or nil when a size is given.
@@ -39,16 +39,33 @@ public final class Upsample: Module, CustomStringConvertible, @unchecked Sendabl
     self.alignCorners = alignCorners
   }
 
-  /// The layer's configuration.
-  public var description: String {
+  /// The layer's configuration with Swift's argument labels, for error messages.
+  var configuration: String {
     let target = size.map { "size: \(describe($0))" } ?? "scaleFactor: \(scaleFactor!)"
     return "Upsample(\(target), mode: \(mode.rawValue), alignCorners: \(alignCorners))"
   }
 
+  /// PyTorch's text for the layer, as in `scale_factor=2.0, mode='nearest'` or
+  /// `size=(8, 8), mode='bilinear'`.
+  public override var extraDescription: String {
+    let target: String
+    if let scaleFactor {
+      let factors = scaleFactor.values.map { pythonRepr($0) }
+      target =
+        "scale_factor=" + (factors.count == 1 ? factors[0] : "(\(factors.joined(separator: ", ")))")
+    } else {
+      let size = size ?? []
+      target = "size=" + (size.count == 1 ? "\(size[0])" : pythonTuple(size))
+    }
+    return target + ", mode='\(mode.rawValue)'"
+  }
+
   /// The resized input.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    input.upsampled(
-      size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
-      context: description)
+    reportingOutput {
+      input.upsampled(
+        size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
+        context: configuration)
+    }
   }
 }
