@@ -132,11 +132,12 @@ public class BatchNormalization: Module, @unchecked Sendable {
   }
 
   /// PyTorch's text for the layer, as in
-  /// `25, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`.
+  /// `25, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True`.
   public override var extraDescription: String {
     "\(featureCount), eps=\(pythonRepr(epsilon)), "
       + "momentum=\(momentum.map { pythonRepr($0) } ?? "None"), "
-      + "affine=\(pythonRepr(weight != nil)), track_running_stats=\(pythonRepr(runningMean != nil))"
+      + "affine=\(pythonRepr(weight != nil)), bias=\(pythonRepr(bias != nil)), "
+      + "track_running_stats=\(pythonRepr(runningMean != nil))"
   }
 
   /// The input normalized with the batch's statistics (training, or no running statistics) or
@@ -267,9 +268,10 @@ public final class GroupNorm: Module, @unchecked Sendable {
       + "affine: \(weight != nil))"
   }
 
-  /// PyTorch's text for the layer, as in `2, 8, eps=1e-05, affine=True`.
+  /// PyTorch's text for the layer, as in `2, 8, eps=1e-05, affine=True, bias=True`.
   public override var extraDescription: String {
-    "\(groupCount), \(channelCount), eps=\(pythonRepr(epsilon)), affine=\(pythonRepr(weight != nil))"
+    "\(groupCount), \(channelCount), eps=\(pythonRepr(epsilon)), affine=\(pythonRepr(weight != nil)), "
+      + "bias=\(pythonRepr(bias != nil))"
   }
 
   /// The input normalized per sample and group.
@@ -344,10 +346,11 @@ public final class InstanceNorm2D: Module, @unchecked Sendable {
   }
 
   /// PyTorch's text for the layer, as in
-  /// `3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False`.
+  /// `3, eps=1e-05, momentum=0.1, affine=False, bias=False, track_running_stats=False`.
   public override var extraDescription: String {
     "\(featureCount), eps=\(pythonRepr(epsilon)), momentum=\(pythonRepr(momentum)), "
-      + "affine=\(pythonRepr(weight != nil)), track_running_stats=\(pythonRepr(runningMean != nil))"
+      + "affine=\(pythonRepr(weight != nil)), bias=\(pythonRepr(bias != nil)), "
+      + "track_running_stats=\(pythonRepr(runningMean != nil))"
   }
 
   /// The input normalized per sample and channel.

@@ -46,10 +46,11 @@ public final class LayerNorm: Module, @unchecked Sendable {
     self.init([size], epsilon: epsilon, elementwiseAffine: elementwiseAffine)
   }
 
-  /// PyTorch's text for the layer, as in `(64,), eps=1e-05, elementwise_affine=True`.
+  /// PyTorch's text for the layer, as in `(64,), eps=1e-05, elementwise_affine=True, bias=True`.
   public override var extraDescription: String {
     "\(pythonTuple(normalizedShape)), eps=\(pythonRepr(epsilon)), "
       + "elementwise_affine=\(pythonRepr(weight != nil))"
+      + ", bias=\(pythonRepr(bias != nil))"
   }
 
   /// `input` normalized over its trailing `normalizedShape` axes, then scaled and shifted.

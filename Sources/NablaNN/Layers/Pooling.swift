@@ -286,6 +286,8 @@ public final class LPPool1D: Module, @unchecked Sendable {
   public let stride: Int
   /// Whether a last, partial window covers the positions the stride leaves out.
   public let ceilMode: Bool
+  /// Whether the stride was given, for PyTorch's `stride=None` in the description.
+  private let hasExplicitStride: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
   ///
@@ -300,6 +302,7 @@ public final class LPPool1D: Module, @unchecked Sendable {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.ceilMode = ceilMode
+    hasExplicitStride = stride != nil
   }
 
   /// The layer's configuration with Swift's argument labels, for error messages.
@@ -308,9 +311,11 @@ public final class LPPool1D: Module, @unchecked Sendable {
       + "\(ceilMode))"
   }
 
-  /// PyTorch's text for the layer, as in `norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False`.
+  /// PyTorch's text for the layer, as in `norm_type=2.0, kernel_size=3, stride=None, ceil_mode=False`
+  /// (`None` when the stride was not given).
   public override var extraDescription: String {
-    "norm_type=\(pythonRepr(power)), kernel_size=\(kernelSize), stride=\(stride), "
+    "norm_type=\(pythonRepr(power)), kernel_size=\(kernelSize), "
+      + "stride=\(hasExplicitStride ? String(stride) : "None"), "
       + "ceil_mode=\(pythonRepr(ceilMode))"
   }
 
@@ -336,6 +341,8 @@ public final class LPPool2D: Module, @unchecked Sendable {
   public let stride: Size2D
   /// Whether a last, partial window covers the rows and columns the stride leaves out.
   public let ceilMode: Bool
+  /// Whether the stride was given, for PyTorch's `stride=None` in the description.
+  private let hasExplicitStride: Bool
 
   /// Creates the layer; the stride defaults to the kernel size.
   ///
@@ -350,6 +357,7 @@ public final class LPPool2D: Module, @unchecked Sendable {
     self.kernelSize = kernelSize
     self.stride = stride ?? kernelSize
     self.ceilMode = ceilMode
+    hasExplicitStride = stride != nil
   }
 
   /// The layer's configuration with Swift's argument labels, for error messages.
@@ -358,10 +366,12 @@ public final class LPPool2D: Module, @unchecked Sendable {
       + "\(ceilMode))"
   }
 
-  /// PyTorch's text for the layer, as in `norm_type=2.0, kernel_size=3, stride=3, ceil_mode=False`.
+  /// PyTorch's text for the layer, as in `norm_type=2.0, kernel_size=3, stride=None, ceil_mode=False`
+  /// (`None` when the stride was not given).
   public override var extraDescription: String {
     "norm_type=\(pythonRepr(power)), kernel_size=\(pythonValue(kernelSize)), "
-      + "stride=\(pythonValue(stride)), ceil_mode=\(pythonRepr(ceilMode))"
+      + "stride=\(hasExplicitStride ? pythonValue(stride) : "None"), "
+      + "ceil_mode=\(pythonRepr(ceilMode))"
   }
 
   /// The p-norm of each window of `input`.
