@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "NablaNN", targets: ["NablaNN"]),
     .library(name: "NablaOptimizers", targets: ["NablaOptimizers"]),
     .library(name: "NablaTraining", targets: ["NablaTraining"]),
+    .library(name: "NablaDistributed", targets: ["NablaDistributed"]),
     .library(name: "CNablaKernels", targets: ["CNablaKernels"]),
     .executable(name: "nabla-bench", targets: ["nabla-bench"]),
   ],
@@ -18,11 +19,15 @@ let package = Package(
     .target(name: "NablaNN", dependencies: ["Nabla"]),
     .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
     .target(name: "NablaTraining", dependencies: ["NablaNN"]),
+    .target(name: "NablaDistributed", dependencies: ["NablaNN"]),
     .executableTarget(
       name: "nabla-bench", dependencies: ["CNablaKernels", "NablaNN", "NablaOptimizers"],
       path: "Benchmarks/nabla-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+    .executableTarget(
+      name: "nabla-distributed-checks", dependencies: ["NablaDistributed"],
+      path: "Tests/DistributedChecks"),
     .testTarget(
       name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
     .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),

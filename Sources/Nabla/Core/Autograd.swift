@@ -13,6 +13,8 @@ final class GradNode {
   var grad: Tensor?
   /// Where the op was recorded, kept only under `detectingAnomalies`.
   var origin: RecordedOrigin?
+  /// Hooks on the gradient arriving here, and on a leaf's accumulated gradient (GradientHooks).
+  var hooks = NodeHooks()
 
   init(op: String, shape: [Int], parents: [GradNode?], backward: ((Tensor) -> [Tensor?])?) {
     self.op = op
@@ -178,13 +180,15 @@ extension Tensor {
     let order = Tensor.topologicalOrder(from: root)
     let isChecking = isDetectingAnomalies
     var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): gradient.detached()]
-    withoutGradients {
+    BackwardCallbacks.run {
       for current in order.reversed() {
-        guard let incoming = pending.removeValue(forKey: ObjectIdentifier(current)) else {
+        guard var incoming = pending.removeValue(forKey: ObjectIdentifier(current)) else {
           continue
         }
+        incoming = current.hooks.transform(incoming, shape: current.shape)
         if current.isLeaf {
           current.grad = current.grad.map { $0 + incoming } ?? incoming
+          current.hooks.accumulated(current.grad!)
           continue
         }
         guard let rule = current.backward else {

@@ -176,6 +176,25 @@ public struct Tensor: @unchecked Sendable {
     storage = newValue.storage
   }
 
+  /// A tensor of `shape` whose elements are not yet written, for the package's other modules.
+  package init(uninitialized shape: [Int], dtype: DType) { self.init(empty: shape, dtype: dtype) }
+
+  /// Gives the package's other modules (NablaDistributed's MPI calls) the elements' raw memory,
+  /// copying the buffer first if another tensor shares it.
+  package mutating func withUnsafeMutableRawPointer<Result>(
+    _ body: (UnsafeMutableRawPointer) throws -> Result
+  ) rethrows -> Result {
+    makeUnique()
+    return try withExtendedLifetime(storage) { try body(storage.data) }
+  }
+
+  /// Gives the package's other modules read access to the elements' raw memory.
+  package func withUnsafeRawPointer<Result>(_ body: (UnsafeRawPointer) throws -> Result) rethrows
+    -> Result
+  {
+    try withExtendedLifetime(storage) { try body(UnsafeRawPointer(storage.data)) }
+  }
+
   // Typed pointers for the kernel calls. Callers keep the tensor alive while they use them.
   var f32: UnsafeMutablePointer<Float> { storage.data.assumingMemoryBound(to: Float.self) }
   var f64: UnsafeMutablePointer<Double> { storage.data.assumingMemoryBound(to: Double.self) }
