@@ -105,6 +105,10 @@ public class BatchNormalization: Module, @unchecked Sendable {
   public let epsilon: Double
   /// The weight of each new batch in the running statistics; nil for a cumulative average.
   public let momentum: Double?
+  /// Sums the batch statistics over the processes that share each batch, when set, so that
+  /// training normalizes with the statistics of the whole batch (NablaDistributed's
+  /// `convertSyncBatchNorm`, PyTorch's `SyncBatchNorm`); nil normalizes each process's part.
+  public var crossProcessSum: (any CrossProcessSum)?
   private let name: String
   private let ranks: [Int]
 
@@ -158,20 +162,57 @@ public class BatchNormalization: Module, @unchecked Sendable {
         !isTraining || input.scalarCount / featureCount > 1,
         "\(configuration): expected more than 1 value per channel when training, got input shape "
           + "\(describe(input.shape))")
+      if isTraining, let crossProcessSum {
+        return normalizeAcrossProcesses(input, axes: axes, crossProcessSum)
+      }
       let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
-      if isTraining, let runningMean, let runningVar, let numBatchesTracked {
-        withoutGradients {
-          let tracked = numBatchesTracked.value.item + 1
-          numBatchesTracked.value = Tensor(scalar: tracked, dtype: .int64)
-          let factor = momentum ?? 1 / tracked
-          update(runningMean, towards: input.mean(alongAxes: axes), factor: factor)
-          update(
-            runningVar, towards: input.variance(alongAxes: axes, unbiased: true), factor: factor)
-        }
+      if isTraining {
+        updateRunningStatistics(
+          mean: input.mean(alongAxes: axes), variance: input.variance(alongAxes: axes, unbiased: true))
       }
       return output
     }
   }
+}
+
+extension BatchNormalization {
+  /// Moves the running statistics (when tracked) towards a batch's mean and unbiased variance.
+  private func updateRunningStatistics(mean: Tensor, variance: Tensor) {
+    guard let runningMean, let runningVar, let numBatchesTracked else { return }
+    withoutGradients {
+      let tracked = numBatchesTracked.value.item + 1
+      numBatchesTracked.value = Tensor(scalar: tracked, dtype: .int64)
+      let factor = momentum ?? 1 / tracked
+      update(runningMean, towards: mean, factor: factor)
+      update(runningVar, towards: variance, factor: factor)
+    }
+  }
+
+  /// Training normalization with the mean and variance of the batch of every process: the
+  /// count, the sum and the sum of squared deviations per channel are summed over processes, in
+  /// two passes (the mean first), as stable as the one-process formula.
+  private func normalizeAcrossProcesses(
+    _ input: Tensor, axes: [Int], _ crossProcessSum: any CrossProcessSum
+  ) -> Tensor {
+    let localCount = Tensor(scalar: Double(input.scalarCount / featureCount), dtype: input.dtype)
+    let count = withoutGradients { crossProcessSum.sum(localCount) }.item
+    let mean = crossProcessSum.sum(input.sum(alongAxes: axes, keepingDims: true)) / count
+    let centered = input - mean
+    let variance =
+      crossProcessSum.sum((centered * centered).sum(alongAxes: axes, keepingDims: true)) / count
+    updateRunningStatistics(
+      mean: mean.reshaped([featureCount]),
+      variance: variance.reshaped([featureCount]) * (count / Swift.max(count - 1, 1)))
+    return affine(centered * (variance + epsilon).rsqrt(), weight: weight, bias: bias)
+  }
+}
+
+/// Sums a tensor over the processes that share a batch, differentiably: the gradient of the sum
+/// with respect to each process's tensor is the sum of all processes' upstream gradients.
+/// NablaDistributed's process groups provide it for synchronized batch normalization.
+public protocol CrossProcessSum: AnyObject, Sendable {
+  /// The elementwise sum of `tensor` over every process; every process must call it in turn.
+  func sum(_ tensor: Tensor) -> Tensor
 }
 
 /// Batch normalization of [N, C] or [N, C, L] inputs, as `torch.nn.BatchNorm1d`.
