@@ -26,7 +26,7 @@ let package = Package(
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
     .executableTarget(
-      name: "nabla-distributed-checks", dependencies: ["NablaDistributed"],
+      name: "nabla-distributed-checks", dependencies: ["NablaDistributed", "NablaOptimizers"],
       path: "Tests/DistributedChecks"),
     .testTarget(
       name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),

@@ -18,7 +18,7 @@ import NablaNN
 /// let optimizer = Adam(model.module.parameters(), learningRate: 1e-3)
 /// for (x, y) in shard {
 ///   optimizer.zeroGradients()
-///   crossEntropy(model(x), y).backward()  // gradients are averaged over the ranks here
+///   crossEntropy(model(x), classIndices: y).backward()  // gradients are averaged over the ranks here
 ///   optimizer.step()
 /// }
 /// ```

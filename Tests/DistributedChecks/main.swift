@@ -20,5 +20,13 @@ if arguments.first == "fault" {
   runFault(arguments.dropFirst().first ?? "", world)
 } else {
   checkCollectives(world)
-  if world.isMain { print("collectives ok on \(world.size) ranks: \(world.backend)") }
+  checkDataParallel(world)
+  checkSyncBatchNorm(world)
+  checkDistributedSampler(world)
+  do {
+    try checkCheckpoint(world)
+  } catch {
+    expect(false, "checkpoint: \(error)")
+  }
+  if world.isMain { print("distributed checks passed on \(world.size) ranks: \(world.backend)") }
 }
