@@ -25,6 +25,9 @@ let package = Package(
       path: "Benchmarks/nabla-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+    .testTarget(
+      name: "NablaDistributedTests",
+      dependencies: ["NablaDistributed", "NablaOptimizers", "nabla-distributed-checks"]),
     .executableTarget(
       name: "nabla-distributed-checks", dependencies: ["NablaDistributed", "NablaOptimizers"],
       path: "Tests/DistributedChecks"),
