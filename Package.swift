@@ -38,7 +38,9 @@ let package = Package(
       name: "NablaTrainingTests", dependencies: ["NablaTraining"], resources: [.copy("Fixtures")]),
     .executableTarget(
       name: "mnist1d",
-      dependencies: ["NablaNN", "NablaOptimizers", "NablaTraining", "ExampleSupport"],
+      dependencies: [
+        "NablaNN", "NablaOptimizers", "NablaTraining", "NablaDistributed", "ExampleSupport",
+      ],
       path: "Examples/mnist1d"),
     .target(name: "ExampleSupport", path: "Examples/ExampleSupport"),
     .executableTarget(

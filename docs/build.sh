@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the documentation of Nabla's four library modules with the toolchain's own `docc`,
+# Builds the documentation of Nabla's five library modules with the toolchain's own `docc`,
 # without any package plugin (the package stays dependency-free), and merges them into one site.
 #
 #   docs/build.sh                  # writes docs/output/<Module>.doccarchive and the merged
@@ -15,7 +15,7 @@
 # whose symbols the compiler would otherwise repeat in their graphs), then run
 # `docc convert --warnings-as-errors` on each module's catalog, in dependency order, each one
 # given the archives of the modules below it (`--dependency`) so that a link such as
-# ``/Nabla/Tensor`` in NablaNN's pages resolves; finally `docc merge` puts the four archives
+# ``/Nabla/Tensor`` in NablaNN's pages resolves; finally `docc merge` puts the five archives
 # into one site with a landing page, where those links work.
 #
 # Environment: DOCC (the docc to use; by default the one next to `swift`, else on PATH),
@@ -24,7 +24,7 @@ set -eu
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
-modules="Nabla NablaNN NablaOptimizers NablaTraining"
+modules="Nabla NablaNN NablaOptimizers NablaTraining NablaDistributed"
 output=${OUTPUT:-$root/docs/output}
 scratch=$root/.build/docs
 graphs=$scratch/symbol-graphs
@@ -47,8 +47,8 @@ echo "== Building the symbol graphs"
 # scratch directory each time (the three library targets take well under a minute).
 rm -rf "$scratch"
 mkdir -p "$graphs/all"
-# NablaOptimizers and NablaTraining between them build all four modules.
-for target in NablaOptimizers NablaTraining; do
+# NablaOptimizers, NablaTraining and NablaDistributed between them build all five modules.
+for target in NablaOptimizers NablaTraining NablaDistributed; do
   swift build --scratch-path "$scratch" --target "$target" \
     -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$graphs/all" \
     -Xswiftc -symbol-graph-minimum-access-level -Xswiftc public
@@ -72,7 +72,7 @@ dependencies() {
   case "$1" in
     Nabla) ;;
     NablaNN | NablaOptimizers) echo Nabla ;;
-    NablaTraining) echo Nabla NablaNN ;;
+    NablaTraining | NablaDistributed) echo Nabla NablaNN ;;
   esac
 }
 
@@ -106,7 +106,7 @@ rm -rf "$site"
 
 echo "== Documentation written to $output"
 for module in $modules; do echo "   $output/$module.doccarchive"; done
-echo "   $site (all four, linked: serve it over HTTP, see --preview)"
+echo "   $site (all five, linked: serve it over HTTP, see --preview)"
 
 if [ "${1:-}" = "--preview" ]; then
   echo "== Serving $site on http://localhost:8080/documentation/ (Ctrl-C stops)"

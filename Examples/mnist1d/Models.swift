@@ -1,4 +1,5 @@
 import Foundation
+import NablaDistributed
 import NablaNN
 import NablaOptimizers
 import NablaTraining
@@ -124,4 +125,26 @@ func trainStep(_ model: Module, _ optimizer: Optimizer, _ batch: (Tensor, Tensor
   loss.backward()
   optimizer.step()
   return loss.item
+}
+
+/// One data-parallel Adam step: this process's share of the batch (NumPy's `array_split` of the
+/// rows), its loss weighted by its share so that the averaged gradients are those of the whole
+/// batch's mean loss. Returns the whole batch's loss.
+@discardableResult
+func shardedStep(
+  _ model: Module, _ optimizer: Optimizer, _ batch: (Tensor, Tensor), _ world: ProcessGroup
+) -> Double {
+  let (x, y) = batch
+  let rows = x.shape[0]
+  let counts = (0..<world.size).map { rows / world.size + ($0 < rows % world.size ? 1 : 0) }
+  let start = counts[..<world.rank].reduce(0, +)
+  let share = Double(counts[world.rank] * world.size) / Double(rows)
+  let loss =
+    crossEntropy(
+      model(x.narrow(alongAxis: 0, start: start, length: counts[world.rank])),
+      classIndices: y.narrow(alongAxis: 0, start: start, length: counts[world.rank])) * share
+  optimizer.zeroGradients()
+  loss.backward()
+  optimizer.step()
+  return world.allReduce(loss.detached(), .mean).item
 }

@@ -89,7 +89,9 @@ extension Communicator {
             + "other ranks: a rank stopped, hangs, or skipped a collective")
       }
     }
-    let signatures = (0..<size).map { CollectiveSignature(words: all[($0 * width)..<(($0 + 1) * width)]) }
+    let signatures = (0..<size).map {
+      CollectiveSignature(words: all[($0 * width)..<(($0 + 1) * width)])
+    }
     let differing = (0..<size).filter { all[($0 * width)..<(($0 + 1) * width)] != all[0..<width] }
     guard !differing.isEmpty else { return }
     let calls = signatures.enumerated().map { "rank \($0.offset) called \($0.element.summary)" }

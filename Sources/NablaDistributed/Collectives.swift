@@ -41,7 +41,8 @@ extension ProcessGroup {
     guard let communicator else { return result }
     communicator.serialized {
       communicator.checkAgreement(
-        CollectiveSignature(op: "allReduce(\(operation))", dtype: tensor.dtype, shape: tensor.shape))
+        CollectiveSignature(op: "allReduce(\(operation))", dtype: tensor.dtype, shape: tensor.shape)
+      )
       result.withUnsafeMutableRawPointer {
         communicator.allReduceInPlace(
           $0, count: tensor.scalarCount, dtype: tensor.dtype, operation, op: "allReduce")

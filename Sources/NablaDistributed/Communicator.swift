@@ -47,7 +47,8 @@ final class Communicator: @unchecked Sendable {
     var local: MPIHandle?
     check(
       "ProcessGroup",
-      library.commSplitType(handle, MPILibrary.commTypeShared, Int32(rank), library.infoNull, &local)
+      library.commSplitType(
+        handle, MPILibrary.commTypeShared, Int32(rank), library.infoNull, &local)
     )
     let group = Communicator(library: library, handle: local!, lock: lock)
     return (group.rank, group.size)

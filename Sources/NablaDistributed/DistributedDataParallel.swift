@@ -125,7 +125,9 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
   private func checkReplicas() {
     guard let communicator = group.communicator else { return }
     let parameters = module.parameters()
-    let shape = [parameters.count, parameters.reduce(0) { $0 + $1.value.scalarCount }, buckets.count]
+    let shape = [
+      parameters.count, parameters.reduce(0) { $0 + $1.value.scalarCount }, buckets.count,
+    ]
     communicator.serialized {
       communicator.checkAgreement(
         CollectiveSignature(op: "DistributedDataParallel bucket", dtype: nil, shape: shape))
@@ -179,7 +181,8 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
     communicator.serialized {
       for bucket in buckets where bucket.isLaunched && bucket.request != nil {
         var done: Int32 = 0
-        communicator.check("DistributedDataParallel", communicator.library.test(&bucket.request, &done, nil))
+        communicator.check(
+          "DistributedDataParallel", communicator.library.test(&bucket.request, &done, nil))
       }
     }
   }
@@ -192,7 +195,7 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
     nextToLaunch = 0
     if findsUnusedParameters {  // after every bucket, so that all ranks call in one order
       let mask = Tensor(indices: used.map { $0 ? 1 : 0 })
-      used = Array<Int>(group.allReduce(mask, .max)).map { $0 != 0 }
+      used = [Int](group.allReduce(mask, .max)).map { $0 != 0 }
     }
     if let communicator = group.communicator {
       communicator.serialized {
@@ -207,7 +210,9 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
     var index = 0
     for bucket in buckets {
       for slot in bucket.slots.indices {
-        if used[index] { bucket.slots[slot].parameter.grad = bucket.gradient(slot, dividedBy: group.size) }
+        if used[index] {
+          bucket.slots[slot].parameter.grad = bucket.gradient(slot, dividedBy: group.size)
+        }
         index += 1
       }
       bucket.reset()

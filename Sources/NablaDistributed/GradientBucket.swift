@@ -28,7 +28,8 @@ final class GradientBucket {
   var isReady: Bool { filledCount == slots.count }
 
   func append(_ parameter: Parameter, name: String) {
-    slots.append(Slot(parameter: parameter, name: name, offset: count, count: parameter.value.scalarCount))
+    slots.append(
+      Slot(parameter: parameter, name: name, offset: count, count: parameter.value.scalarCount))
     count += parameter.value.scalarCount
   }
 
@@ -57,7 +58,8 @@ final class GradientBucket {
         destination.copyMemory(from: $0, byteCount: slot.count * dtype.byteCount)
       }
     } else {
-      destination.initializeMemory(as: UInt8.self, repeating: 0, count: slot.count * dtype.byteCount)
+      destination.initializeMemory(
+        as: UInt8.self, repeating: 0, count: slot.count * dtype.byteCount)
     }
     if !slot.isFilled {
       slots[index].isFilled = true

@@ -34,8 +34,7 @@ struct MPILibrary: @unchecked Sendable {
   let abort: @convention(c) (MPIHandle, Int32) -> Int32
   let commRank: @convention(c) (MPIHandle, UnsafeMutablePointer<Int32>) -> Int32
   let commSize: @convention(c) (MPIHandle, UnsafeMutablePointer<Int32>) -> Int32
-  let commSplit:
-    @convention(c) (MPIHandle, Int32, Int32, UnsafeMutablePointer<MPIHandle?>) -> Int32
+  let commSplit: @convention(c) (MPIHandle, Int32, Int32, UnsafeMutablePointer<MPIHandle?>) -> Int32
   let commSplitType:
     @convention(c) (MPIHandle, Int32, Int32, MPIHandle, UnsafeMutablePointer<MPIHandle?>) -> Int32
   let setErrorHandler: @convention(c) (MPIHandle, MPIHandle) -> Int32
@@ -50,7 +49,8 @@ struct MPILibrary: @unchecked Sendable {
       UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, MPIHandle, MPIHandle, MPIHandle,
       UnsafeMutablePointer<MPIHandle?>
     ) -> Int32
-  let broadcast: @convention(c) (UnsafeMutableRawPointer?, Int32, MPIHandle, Int32, MPIHandle) -> Int32
+  let broadcast:
+    @convention(c) (UnsafeMutableRawPointer?, Int32, MPIHandle, Int32, MPIHandle) -> Int32
   let allGather:
     @convention(c) (
       UnsafeRawPointer?, Int32, MPIHandle, UnsafeMutableRawPointer?, Int32, MPIHandle, MPIHandle
@@ -66,8 +66,7 @@ struct MPILibrary: @unchecked Sendable {
       MPIHandle
     ) -> Int32
   let barrier: @convention(c) (MPIHandle) -> Int32
-  let send:
-    @convention(c) (UnsafeRawPointer?, Int32, MPIHandle, Int32, Int32, MPIHandle) -> Int32
+  let send: @convention(c) (UnsafeRawPointer?, Int32, MPIHandle, Int32, Int32, MPIHandle) -> Int32
   let receive:
     @convention(c) (
       UnsafeMutableRawPointer?, Int32, MPIHandle, Int32, Int32, MPIHandle, UnsafeMutableRawPointer?
@@ -119,7 +118,8 @@ struct MPILibrary: @unchecked Sendable {
       return try MPILibrary(path: path, handle: handle)
     }
     throw MPILoadError(
-      description: "NablaDistributed: could not load Open MPI (tried \(candidates.joined(separator: ", "))): "
+      description:
+        "NablaDistributed: could not load Open MPI (tried \(candidates.joined(separator: ", "))): "
         + (failures.last ?? "no library") + "; install it (apt-get install openmpi-bin "
         + "libopenmpi-dev) or set NABLA_MPI_LIBRARY to its libmpi")
   }
@@ -143,7 +143,9 @@ struct MPILibrary: @unchecked Sendable {
     var text = [CChar](repeating: 0, count: 4096)
     var length: Int32 = 0
     _ = getVersion(&text, &length)
-    let version = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.split(whereSeparator: \.isNewline).first.map(String.init)
+    let version = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }.split(
+      whereSeparator: \.isNewline
+    ).first.map(String.init)
     self.version = version ?? "unknown MPI"
     guard dlsym(handle, "ompi_mpi_comm_world") != nil else {
       throw MPILoadError(

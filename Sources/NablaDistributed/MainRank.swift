@@ -29,13 +29,15 @@ extension ProcessGroup {
     }
     let text = Array((failure.map { "\($0)" } ?? "").utf8.prefix(1024))
     let message = broadcast(
-      Tensor(indices: [text.count] + text.map(Int.init) + Array(repeating: 0, count: 1024 - text.count)),
+      Tensor(
+        indices: [text.count] + text.map(Int.init) + Array(repeating: 0, count: 1024 - text.count)),
       from: 0)
-    let values = Array<Int>(message)
+    let values = [Int](message)
     if let failure { throw failure }
     if values[0] > 0 {
       throw MainRankError(
-        description: "rank 0 failed: " + String(decoding: values[1...values[0]].map(UInt8.init), as: UTF8.self))
+        description: "rank 0 failed: "
+          + String(decoding: values[1...values[0]].map(UInt8.init), as: UTF8.self))
     }
     return outcome
   }

@@ -112,7 +112,8 @@ func checkSendReceive(_ world: ProcessGroup, dtype: DType, label: String) {
 func checkSubgroups(_ world: ProcessGroup) {
   let parity = world.split(color: world.rank % 2)
   let members = (0..<world.size).filter { $0 % 2 == world.rank % 2 }
-  expect(parity.size == members.count && parity.rank == members.firstIndex(of: world.rank)!, "split")
+  expect(
+    parity.size == members.count && parity.rank == members.firstIndex(of: world.rank)!, "split")
   let sum = parity.allReduce(Tensor([Float(world.rank)]), .sum)
   expect(sum.scalars == [Double(members.reduce(0, +))], "allReduce in a sub-group")
 }

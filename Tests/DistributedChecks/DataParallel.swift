@@ -39,7 +39,9 @@ func makeCNN(_ dtype: DType, seed: UInt64) -> Sequential {
 final class Reshape: Module, @unchecked Sendable {
   let shape: [Int]
   init(_ shape: [Int]) { self.shape = shape }
-  override func callAsFunction(_ input: Tensor) -> Tensor { input.reshaped([input.shape[0]] + shape) }
+  override func callAsFunction(_ input: Tensor) -> Tensor {
+    input.reshaped([input.shape[0]] + shape)
+  }
 }
 
 /// Step `step`'s global batch of 12 samples (the same on every rank).
@@ -149,9 +151,15 @@ func checkNoSync(_ world: ProcessGroup) {
   let reference = makeMLP(.float64, seed: 3)
   let (x, y) = globalBatch(0, dtype: .float64)
   let halves = [(0, 6), (6, 6)].map { start, length in
-    (x.narrow(alongAxis: 0, start: start, length: length), y.narrow(alongAxis: 0, start: start, length: length))
+    (
+      x.narrow(alongAxis: 0, start: start, length: length),
+      y.narrow(alongAxis: 0, start: start, length: length)
+    )
   }
-  model.noSync { crossEntropy(model(shard(halves[0].0, world)), classIndices: shard(halves[0].1, world)).backward() }
+  model.noSync {
+    crossEntropy(model(shard(halves[0].0, world)), classIndices: shard(halves[0].1, world))
+      .backward()
+  }
   crossEntropy(model(shard(halves[1].0, world)), classIndices: shard(halves[1].1, world)).backward()
   for (hx, hy) in halves { crossEntropy(reference(hx), classIndices: hy).backward() }
   for (mine, theirs) in zip(model.module.parameters(), reference.parameters()) {

@@ -9,7 +9,8 @@ func checkSyncBatchNorm(_ world: ProcessGroup) {
   let generator = RandomGenerator(seed: 11)
   let batch = 2 * world.size
   let x = Tensor(generator.normalDoubles(batch * 3 * 5), shape: [batch, 3, 5], dtype: .float64)
-  let weights = Tensor(generator.normalDoubles(batch * 3 * 5), shape: [batch, 3, 5], dtype: .float64)
+  let weights = Tensor(
+    generator.normalDoubles(batch * 3 * 5), shape: [batch, 3, 5], dtype: .float64)
   let whole = BatchNorm1D(3, dtype: .float64)
   let synchronized = BatchNorm1D(3, dtype: .float64)
   convertSyncBatchNorm(Sequential([synchronized]), group: world)
@@ -25,10 +26,14 @@ func checkSyncBatchNorm(_ world: ProcessGroup) {
   expect(close(output, shard(wholeOutput, world)), "SyncBatchNorm output")
   expect(close(myInput.grad!, shard(wholeInput.grad!, world)), "SyncBatchNorm input gradient")
   for (mine, theirs) in [(synchronized.weight!, whole.weight!), (synchronized.bias!, whole.bias!)] {
-    expect(close(world.allReduce(mine.grad!, .sum), theirs.grad!), "SyncBatchNorm parameter gradient")
+    expect(
+      close(world.allReduce(mine.grad!, .sum), theirs.grad!), "SyncBatchNorm parameter gradient")
   }
-  expect(close(synchronized.runningMean!.value, whole.runningMean!.value), "SyncBatchNorm running mean")
-  expect(close(synchronized.runningVar!.value, whole.runningVar!.value), "SyncBatchNorm running variance")
+  expect(
+    close(synchronized.runningMean!.value, whole.runningMean!.value), "SyncBatchNorm running mean")
+  expect(
+    close(synchronized.runningVar!.value, whole.runningVar!.value), "SyncBatchNorm running variance"
+  )
 }
 
 /// Over all ranks, each epoch's shards cover the dataset once (plus the padding), every rank
@@ -41,11 +46,12 @@ func checkDistributedSampler(_ world: ProcessGroup) {
       sampler.setEpoch(epoch)
       let mine = sampler.indices
       expect(mine.count == sampler.count, "sampler count")
-      let all = Array<Int>(world.allGather(Tensor(indices: mine)))
+      let all = [Int](world.allGather(Tensor(indices: mine)))
       let total = sampler.count * world.size
       let covered = Set(all)
       if dropLast {
-        expect(covered.count == total && all.count == total, "sampler dropLast covers \(total) once")
+        expect(
+          covered.count == total && all.count == total, "sampler dropLast covers \(total) once")
       } else {
         expect(covered == Set(0..<count), "sampler covers all \(count) elements")
         expect(all.count == total && total - count < world.size, "sampler padding")
@@ -65,7 +71,9 @@ func checkCheckpoint(_ world: ProcessGroup) throws {
   let loaded = makeMLP(.float32, seed: 99)
   try loaded.load(from: url)
   let expected = world.broadcast(model.parameters()[0].value, from: 0)
-  expect(loaded.parameters()[0].value.scalars == expected.scalars, "every rank loads rank 0's checkpoint")
+  expect(
+    loaded.parameters()[0].value.scalars == expected.scalars, "every rank loads rank 0's checkpoint"
+  )
   world.barrier()
   if world.isMain { try? FileManager.default.removeItem(at: url) }
 }

@@ -12,11 +12,15 @@ import Testing
 
   static let mpirun: URL? = {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    let found = path.split(separator: ":").map { URL(fileURLWithPath: String($0)).appendingPathComponent("mpirun") }
-      .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    let found = path.split(separator: ":").map {
+      URL(fileURLWithPath: String($0)).appendingPathComponent("mpirun")
+    }
+    .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     if found == nil {
       let required = ProcessInfo.processInfo.environment["NABLA_REQUIRE_MPI"] == "1"
-      print("MPIJobTests: mpirun not found; the multi-process tests are \(required ? "required (NABLA_REQUIRE_MPI=1)" : "skipped")")
+      print(
+        "MPIJobTests: mpirun not found; the multi-process tests are \(required ? "required (NABLA_REQUIRE_MPI=1)" : "skipped")"
+      )
     }
     return found
   }()
@@ -37,8 +41,10 @@ import Testing
     let process = Process()
     process.executableURL = mpirun
     process.arguments =
-      ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)",
-       Self.productsDirectory.appendingPathComponent("nabla-distributed-checks").path] + arguments
+      [
+        "--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)",
+        Self.productsDirectory.appendingPathComponent("nabla-distributed-checks").path,
+      ] + arguments
     var environment = ProcessInfo.processInfo.environment
     environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"  // no ptrace in containers
     environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -66,7 +72,8 @@ import Testing
     #expect(outcome.status != 0)
     #expect(
       outcome.output.contains(
-        "rank 0 called allReduce(sum) of float32 [3, 4]; rank 1 called allReduce(sum) of float32 [4, 4]"),
+        "rank 0 called allReduce(sum) of float32 [3, 4]; rank 1 called allReduce(sum) of float32 [4, 4]"
+      ),
       "\(outcome.output)")
   }
 
@@ -74,7 +81,8 @@ import Testing
     guard let outcome = try run(ranks: 2, ["fault", "skipped-collective"]) else { return }
     #expect(outcome.status != 0)
     #expect(
-      outcome.output.contains("rank 0 called allReduce(sum) of float32 [2]; rank 1 called allGather"),
+      outcome.output.contains(
+        "rank 0 called allReduce(sum) of float32 [2]; rank 1 called allGather"),
       "\(outcome.output)")
   }
 

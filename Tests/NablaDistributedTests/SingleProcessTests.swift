@@ -13,7 +13,8 @@ import Testing
     #expect(world.backend == "single process (no MPI)")
   }
 
-  @Test(arguments: [DType.float32, .float64, .int64]) func collectivesReturnTheirInput(dtype: DType) {
+  @Test(arguments: [DType.float32, .float64, .int64]) func collectivesReturnTheirInput(dtype: DType)
+  {
     let x = Tensor([3, -1, 4, 1, -5, 9], shape: [2, 3], dtype: dtype)
     for operation in ReduceOperation.allCases where operation != .mean || dtype != .int64 {
       #expect(world.allReduce(x, operation).scalars == x.scalars)
@@ -50,7 +51,9 @@ import Testing
 
   @Test func dataParallelOnOneProcessGivesThePlainGradients() {
     let generator = RandomGenerator(seed: 2)
-    let plain = Sequential([Linear(4, 8, generator: generator), ReLU(), Linear(8, 2, generator: generator)])
+    let plain = Sequential([
+      Linear(4, 8, generator: generator), ReLU(), Linear(8, 2, generator: generator),
+    ])
     let copy = Sequential([Linear(4, 8), ReLU(), Linear(8, 2)])
     for (mine, theirs) in zip(copy.parameters(), plain.parameters()) { mine.assign(theirs.value) }
     let model = DistributedDataParallel(copy, group: world, bucketCapacity: 40)
@@ -64,7 +67,10 @@ import Testing
 
   @Test func onMainRankRunsOnceAndReturns() throws {
     var runs = 0
-    let result = try world.onMainRank { runs += 1; return 7 }
+    let result = try world.onMainRank {
+      runs += 1
+      return 7
+    }
     #expect(runs == 1 && result == 7)
   }
 }

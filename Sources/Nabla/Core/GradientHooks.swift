@@ -151,7 +151,9 @@ final class BackwardCallbacks {
   }()
 
   static var current: BackwardCallbacks? {
-    pthread_getspecific(key).map { Unmanaged<BackwardCallbacks>.fromOpaque($0).takeUnretainedValue() }
+    pthread_getspecific(key).map {
+      Unmanaged<BackwardCallbacks>.fromOpaque($0).takeUnretainedValue()
+    }
   }
 
   /// Runs `body` (the backward pass) with recording off and a fresh queue, then the callbacks

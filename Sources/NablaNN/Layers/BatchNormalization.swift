@@ -168,7 +168,8 @@ public class BatchNormalization: Module, @unchecked Sendable {
       let output = normalize(input, overAxes: axes, epsilon: epsilon, weight: weight, bias: bias)
       if isTraining {
         updateRunningStatistics(
-          mean: input.mean(alongAxes: axes), variance: input.variance(alongAxes: axes, unbiased: true))
+          mean: input.mean(alongAxes: axes),
+          variance: input.variance(alongAxes: axes, unbiased: true))
       }
       return output
     }
