@@ -23,6 +23,9 @@ let package = Package(
     .executableTarget(
       name: "nabla-bench", dependencies: ["CNablaKernels", "NablaNN", "NablaOptimizers"],
       path: "Benchmarks/nabla-bench"),
+    .executableTarget(
+      name: "nabla-distributed-bench", dependencies: ["NablaDistributed", "NablaOptimizers"],
+      path: "Benchmarks/nabla-distributed-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
     .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
     .testTarget(

@@ -37,15 +37,18 @@ extension ProcessGroup {
     require(
       operation != .mean || tensor.dtype.isFloatingPoint,
       "allReduce: the mean needs a floating-point tensor, got \(tensor.dtype)")
-    var result = tensor.detached()
-    guard let communicator else { return result }
+    guard let communicator else { return tensor.detached() }
+    var result = Tensor(uninitialized: tensor.shape, dtype: tensor.dtype)
     communicator.serialized {
       communicator.checkAgreement(
         CollectiveSignature(op: "allReduce(\(operation))", dtype: tensor.dtype, shape: tensor.shape)
       )
-      result.withUnsafeMutableRawPointer {
-        communicator.allReduceInPlace(
-          $0, count: tensor.scalarCount, dtype: tensor.dtype, operation, op: "allReduce")
+      tensor.withUnsafeRawPointer { source in
+        result.withUnsafeMutableRawPointer {
+          communicator.allReduce(
+            source, into: $0, count: tensor.scalarCount, dtype: tensor.dtype, operation,
+            op: "allReduce")
+        }
       }
     }
     return operation == .mean ? withoutGradients { result / Double(size) } : result
@@ -139,10 +142,13 @@ extension ProcessGroup {
         }
       } else {
         // Past MPI's 32-bit counts: reduce the whole tensor in pieces and keep this rank's rows.
-        var whole = tensor.detached()
-        whole.withUnsafeMutableRawPointer {
-          communicator.allReduceInPlace(
-            $0, count: tensor.scalarCount, dtype: tensor.dtype, operation, op: "reduceScatter")
+        var whole = Tensor(uninitialized: tensor.shape, dtype: tensor.dtype)
+        tensor.withUnsafeRawPointer { source in
+          whole.withUnsafeMutableRawPointer {
+            communicator.allReduce(
+              source, into: $0, count: tensor.scalarCount, dtype: tensor.dtype, operation,
+              op: "reduceScatter")
+          }
         }
         result = whole.narrow(alongAxis: 0, start: start, length: rowCounts[rank]).detached()
       }
@@ -167,18 +173,18 @@ extension ProcessGroup {
 }
 
 extension Communicator {
-  /// MPI_Allreduce in place over `count` elements at `base`, in pieces of at most
+  /// MPI_Allreduce of `count` elements from `source` into `destination`, in pieces of at most
   /// `ProcessGroup.maximumCount`.
-  func allReduceInPlace(
-    _ base: UnsafeMutableRawPointer, count: Int, dtype: DType, _ operation: ReduceOperation,
-    op: String
+  func allReduce(
+    _ source: UnsafeRawPointer, into destination: UnsafeMutableRawPointer, count: Int,
+    dtype: DType, _ operation: ReduceOperation, op: String
   ) {
     Communicator.forEachPiece(of: count) { offset, length in
       check(
         op,
         library.allReduce(
-          MPILibrary.inPlace, base + offset * dtype.byteCount, length, dtype.mpiType(in: library),
-          operation.mpiOperation(in: library), handle))
+          source + offset * dtype.byteCount, destination + offset * dtype.byteCount, length,
+          dtype.mpiType(in: library), operation.mpiOperation(in: library), handle))
     }
   }
 
