@@ -69,6 +69,8 @@ public final class ProcessGroup: @unchecked Sendable {
 
   /// Returns the world group, loading MPI when the program runs under a launcher or when asked.
   ///
+  /// The world is made once per process; later calls return it.
+  ///
   /// - Parameter usingMPI: `true` requires MPI even when no launcher is detected (a world of
   ///   one process over MPI), `false` never loads it, and nil (the default) loads it when
   ///   `mpirun`'s environment variables are present.
@@ -133,7 +135,13 @@ private final class WorldState: @unchecked Sendable {
   func world(usingMPI: Bool) throws(MPILoadError) -> ProcessGroup {
     lock.lock()
     defer { lock.unlock() }
-    if let group { return group }
+    if let group {
+      require(
+        !usingMPI || group.communicator != nil,
+        "ProcessGroup.initialize(usingMPI: true): the world was already made as one process "
+          + "without MPI; ask for MPI before the world is first used")
+      return group
+    }
     let made = ProcessGroup(communicator: usingMPI ? try Communicator.world() : nil)
     group = made
     return made

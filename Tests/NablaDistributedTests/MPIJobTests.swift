@@ -61,6 +61,29 @@ import Testing
       seconds: Date().timeIntervalSince(start))
   }
 
+  /// Under a launcher's environment, a library that does not load stops the program with one
+  /// line naming the file tried (no mpirun needed).
+  @Test func aMissingLibraryIsOneLineNamingTheFile() throws {
+    let process = Process()
+    process.executableURL = Self.productsDirectory.appendingPathComponent(
+      "nabla-distributed-checks")
+    var environment = ProcessInfo.processInfo.environment
+    environment["OMPI_COMM_WORLD_SIZE"] = "2"
+    environment["NABLA_MPI_LIBRARY"] = "/nonexistent/libmpi.so.40"
+    process.environment = environment
+    let pipe = Pipe()
+    process.standardError = pipe
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 1)
+    let lines = text.split(separator: "\n")
+    #expect(
+      lines.count == 1
+        && text.contains("could not load Open MPI (tried /nonexistent/libmpi.so.40)"), "\(text)")
+  }
+
   @Test(arguments: [2, 3]) func everyCheckPasses(ranks: Int) throws {
     guard let outcome = try run(ranks: ranks) else { return }
     #expect(outcome.status == 0, "\(outcome.output)")
