@@ -1,3 +1,4 @@
+import Foundation
 import Nabla
 import NablaNN
 
@@ -46,6 +47,8 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
   private var stepIsRunning = false
   private var nextToLaunch = 0
   private var hooks: [GradientHookHandle] = []
+  /// Whether a progress thread is testing the buckets in flight (guarded by the MPI lock).
+  private var isProgressing = false
 
   /// Wraps `module`, giving every rank rank 0's parameters and buffers.
   ///
@@ -147,7 +150,6 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
     buckets[bucket].fill(slot, with: gradient)
     guard overlapsCommunication else { return }
     launchReadyBuckets()
-    progress()
   }
 
   /// Starts the all-reduce of consecutive ready buckets from the next one not yet sent.
@@ -159,9 +161,12 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
   }
 
   private func launch(_ bucket: GradientBucket) {
-    bucket.isLaunched = true
-    guard let communicator = group.communicator else { return }
+    guard let communicator = group.communicator else {
+      bucket.isLaunched = true
+      return
+    }
     communicator.serialized {
+      bucket.isLaunched = true
       let library = communicator.library
       require(
         bucket.count <= ProcessGroup.maximumCount,
@@ -172,18 +177,37 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
         library.startAllReduce(
           MPILibrary.inPlace, bucket.base, Int32(bucket.count), bucket.dtype.mpiType(in: library),
           library.sum, communicator.handle, &bucket.request))
+      if overlapsCommunication && !isProgressing {
+        isProgressing = true
+        Thread { self.progressUntilDone(communicator) }.start()  // holds self until done
+      }
     }
   }
 
-  /// Lets MPI move the buckets in flight along (MPI progresses only inside its calls).
-  private func progress() {
-    guard let communicator = group.communicator else { return }
-    communicator.serialized {
-      for bucket in buckets where bucket.isLaunched && bucket.request != nil {
-        var done: Int32 = 0
-        communicator.check(
-          "DistributedDataParallel", communicator.library.test(&bucket.request, &done, nil))
+  /// Tests every bucket in flight once and returns whether any is still running. MPI moves a
+  /// non-blocking collective along only inside its calls; call with the lock held.
+  private func progress(_ communicator: Communicator) -> Bool {
+    var running = false
+    for bucket in buckets where bucket.isLaunched && bucket.request != nil {
+      var done: Int32 = 0
+      communicator.check(
+        "DistributedDataParallel", communicator.library.test(&bucket.request, &done, nil))
+      running = running || done == 0
+    }
+    return running
+  }
+
+  /// The progress thread's loop while buckets are in flight during backward: test them every
+  /// few microseconds, so that they move while the backward pass computes.
+  private func progressUntilDone(_ communicator: Communicator) {
+    while true {
+      let running = communicator.serialized {
+        let running = progress(communicator)
+        if !running { isProgressing = false }
+        return running
       }
+      guard running else { return }
+      usleep(20)
     }
   }
 
@@ -205,7 +229,10 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
             timeoutMessage: "DistributedDataParallel waited \(Int(ProcessGroup.timeout)) s for a "
               + "bucket of gradients: a rank stopped, or ran a different number of backward passes")
         }
+        buckets.forEach { $0.endCommunication() }
       }
+    } else {
+      buckets.forEach { $0.endCommunication() }
     }
     var index = 0
     for bucket in buckets {

@@ -41,10 +41,14 @@ final class GradientBucket {
     return made
   }
 
-  /// Starts a new step: every slot empty, nothing in flight.
+  /// Starts a new step: every slot empty.
   func reset() {
     for index in slots.indices { slots[index].isFilled = false }
     filledCount = 0
+  }
+
+  /// Forgets the finished all-reduce (with the MPI lock held: a progress thread reads these).
+  func endCommunication() {
     isLaunched = false
     request = nil
   }
