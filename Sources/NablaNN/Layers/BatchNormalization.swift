@@ -69,6 +69,12 @@ private func normalize(
     epsilon: epsilon, weight: weight, bias: bias)
 }
 
+/// The state-dict keys of the running statistics, PyTorch's.
+private let runningStatisticsKeys = [
+  "runningMean": "running_mean", "runningVar": "running_var",
+  "numBatchesTracked": "num_batches_tracked",
+]
+
 /// Moves `buffer` by `factor` towards `statistic` (both detached): (1 − f)·running + f·stat.
 private func update(_ buffer: Buffer, towards statistic: Tensor, factor: Double) {
   withoutGradients {
@@ -84,21 +90,14 @@ public class BatchNormalization: Module, @unchecked Sendable {
   public let weight: Parameter?
   /// The per-channel shift β, [C], or nil when the layer is not affine.
   public let bias: Parameter?
-  /// The running mean, [C] (nil without running statistics); saved and loaded with the state.
-  public var runningMean: Buffer? { running_mean }
-  // Stored under PyTorch's state-dict name.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let running_mean: Buffer?
-  /// The running unbiased variance, [C] (nil without running statistics).
-  public var runningVar: Buffer? { running_var }
-  // Stored under PyTorch's state-dict name.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let running_var: Buffer?
-  /// The number of training batches seen, an int64 scalar (nil without running statistics).
-  public var numBatchesTracked: Buffer? { num_batches_tracked }
-  // Stored under PyTorch's state-dict name.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let num_batches_tracked: Buffer?
+  /// The running mean, [C] (nil without running statistics); saved and loaded with the state,
+  /// as `running_mean`.
+  public let runningMean: Buffer?
+  /// The running unbiased variance, [C] (nil without running statistics); `running_var`.
+  public let runningVar: Buffer?
+  /// The number of training batches seen, an int64 scalar (nil without running statistics);
+  /// `num_batches_tracked`.
+  public let numBatchesTracked: Buffer?
   /// The number of channels C.
   public let featureCount: Int
   /// Added to the variance before the square root.
@@ -120,10 +119,13 @@ public class BatchNormalization: Module, @unchecked Sendable {
     self.epsilon = epsilon
     self.momentum = momentum
     (weight, bias) = affineParameters(featureCount, affine: affine, dtype: dtype)
-    (running_mean, running_var) = runningStatistics(
+    (runningMean, runningVar) = runningStatistics(
       featureCount, track: trackRunningStats, dtype: dtype)
-    num_batches_tracked = trackRunningStats ? Buffer(Tensor.zeros([], dtype: .int64)) : nil
+    numBatchesTracked = trackRunningStats ? Buffer(Tensor.zeros([], dtype: .int64)) : nil
   }
+
+  /// PyTorch's names of the running statistics.
+  public override var stateKeys: [String: String] { runningStatisticsKeys }
 
   /// The layer's configuration with Swift's argument labels, for error messages.
   var configuration: String {
@@ -297,16 +299,11 @@ public final class InstanceNorm2D: Module, @unchecked Sendable {
   public let weight: Parameter?
   /// The per-channel shift, [C], or nil when not affine.
   public let bias: Parameter?
-  /// The running mean of the instance means, [C], when running statistics are tracked.
-  public var runningMean: Buffer? { running_mean }
-  // Stored under PyTorch's state-dict name.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let running_mean: Buffer?
-  /// The running mean of the unbiased instance variances, [C], when tracked.
-  public var runningVar: Buffer? { running_var }
-  // Stored under PyTorch's state-dict name.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let running_var: Buffer?
+  /// The running mean of the instance means, [C], when running statistics are tracked;
+  /// `running_mean` in state dicts.
+  public let runningMean: Buffer?
+  /// The running mean of the unbiased instance variances, [C], when tracked; `running_var`.
+  public let runningVar: Buffer?
   /// The number of channels C.
   public let featureCount: Int
   /// Added to the variance before the square root.
@@ -335,9 +332,12 @@ public final class InstanceNorm2D: Module, @unchecked Sendable {
     self.epsilon = epsilon
     self.momentum = momentum
     (weight, bias) = affineParameters(featureCount, affine: affine, dtype: dtype)
-    (running_mean, running_var) = runningStatistics(
+    (runningMean, runningVar) = runningStatistics(
       featureCount, track: trackRunningStats, dtype: dtype)
   }
+
+  /// PyTorch's names of the running statistics.
+  public override var stateKeys: [String: String] { runningStatisticsKeys }
 
   /// The layer's configuration with Swift's argument labels, for error messages.
   var configuration: String {
