@@ -22,10 +22,15 @@ let package = Package(
       name: "nabla-bench", dependencies: ["CNablaKernels", "NablaNN", "NablaOptimizers"],
       path: "Benchmarks/nabla-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
-    .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+    // What the test targets share (expectClose, expectGradients); not a product.
+    .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
+    .testTarget(name: "NablaTests", dependencies: ["Nabla", "NablaTestSupport"]),
     .testTarget(
-      name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
+      name: "NablaNNTests", dependencies: ["NablaNN", "NablaTestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "NablaOptimizersTests",
+      dependencies: ["NablaOptimizers", "NablaNN", "NablaTestSupport"]),
     .testTarget(
       name: "NablaTrainingTests", dependencies: ["NablaTraining"], resources: [.copy("Fixtures")]),
     .executableTarget(

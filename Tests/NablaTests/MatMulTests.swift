@@ -1,4 +1,5 @@
 import CNablaKernels
+import NablaTestSupport
 import Testing
 
 @testable import Nabla
