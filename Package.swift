@@ -16,7 +16,7 @@ let package = Package(
     .target(name: "CNablaKernels"),
     .target(name: "Nabla", dependencies: ["CNablaKernels"]),
     .target(name: "NablaNN", dependencies: ["Nabla"]),
-    .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
+    .target(name: "NablaOptimizers", dependencies: ["Nabla", "CNablaKernels"]),
     .target(name: "NablaTraining", dependencies: ["NablaNN"]),
     .executableTarget(
       name: "nabla-bench", dependencies: ["CNablaKernels", "NablaNN", "NablaOptimizers"],
