@@ -42,18 +42,18 @@ extension Tensor {
     let left = a.expanded(to: batch + [m, k]).detached()
     let right = b.expanded(to: batch + [k, n]).detached()
     let result = Tensor(empty: batch + [m, n], dtype: a.dtype)
-    gemm(left, false, right, false, into: result, m: m, n: n, k: k)
+    gemmBatched(left, false, right, false, into: result, m: m, n: n, k: k)
     return a.record("matmul", result, [a, b]) { g in
       // dA = g · Bᵀ and dB = Aᵀ · g, per batch, summed back over broadcast batch dims.
       var gradients: [Tensor?] = [nil, nil]
       if a.requiresGrad {
         let gradient = Tensor(empty: batch + [m, k], dtype: a.dtype)
-        gemm(g, false, right, true, into: gradient, m: m, n: k, k: n)
+        gemmBatched(g, false, right, true, into: gradient, m: m, n: k, k: n)
         gradients[0] = gradient.sumToShape(a.shape)
       }
       if b.requiresGrad {
         let gradient = Tensor(empty: batch + [k, n], dtype: a.dtype)
-        gemm(left, true, g, false, into: gradient, m: k, n: n, k: m)
+        gemmBatched(left, true, g, false, into: gradient, m: k, n: n, k: m)
         gradients[1] = gradient.sumToShape(b.shape)
       }
       return gradients
@@ -73,24 +73,25 @@ extension Tensor {
     let batch = Array(shape.dropLast(2))
     let (a, b) = (detached(), other.detached())
     let result = Tensor(empty: batch + [m, n], dtype: dtype)
-    Tensor.gemm(a, false, b, true, into: result, m: m, n: n, k: k, alpha: scale)
+    Tensor.gemmBatched(a, false, b, true, into: result, m: m, n: n, k: k, alpha: scale)
     return record("matmulTransposed", result, [self, other]) { g in
       // d(A) = scale · g · B and d(B) = scale · gᵀ · A, per batch.
       var gradients: [Tensor?] = [nil, nil]
       if self.requiresGrad {
         gradients[0] = Tensor(empty: a.shape, dtype: a.dtype)
-        Tensor.gemm(g, false, b, false, into: gradients[0]!, m: m, n: k, k: n, alpha: scale)
+        Tensor.gemmBatched(g, false, b, false, into: gradients[0]!, m: m, n: k, k: n, alpha: scale)
       }
       if other.requiresGrad {
         gradients[1] = Tensor(empty: b.shape, dtype: b.dtype)
-        Tensor.gemm(g, true, a, false, into: gradients[1]!, m: n, n: k, k: m, alpha: scale)
+        Tensor.gemmBatched(g, true, a, false, into: gradients[1]!, m: n, n: k, k: m, alpha: scale)
       }
       return gradients
     }
   }
 
-  /// result[i] = alpha · op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k.
-  private static func gemm(
+  /// result[i] = alpha · op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k:
+  /// a stack of products, by nabla_sgemm_batched or nabla_dgemm_batched.
+  private static func gemmBatched(
     _ x: Tensor, _ transposeX: Bool, _ y: Tensor, _ transposeY: Bool, into result: Tensor,
     m: Int, n: Int, k: Int, alpha: Double = 1
   ) {
@@ -138,7 +139,7 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
   }
   let rows = input.scalarCount / Swift.max(inFeatures, 1)
   var result = Tensor(empty: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
-  gemm(
+  gemmWithBias(
     transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
     lda: inFeatures, weight, 0, ldb: inFeatures, beta: 0, result, 0, ldc: outFeatures,
     bias: bias)
@@ -149,14 +150,14 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
     var gradients: [Tensor?] = [nil, nil]
     if needInput {
       let dx = Tensor(empty: x.shape, dtype: x.dtype)
-      gemm(
+      gemmWithBias(
         transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, 0,
         lda: outFeatures, w, 0, ldb: inFeatures, beta: 0, dx, 0, ldc: inFeatures)
       gradients[0] = dx
     }
     if needWeight {
       let dw = Tensor(empty: w.shape, dtype: w.dtype)
-      gemm(
+      gemmWithBias(
         transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, 0,
         lda: outFeatures, x, 0, ldb: inFeatures, beta: 0, dw, 0, ldc: inFeatures)
       gradients[1] = dw
@@ -168,8 +169,8 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
 }
 
 /// C = op(A) · op(B) + beta · C (+ bias along every row) on the elements of tensors at element
-/// offsets (see nabla_sgemm and nabla_sgemm_bias).
-func gemm(
+/// offsets: one matrix product, by nabla_sgemm_bias or nabla_dgemm_bias.
+private func gemmWithBias(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Tensor, _ aOffset: Int,
   lda: Int, _ b: Tensor, _ bOffset: Int, ldb: Int, beta: Double, _ c: Tensor, _ cOffset: Int,
   ldc: Int, bias: Tensor? = nil
