@@ -4,12 +4,12 @@ import PackageDescription
 let package = Package(
   name: "Nabla",
   platforms: [.macOS(.v13)],
+  // CNablaKernels is a target, not a product: its C interface is internal to the package.
   products: [
     .library(name: "Nabla", targets: ["Nabla"]),
     .library(name: "NablaNN", targets: ["NablaNN"]),
     .library(name: "NablaOptimizers", targets: ["NablaOptimizers"]),
     .library(name: "NablaTraining", targets: ["NablaTraining"]),
-    .library(name: "CNablaKernels", targets: ["CNablaKernels"]),
     .executable(name: "nabla-bench", targets: ["nabla-bench"]),
   ],
   targets: [
