@@ -168,8 +168,9 @@ import Testing
     var expected = [Double](repeating: 0, count: 20)
     for (position, value) in [(6, 7.0), (3, 8), (10, 9), (13, 8)] { expected[position] = value }
     expectClose([Double](restored), expected, tolerance: 1e-6)
-    let (values, positions) = signal.narrow(alongAxis: 2, start: 0, length: 5).maxPool1dWithIndices(
-      kernelSize: 3, stride: 2, padding: 1)
+    let (values, positions) = signal.narrowed(alongAxis: 2, start: 0, length: 5)
+      .maxPool1dWithIndices(
+        kernelSize: 3, stride: 2, padding: 1)
     #expect([Int](positions) == [1, 3, 3])
     // Windows that share a maximum write the same value to the same place.
     expectClose(

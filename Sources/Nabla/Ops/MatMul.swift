@@ -110,62 +110,77 @@ extension Tensor {
   }
 }
 
-/// x·Wᵀ + b over the last axis of `input`, as one recorded op (PyTorch's `F.linear`): the bias is
-/// written into the result first and the matrix product added onto it, and the backward runs
-/// three matrix products without copying a transpose.
-///
-/// ```swift
-/// let y = linear(Tensor.ones([32, 784]), weight: Tensor.ones([10, 784]), bias: Tensor.zeros([10]))
-/// y.shape  // [32, 10]
-/// ```
+extension Tensor {
+  /// x·Wᵀ + b over the last axis of this tensor (x), as one recorded op (PyTorch's `F.linear`): the bias is
+  /// written into the result first and the matrix product added onto it, and the backward runs
+  /// three matrix products without copying a transpose.
+  ///
+  /// ```swift
+  /// let y = Tensor.ones([32, 784]).linear(weight: Tensor.ones([10, 784]), bias: Tensor.zeros([10]))
+  /// y.shape  // [32, 10]
+  /// ```
+  ///
+  /// The input is [..., inFeatures].
+  ///
+  /// - Parameters:
+  ///   - weight: [outFeatures, inFeatures], PyTorch's layout.
+  ///   - bias: [outFeatures], or nil.
+  public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    let input = self
+    Tensor.requireMatching(input, weight, "linear")
+    require(
+      weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
+      "linear: input of shape \(describe(input.shape)) does not fit weight of shape "
+        + "\(describe(weight.shape)) (expected [..., \(weight.rank == 2 ? weight.shape[1] : 0)])")
+    let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+    if let bias {
+      Tensor.requireMatching(input, bias, "linear")
+      require(
+        bias.shape == [outFeatures],
+        "linear: bias of shape \(describe(bias.shape)) does not fit weight of shape "
+          + "\(describe(weight.shape))")
+    }
+    let rows = input.scalarCount / Swift.max(inFeatures, 1)
+    var result = Tensor(empty: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
+    gemmWithBias(
+      transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
+      lda: inFeatures, weight, 0, ldb: inFeatures, beta: 0, result, 0, ldc: outFeatures,
+      bias: bias)
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
+    let (x, w) = (input.detached(), weight.detached())
+    result = input.record("linear", result, inputs) { g in
+      var gradients: [Tensor?] = [nil, nil]
+      if needInput {
+        let dx = Tensor(empty: x.shape, dtype: x.dtype)
+        gemmWithBias(
+          transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, 0,
+          lda: outFeatures, w, 0, ldb: inFeatures, beta: 0, dx, 0, ldc: inFeatures)
+        gradients[0] = dx
+      }
+      if needWeight {
+        let dw = Tensor(empty: w.shape, dtype: w.dtype)
+        gemmWithBias(
+          transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, 0,
+          lda: outFeatures, x, 0, ldb: inFeatures, beta: 0, dw, 0, ldc: inFeatures)
+        gradients[1] = dw
+      }
+      if bias != nil { gradients.append(g.reshaped([rows, outFeatures]).sum(alongAxes: [0])) }
+      return gradients
+    }
+    return result
+  }
+}
+
+/// x·Wᵀ + b over the last axis of `input`: `input.linear(weight:bias:)`, as a free function.
 ///
 /// - Parameters:
 ///   - input: [..., inFeatures].
 ///   - weight: [outFeatures, inFeatures], PyTorch's layout.
 ///   - bias: [outFeatures], or nil.
+@available(*, deprecated, message: "use input.linear(weight:bias:), a method as every other op")
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
-  Tensor.requireMatching(input, weight, "linear")
-  require(
-    weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
-    "linear: input of shape \(describe(input.shape)) does not fit weight of shape "
-      + "\(describe(weight.shape)) (expected [..., \(weight.rank == 2 ? weight.shape[1] : 0)])")
-  let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-  if let bias {
-    Tensor.requireMatching(input, bias, "linear")
-    require(
-      bias.shape == [outFeatures],
-      "linear: bias of shape \(describe(bias.shape)) does not fit weight of shape "
-        + "\(describe(weight.shape))")
-  }
-  let rows = input.scalarCount / Swift.max(inFeatures, 1)
-  var result = Tensor(empty: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
-  gemmWithBias(
-    transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
-    lda: inFeatures, weight, 0, ldb: inFeatures, beta: 0, result, 0, ldc: outFeatures,
-    bias: bias)
-  let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-  let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
-  let (x, w) = (input.detached(), weight.detached())
-  result = input.record("linear", result, inputs) { g in
-    var gradients: [Tensor?] = [nil, nil]
-    if needInput {
-      let dx = Tensor(empty: x.shape, dtype: x.dtype)
-      gemmWithBias(
-        transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, 0,
-        lda: outFeatures, w, 0, ldb: inFeatures, beta: 0, dx, 0, ldc: inFeatures)
-      gradients[0] = dx
-    }
-    if needWeight {
-      let dw = Tensor(empty: w.shape, dtype: w.dtype)
-      gemmWithBias(
-        transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, 0,
-        lda: outFeatures, x, 0, ldb: inFeatures, beta: 0, dw, 0, ldc: inFeatures)
-      gradients[1] = dw
-    }
-    if bias != nil { gradients.append(g.reshaped([rows, outFeatures]).sum(alongAxes: [0])) }
-    return gradients
-  }
-  return result
+  input.linear(weight: weight, bias: bias)
 }
 
 /// C = op(A) · op(B) + beta · C (+ bias along every row) on the elements of tensors at element

@@ -42,7 +42,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   /// The dropout probability on the attention weights, applied in training mode.
   public let dropout: Double
   /// Whether sequences are [batch, length, E] rather than [length, batch, E].
-  public let batchFirst: Bool
+  public let isBatchFirst: Bool
   /// The source of the dropout masks.
   public let generator: RandomGenerator
 
@@ -89,7 +89,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     self.keyDimension = keyDimension ?? e
     self.valueDimension = valueDimension ?? e
     self.dropout = dropout
-    self.batchFirst = batchFirst
+    self.isBatchFirst = batchFirst
     self.generator = generator
     func xavier(_ shape: [Int]) -> Parameter {
       Parameter(Initializer.xavierUniform(shape, dtype: dtype, generator: generator))
@@ -173,7 +173,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
           + "\(describe(query.shape)), \(describe(key.shape)) and \(describe(value.shape))")
       // To [N, L, features].
       func batchFirstLayout(_ x: Tensor) -> Tensor {
-        !batched ? x.unsqueezed(at: 0) : batchFirst ? x : x.transposed(0, 1)
+        !batched ? x.unsqueezed(at: 0) : isBatchFirst ? x : x.transposed(0, 1)
       }
       // Self-attention (one tensor as query, key and value) is laid out once, so it stays one.
       let isSelfAttention = query.isIdentical(to: key) && key.isIdentical(to: value)
@@ -185,22 +185,23 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
           && k.shape[0] == n && v.shape[0] == n && v.shape[1] == s,
         "\(name)(E: \(e), kdim: \(keyDimension), vdim: \(valueDimension)): query "
           + "\(describe(query.shape)), key \(describe(key.shape)) and value "
-          + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
+          + "\(describe(value.shape)) do not fit (batchFirst: \(isBatchFirst))")
 
       if let packed = inProjectionWeight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
         !needWeights, !isTraining || dropout == 0, isSelfAttention
       {
         // Self-attention with nothing masked or dropped: one product for the three projections,
         // and the heads attended in place in it.
-        let qkv = linear(q, weight: packed.value, bias: inProjectionBias?.value)
+        let qkv = q.linear(weight: packed.value, bias: inProjectionBias?.value)
         let output = outputProjection(
           qkv.selfAttentionHeads(heads: h, scale: 1 / Double(e / h).squareRoot()))
         return (
-          !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1), nil
+          !batched ? output.squeezed(axes: [0]) : isBatchFirst ? output : output.transposed(0, 1),
+          nil
         )
       }
       let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
-        let biased = linear(input, weight: projection.weight, bias: projection.bias)
+        let biased = input.linear(weight: projection.weight, bias: projection.bias)
         // [N, length, E] -> [N, h, length, E / h].
         return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
       }
@@ -224,7 +225,8 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
         generator: generator, name: name)
       // [N, h, L, E / h] -> [N, L, E], then the output projection.
       var output = outputProjection(attended.output.permuted([0, 2, 1, 3]).reshaped([n, l, e]))
-      output = !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1)
+      output =
+        !batched ? output.squeezed(axes: [0]) : isBatchFirst ? output : output.transposed(0, 1)
       guard needWeights else { return (output, nil) }
       var weights = attended.weights
       if averageAttentionWeights { weights = weights.mean(alongAxis: 1) }

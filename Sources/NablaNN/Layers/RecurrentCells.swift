@@ -185,7 +185,7 @@ public class RecurrentCell: Module, @unchecked Sendable {
     if foldsHiddenBias, let hiddenBias = hiddenBias?.value {
       bias = bias.map { $0 + hiddenBias } ?? hiddenBias
     }
-    return linear(input, weight: inputWeight.value, bias: bias)
+    return input.linear(weight: inputWeight.value, bias: bias)
   }
 
   /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence` (and
@@ -209,7 +209,7 @@ public class RecurrentCell: Module, @unchecked Sendable {
       initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
       hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value, lengths: lengths, reverse: reverse)
     return (
-      packed.narrow(alongAxis: 0, start: 0, length: steps), packed[steps],
+      packed.narrowed(alongAxis: 0, start: 0, length: steps), packed[steps],
       cell == nil ? nil : packed[steps + 1]
     )
   }

@@ -39,7 +39,7 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
   /// The activation between linear1 and linear2.
   public let activation: TransformerActivation
   /// Whether the layer norms come before each block (pre-norm) rather than after the sum.
-  public let normFirst: Bool
+  public let isNormFirst: Bool
   /// The settings the layer was made with, to make fresh copies of it.
   let settings: TransformerLayerSettings
 
@@ -83,7 +83,7 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
     dropout1 = settings.dropoutLayer()
     dropout2 = settings.dropoutLayer()
     activation = settings.activation
-    normFirst = settings.normFirst
+    isNormFirst = settings.normFirst
   }
 
   /// A new layer with the same settings and a copy of this one's parameters.
@@ -155,7 +155,7 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
   /// The activation between linear1 and linear2.
   public let activation: TransformerActivation
   /// Whether the layer norms come before each block (pre-norm).
-  public let normFirst: Bool
+  public let isNormFirst: Bool
   let settings: TransformerLayerSettings
 
   /// PyTorch's names of the attentions.
@@ -191,7 +191,7 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
     dropout2 = settings.dropoutLayer()
     dropout3 = settings.dropoutLayer()
     activation = settings.activation
-    normFirst = settings.normFirst
+    isNormFirst = settings.normFirst
   }
 
   /// A new layer with the same settings and a copy of this one's parameters.
@@ -289,7 +289,7 @@ protocol TransformerLayer: Module {
   var dropout: Dropout { get }
   var linear2: Linear { get }
   var activation: TransformerActivation { get }
-  var normFirst: Bool { get }
+  var isNormFirst: Bool { get }
 }
 
 extension TransformerLayer {
@@ -310,8 +310,8 @@ extension TransformerLayer {
   }
 
   /// `x` plus `block` in a residual connection with `norm`: after the sum (post-norm) or before
-  /// the block (pre-norm, `normFirst`).
+  /// the block (pre-norm, `isNormFirst`).
   func residual(_ x: Tensor, _ norm: LayerNorm, _ block: (Tensor) -> Tensor) -> Tensor {
-    normFirst ? x + block(norm(x)) : norm(x + block(x))
+    isNormFirst ? x + block(norm(x)) : norm(x + block(x))
   }
 }
