@@ -4,20 +4,20 @@ import PackageDescription
 let package = Package(
   name: "Nabla",
   platforms: [.macOS(.v13)],
+  // CNablaKernels is a target, not a product: its C interface is internal to the package.
   products: [
     .library(name: "Nabla", targets: ["Nabla"]),
     .library(name: "NablaNN", targets: ["NablaNN"]),
     .library(name: "NablaOptimizers", targets: ["NablaOptimizers"]),
     .library(name: "NablaTraining", targets: ["NablaTraining"]),
     .library(name: "NablaDistributed", targets: ["NablaDistributed"]),
-    .library(name: "CNablaKernels", targets: ["CNablaKernels"]),
     .executable(name: "nabla-bench", targets: ["nabla-bench"]),
   ],
   targets: [
     .target(name: "CNablaKernels"),
     .target(name: "Nabla", dependencies: ["CNablaKernels"]),
     .target(name: "NablaNN", dependencies: ["Nabla"]),
-    .target(name: "NablaOptimizers", dependencies: ["Nabla"]),
+    .target(name: "NablaOptimizers", dependencies: ["Nabla", "CNablaKernels"]),
     .target(name: "NablaTraining", dependencies: ["NablaNN"]),
     .target(name: "NablaDistributed", dependencies: ["NablaNN"]),
     .executableTarget(
@@ -27,7 +27,9 @@ let package = Package(
       name: "nabla-distributed-bench", dependencies: ["NablaDistributed", "NablaOptimizers"],
       path: "Benchmarks/nabla-distributed-bench"),
     .executableTarget(name: "xor", dependencies: ["Nabla"], path: "Examples/xor"),
-    .testTarget(name: "NablaTests", dependencies: ["Nabla"]),
+    // What the test targets share (expectClose, expectGradients); not a product.
+    .target(name: "NablaTestSupport", dependencies: ["Nabla"], path: "Tests/NablaTestSupport"),
+    .testTarget(name: "NablaTests", dependencies: ["Nabla", "NablaTestSupport"]),
     .testTarget(
       name: "NablaDistributedTests",
       dependencies: ["NablaDistributed", "NablaOptimizers", "nabla-distributed-checks"]),
@@ -35,8 +37,11 @@ let package = Package(
       name: "nabla-distributed-checks", dependencies: ["NablaDistributed", "NablaOptimizers"],
       path: "Tests/DistributedChecks"),
     .testTarget(
-      name: "NablaNNTests", dependencies: ["NablaNN"], resources: [.copy("Fixtures")]),
-    .testTarget(name: "NablaOptimizersTests", dependencies: ["NablaOptimizers", "NablaNN"]),
+      name: "NablaNNTests", dependencies: ["NablaNN", "NablaTestSupport"],
+      resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "NablaOptimizersTests",
+      dependencies: ["NablaOptimizers", "NablaNN", "NablaTestSupport"]),
     .testTarget(
       name: "NablaTrainingTests", dependencies: ["NablaTraining"], resources: [.copy("Fixtures")]),
     .executableTarget(

@@ -95,7 +95,7 @@ final class AdditionModel: Module, @unchecked Sendable {
   override func callAsFunction(_ questions: Tensor) -> Tensor {
     let states = lstm(characters(questions))  // [n, length, hidden]
     let length = questions.shape[1]
-    return output(states.narrow(alongAxis: 1, start: length - answerLength, length: answerLength))
+    return output(states.narrowed(alongAxis: 1, start: length - answerLength, length: answerLength))
   }
 }
 

@@ -141,9 +141,9 @@ func attentionStop(seed: UInt64, embed: Int = 4, heads: Int = 2, length: Int = 3
   let weight = attention.inProjectionWeight!.value
   let bias = attention.inProjectionBias!.value
   func project(_ part: Int) -> Tensor {
-    let rows = weight.narrow(alongAxis: 0, start: part * embed, length: embed)
+    let rows = weight.narrowed(alongAxis: 0, start: part * embed, length: embed)
     return x.matmul(rows.transposed())
-      + bias.narrow(alongAxis: 0, start: part * embed, length: embed)
+      + bias.narrowed(alongAxis: 0, start: part * embed, length: embed)
   }
   let (q, k, v) = (project(0), project(1), project(2))
   let headSize = embed / heads

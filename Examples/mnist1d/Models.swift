@@ -141,8 +141,8 @@ func shardedStep(
   let share = Double(counts[world.rank] * world.size) / Double(rows)
   let loss =
     crossEntropy(
-      model(x.narrow(alongAxis: 0, start: start, length: counts[world.rank])),
-      classIndices: y.narrow(alongAxis: 0, start: start, length: counts[world.rank])) * share
+      model(x.narrowed(alongAxis: 0, start: start, length: counts[world.rank])),
+      classIndices: y.narrowed(alongAxis: 0, start: start, length: counts[world.rank])) * share
   optimizer.zeroGradients()
   loss.backward()
   optimizer.step()

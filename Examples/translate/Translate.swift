@@ -106,7 +106,7 @@ final class TranslationModel: Module, @unchecked Sendable {
       for _ in 0..<length {
         let input = Tensor(indices: tokens.flatMap { $0 }, shape: [n, tokens[0].count])
         let logits = self(source, decoderInput: input)
-        let last = logits.narrow(alongAxis: 1, start: tokens[0].count - 1, length: 1)
+        let last = logits.narrowed(alongAxis: 1, start: tokens[0].count - 1, length: 1)
         let next = [Int](last.argmax(alongAxis: 2))
         for row in 0..<n { tokens[row].append(next[row]) }
       }

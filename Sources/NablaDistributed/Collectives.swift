@@ -38,7 +38,7 @@ extension ProcessGroup {
       operation != .mean || tensor.dtype.isFloatingPoint,
       "allReduce: the mean needs a floating-point tensor, got \(tensor.dtype)")
     guard let communicator else { return tensor.detached() }
-    var result = Tensor(uninitialized: tensor.shape, dtype: tensor.dtype)
+    var result = Tensor(empty: tensor.shape, dtype: tensor.dtype)
     communicator.serialized {
       communicator.checkAgreement(
         CollectiveSignature(op: "allReduce(\(operation))", dtype: tensor.dtype, shape: tensor.shape)
@@ -88,7 +88,7 @@ extension ProcessGroup {
   /// - Parameter tensor: The same shape and dtype on every rank.
   public func allGather(_ tensor: Tensor) -> Tensor {
     guard let communicator else { return tensor.detached().reshaped([1] + tensor.shape) }
-    var result = Tensor(uninitialized: [size] + tensor.shape, dtype: tensor.dtype)
+    var result = Tensor(empty: [size] + tensor.shape, dtype: tensor.dtype)
     communicator.serialized {
       communicator.checkAgreement(
         CollectiveSignature(op: "allGather", dtype: tensor.dtype, shape: tensor.shape))
@@ -124,7 +124,7 @@ extension ProcessGroup {
     let start = rowCounts[..<rank].reduce(0, +)
     let rowSize = tensor.scalarCount / Swift.max(rows, 1)
     var result = Tensor(
-      uninitialized: [rowCounts[rank]] + tensor.shape.dropFirst(), dtype: tensor.dtype)
+      empty: [rowCounts[rank]] + tensor.shape.dropFirst(), dtype: tensor.dtype)
     communicator.serialized {
       communicator.checkAgreement(
         CollectiveSignature(
@@ -142,7 +142,7 @@ extension ProcessGroup {
         }
       } else {
         // Past MPI's 32-bit counts: reduce the whole tensor in pieces and keep this rank's rows.
-        var whole = Tensor(uninitialized: tensor.shape, dtype: tensor.dtype)
+        var whole = Tensor(empty: tensor.shape, dtype: tensor.dtype)
         tensor.withUnsafeRawPointer { source in
           whole.withUnsafeMutableRawPointer {
             communicator.allReduce(
@@ -150,7 +150,7 @@ extension ProcessGroup {
               op: "reduceScatter")
           }
         }
-        result = whole.narrow(alongAxis: 0, start: start, length: rowCounts[rank]).detached()
+        result = whole.narrowed(alongAxis: 0, start: start, length: rowCounts[rank]).detached()
       }
     }
     return operation == .mean ? withoutGradients { result / Double(size) } : result

@@ -74,7 +74,7 @@ final class GradientBucket {
   /// Slot `index`'s part of the buffer divided by `divisor`, as a tensor of its parameter's shape.
   func gradient(_ index: Int, dividedBy divisor: Int) -> Tensor {
     let slot = slots[index]
-    var result = Tensor(uninitialized: slot.parameter.value.shape, dtype: dtype)
+    var result = Tensor(empty: slot.parameter.value.shape, dtype: dtype)
     let source = base + slot.offset * dtype.byteCount
     result.withUnsafeMutableRawPointer {
       $0.copyMemory(from: source, byteCount: slot.count * dtype.byteCount)

@@ -53,7 +53,7 @@ extension ProcessGroup {
     _ shape: [Int], dtype: DType = .float32, from source: Int, tag: Int = 0
   ) -> Tensor {
     let communicator = peerCommunicator(source, "receive")
-    var result = Tensor(uninitialized: shape, dtype: dtype)
+    var result = Tensor(empty: shape, dtype: dtype)
     communicator.serialized {
       let library = communicator.library
       if ProcessGroup.checksCollectives {

@@ -3,7 +3,8 @@
 /// A subclass stores its parameters (`Parameter`), buffers (`Buffer`) and submodules (`Module`,
 /// optional or in arrays) as properties and overrides `callAsFunction(_:)`. Everything else is
 /// found by reflection, in declaration order, with dotted names like PyTorch's
-/// (`encoder.layers.0.weight`): no registration code is needed.
+/// (`encoder.layers.0.weight`): no registration code is needed. A property whose PyTorch name is
+/// not a Swift name gets its key from `stateKeys`.
 ///
 /// ```swift
 /// final class TwoLayer: Module {
@@ -48,23 +49,77 @@ open class Module: @unchecked Sendable {
   /// ```
   open var extraDescription: String { "" }
 
-  /// The stored properties of the subclasses, base class first, with property-wrapper
-  /// underscores removed and compiler-made storage skipped.
-  private var reflectedProperties: [(name: String, value: Any)] {
+  /// The state-dict keys of the stored properties whose keys are not their Swift names, such as
+  /// `["runningMean": "running_mean"]`: empty by default.
+  ///
+  /// Every parameter, buffer and submodule is found under the name of the property that holds
+  /// it, and this table is the one place where a layer gives a property another key, so that
+  /// Swift names stay camelCase while state dicts, `namedParameters()` and `print(model)` use
+  /// PyTorch's names:
+  ///
+  /// ```swift
+  /// final class Block: Module, @unchecked Sendable {
+  ///   let selfAttention = MultiHeadAttention(embedDimension: 16, headCount: 2)
+  ///   let outputProjection = Linear(16, 16)
+  ///   override var stateKeys: [String: String] {
+  ///     ["selfAttention": "self_attn", "outputProjection": "out_proj"]
+  ///   }
+  /// }
+  /// Block().stateDict().keys.sorted()  // ["out_proj.bias", ..., "self_attn.in_proj_weight", ...]
+  /// ```
+  ///
+  /// - The table is looked up by the property's name as `Mirror` reports it, without the
+  ///   leading underscore of a property wrapper's storage (`_scale` is looked up as `scale`); a
+  ///   key may start with an underscore (`["model": "_model"]`).
+  /// - The empty key merges a module, or an array of modules, into this one: their parameters,
+  ///   buffers and children are listed as this module's own, under their own keys. (The layers of
+  ///   `LSTM` are merged so, as PyTorch names their weights `weight_ih_l0`, not `cells.0.…`.)
+  /// - A subclass of a layer that has keys adds its own to `super.stateKeys`.
+  open var stateKeys: [String: String] { [:] }
+
+  /// The stored properties of the subclasses that hold state (parameters, buffers, modules),
+  /// base class first, under their state-dict keys (see `stateKeys`), with the properties of
+  /// merged modules in their place.
+  private var keyedProperties: [(key: String, value: Any)] {
     var mirrors: [Mirror] = []
     var mirror: Mirror? = Mirror(reflecting: self)
     while let current = mirror, current.subjectType != Module.self {
       mirrors.append(current)
       mirror = current.superclassMirror
     }
-    return mirrors.reversed().flatMap { mirror in
-      mirror.children.compactMap { child -> (String, Any)? in
-        guard let label = child.label, !label.hasPrefix("$") else { return nil }
-        return (
-          label.hasPrefix("_") ? String(label.dropFirst()) : label, unwrapOptional(child.value)
-        )
+    let keys = stateKeys
+    let properties = mirrors.reversed().flatMap { mirror in
+      mirror.children.flatMap { child -> [(key: String, value: Any)] in
+        guard let label = child.label, !label.hasPrefix("$") else { return [] }
+        let name = label.hasPrefix("_") ? String(label.dropFirst()) : label
+        let value = unwrapOptional(child.value)
+        guard let key = keys[name], key.isEmpty else {
+          return isState(value) ? [(keys[name] ?? name, value)] : []
+        }
+        if let module = value as? Module { return module.keyedProperties }
+        if let modules = value as? [Module] { return modules.flatMap(\.keyedProperties) }
+        if Mirror(reflecting: value).displayStyle == .optional { return [] }  // nil
+        stop(
+          "\(type(of: self)).stateKeys merges \(name) (empty key), which holds no module or "
+            + "array of modules")
       }
     }
+    var seen: Set<String> = []
+    for (key, _) in properties {
+      require(
+        seen.insert(key).inserted, "\(type(of: self)): two properties have the state key \(key)")
+    }
+    return properties
+  }
+
+  /// Whether a property's value is part of the module tree: a parameter, a buffer, a module, or
+  /// a non-empty array of parameters or modules. (An empty array holds nothing, and would pass
+  /// for an array of anything.)
+  private func isState(_ value: Any) -> Bool {
+    if let array = value as? [Any] {
+      return !array.isEmpty && (array is [Parameter] || array is [Module])
+    }
+    return value is Parameter || value is Buffer || value is Module
   }
 
   private func unwrapOptional(_ value: Any) -> Any {
@@ -75,7 +130,7 @@ open class Module: @unchecked Sendable {
 
   /// The direct submodules with their names; arrays of modules are named `name.0`, `name.1`, ...
   open func namedChildren() -> [(name: String, module: Module)] {
-    reflectedProperties.flatMap { name, value -> [(name: String, module: Module)] in
+    keyedProperties.flatMap { name, value -> [(name: String, module: Module)] in
       if let module = value as? Module { return [(name, module)] }
       if let modules = value as? [Module] {
         return modules.enumerated().map { ("\(name).\($0.offset)", $0.element) }
@@ -86,7 +141,7 @@ open class Module: @unchecked Sendable {
 
   /// The parameters this module holds directly (not those of its submodules).
   func directParameters() -> [(name: String, parameter: Parameter)] {
-    reflectedProperties.flatMap { name, value -> [(name: String, parameter: Parameter)] in
+    keyedProperties.flatMap { name, value -> [(name: String, parameter: Parameter)] in
       if let parameter = value as? Parameter { return [(name, parameter)] }
       if let parameters = value as? [Parameter] {
         return parameters.enumerated().map { ("\(name).\($0.offset)", $0.element) }
@@ -97,7 +152,7 @@ open class Module: @unchecked Sendable {
 
   /// The buffers this module holds directly.
   private func directBuffers() -> [(name: String, buffer: Buffer)] {
-    reflectedProperties.compactMap { name, value in (value as? Buffer).map { (name, $0) } }
+    keyedProperties.compactMap { name, value in (value as? Buffer).map { (name, $0) } }
   }
 
   /// The direct submodules.

@@ -11,10 +11,13 @@ import Foundation
 ///     vMax = max(vMax, v)                           (AMSGrad; the denominator then uses vMax)
 ///     p = p - learningRate / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + epsilon)
 ///
+/// `AdamW`, a subclass as in PyTorch, is the same algorithm with the weight decay decoupled from
+/// the gradient.
+///
 /// ```swift
 /// let optimizer = Adam(model.parameters(), learningRate: 1e-3)
 /// ```
-public final class Adam: Optimizer, @unchecked Sendable {
+public class Adam: Optimizer, @unchecked Sendable {
   /// The decay rate of the first-moment estimate.
   public let beta1: Double
   /// The decay rate of the second-moment estimate.
@@ -23,6 +26,9 @@ public final class Adam: Optimizer, @unchecked Sendable {
   public let epsilon: Double
   /// Whether to use the maximum of past second moments (AMSGrad).
   public let amsgrad: Bool
+  /// Whether the weight decay shrinks the parameter before the step (`AdamW`, PyTorch's
+  /// `decoupled_weight_decay`) rather than being added to the gradient (`Adam`).
+  let decouplesWeightDecay: Bool
 
   /// Creates an Adam optimizer over one group of parameters.
   ///
@@ -53,28 +59,46 @@ public final class Adam: Optimizer, @unchecked Sendable {
   ///   - epsilon: The term added to the denominator.
   ///   - weightDecay: The default L2 penalty.
   ///   - amsgrad: Whether to use AMSGrad.
-  public init(
+  public convenience init(
     groups: [ParameterGroup], learningRate: Double = 1e-3,
     betas: (Double, Double) = (0.9, 0.999), epsilon: Double = 1e-8, weightDecay: Double = 0,
     amsgrad: Bool = false
   ) {
-    requireAdamSettings("Adam", betas: betas, epsilon: epsilon)
+    self.init(
+      groups: groups, learningRate: learningRate, betas: betas, epsilon: epsilon,
+      weightDecay: weightDecay, amsgrad: amsgrad, decouplesWeightDecay: false)
+  }
+
+  /// Creates the optimizer with the weight decay coupled (`Adam`) or decoupled (`AdamW`).
+  init(
+    groups: [ParameterGroup], learningRate: Double, betas: (Double, Double), epsilon: Double,
+    weightDecay: Double, amsgrad: Bool, decouplesWeightDecay: Bool
+  ) {
+    let name = String(describing: Self.self)
+    require(
+      (0..<1).contains(betas.0) && (0..<1).contains(betas.1),
+      "\(name): betas must be in [0, 1), got (\(betas.0), \(betas.1))")
+    require(epsilon >= 0, "\(name): epsilon must not be negative, got \(epsilon)")
     (beta1, beta2) = betas
     self.epsilon = epsilon
     self.amsgrad = amsgrad
+    self.decouplesWeightDecay = decouplesWeightDecay
     super.init(groups: groups, learningRate: learningRate, weightDecay: weightDecay)
   }
 
   /// `exp_avg`, `exp_avg_sq` and, with AMSGrad, `max_exp_avg_sq`, as PyTorch.
-  public override var stateTensorNames: [String] { adamStateNames(amsgrad: amsgrad) }
+  public override var stateTensorNames: [String] {
+    amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]
+  }
 
-  /// Applies one Adam step to `value`.
+  /// Applies one Adam (or AdamW) step to `value`.
   public override func update(
     _ value: inout Tensor, gradient: Tensor, group: ParameterGroup, state: inout OptimizerState
   ) {
     value = adamStep(
       value, gradient, learningRate: group.learningRate, beta1: beta1, beta2: beta2,
-      epsilon: epsilon, weightDecay: group.weightDecay, decoupledDecay: 0, amsgrad: amsgrad,
+      epsilon: epsilon, weightDecay: decouplesWeightDecay ? 0 : group.weightDecay,
+      decoupledDecay: decouplesWeightDecay ? group.weightDecay : 0, amsgrad: amsgrad,
       state: &state)
   }
 }
@@ -83,19 +107,12 @@ public final class Adam: Optimizer, @unchecked Sendable {
 /// `torch.optim.AdamW`: before the Adam step, `p = p * (1 - learningRate * weightDecay)`, and
 /// the decay does not enter the moment estimates.
 ///
+/// As in PyTorch, it is an `Adam` with decoupled weight decay and a default decay of 0.01.
+///
 /// ```swift
 /// let optimizer = AdamW(model.parameters(), learningRate: 1e-3, weightDecay: 0.01)
 /// ```
-public final class AdamW: Optimizer, @unchecked Sendable {
-  /// The decay rate of the first-moment estimate.
-  public let beta1: Double
-  /// The decay rate of the second-moment estimate.
-  public let beta2: Double
-  /// The term added to the denominator for numerical stability.
-  public let epsilon: Double
-  /// Whether to use the maximum of past second moments (AMSGrad).
-  public let amsgrad: Bool
-
+public final class AdamW: Adam, @unchecked Sendable {
   /// Creates an AdamW optimizer over one group of parameters.
   ///
   /// - Parameters:
@@ -130,37 +147,10 @@ public final class AdamW: Optimizer, @unchecked Sendable {
     betas: (Double, Double) = (0.9, 0.999), epsilon: Double = 1e-8, weightDecay: Double = 1e-2,
     amsgrad: Bool = false
   ) {
-    requireAdamSettings("AdamW", betas: betas, epsilon: epsilon)
-    (beta1, beta2) = betas
-    self.epsilon = epsilon
-    self.amsgrad = amsgrad
-    super.init(groups: groups, learningRate: learningRate, weightDecay: weightDecay)
+    super.init(
+      groups: groups, learningRate: learningRate, betas: betas, epsilon: epsilon,
+      weightDecay: weightDecay, amsgrad: amsgrad, decouplesWeightDecay: true)
   }
-
-  /// `exp_avg`, `exp_avg_sq` and, with AMSGrad, `max_exp_avg_sq`, as PyTorch.
-  public override var stateTensorNames: [String] { adamStateNames(amsgrad: amsgrad) }
-
-  /// Applies one AdamW step to `value`.
-  public override func update(
-    _ value: inout Tensor, gradient: Tensor, group: ParameterGroup, state: inout OptimizerState
-  ) {
-    value = adamStep(
-      value, gradient, learningRate: group.learningRate, beta1: beta1, beta2: beta2,
-      epsilon: epsilon, weightDecay: 0, decoupledDecay: group.weightDecay, amsgrad: amsgrad,
-      state: &state)
-  }
-}
-
-/// Stops unless Adam's settings are in range, as PyTorch checks them.
-private func requireAdamSettings(_ name: String, betas: (Double, Double), epsilon: Double) {
-  require(
-    (0..<1).contains(betas.0) && (0..<1).contains(betas.1),
-    "\(name): betas must be in [0, 1), got (\(betas.0), \(betas.1))")
-  require(epsilon >= 0, "\(name): epsilon must not be negative, got \(epsilon)")
-}
-
-private func adamStateNames(amsgrad: Bool) -> [String] {
-  amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"]
 }
 
 /// Updates the moment estimates in `state` with `gradient` and returns the new parameter value:

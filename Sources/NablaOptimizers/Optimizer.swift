@@ -223,7 +223,20 @@ open class Optimizer: Checkpointable, @unchecked Sendable {
   /// group setting or state tensor is missing, a tensor's shape differs from its parameter's, or
   /// an entry is not one this optimizer writes. Tensors are converted to the parameter's dtype.
   public func restore(from state: TrainingState) throws {
-    let parameters = self.parameters
+    let newGroups = try restoredGroups(from: state)
+    let steps = try restoredSteps(from: state)
+    let restored = try restoredStates(from: state, steps: steps)
+    try checkTensorKeys(of: state, steps: steps)
+    groups = newGroups
+    states = restored
+  }
+}
+
+// The steps of `restore(from:)`, each of which throws before anything changes.
+extension Optimizer {
+  /// The groups with the learning rates and weight decays of `state`, after checking that it
+  /// has each group's settings and parameter count.
+  private func restoredGroups(from state: TrainingState) throws -> [ParameterGroup] {
     var newGroups = groups
     for g in groups.indices {
       func value(_ key: String) throws -> Double {
@@ -249,29 +262,27 @@ open class Optimizer: Checkpointable, @unchecked Sendable {
       newGroups[g].learningRate = try value("learning_rate")
       newGroups[g].weightDecay = try value("weight_decay")
     }
+    return newGroups
+  }
 
+  /// The step count of each parameter index in `state`, after checking that every number in it
+  /// is a group setting or a step count this optimizer writes.
+  private func restoredSteps(from state: TrainingState) throws -> [Int: Int] {
     var steps: [Int: Int] = [:]
+    let parameterCount = parameters.count
     for (key, value) in state.values.sorted(by: { $0.key < $1.key }) {
       let (prefix, rest) = splitKey(key)
       if prefix == "group" {
-        let (groupIndex, setting) = splitKey(rest)
-        guard let g = Int(groupIndex), g >= 0, Optimizer.groupSettings.contains(setting) else {
-          throw StateRestoreError("\(name).restore: unexpected number '\(key)' in the state")
-        }
-        guard g < groups.count else {
-          throw StateRestoreError(
-            "\(name).restore: the state has '\(key)' but the optimizer has "
-              + counted(groups.count, "parameter group"))
-        }
+        try checkGroupKey(key, rest)
         continue
       }
       guard let index = Int(prefix), rest == "step" else {
         throw StateRestoreError("\(name).restore: unexpected number '\(key)' in the state")
       }
-      guard parameters.indices.contains(index) else {
+      guard (0..<parameterCount).contains(index) else {
         throw StateRestoreError(
           "\(name).restore: the state has '\(key)' but the optimizer has "
-            + counted(parameters.count))
+            + counted(parameterCount))
       }
       guard value >= 1, value == value.rounded(), value < 9e15 else {
         throw StateRestoreError(
@@ -279,7 +290,28 @@ open class Optimizer: Checkpointable, @unchecked Sendable {
       }
       steps[index] = Int(value)
     }
+    return steps
+  }
 
+  /// Checks that `group.<rest>` names a setting of an existing group.
+  private func checkGroupKey(_ key: String, _ rest: String) throws {
+    let (groupIndex, setting) = splitKey(rest)
+    guard let g = Int(groupIndex), g >= 0, Optimizer.groupSettings.contains(setting) else {
+      throw StateRestoreError("\(name).restore: unexpected number '\(key)' in the state")
+    }
+    guard g < groups.count else {
+      throw StateRestoreError(
+        "\(name).restore: the state has '\(key)' but the optimizer has "
+          + counted(groups.count, "parameter group"))
+    }
+  }
+
+  /// The state of each parameter that has a step count: its tensors from `state`, checked
+  /// against the parameter's shape and converted to its dtype.
+  private func restoredStates(
+    from state: TrainingState, steps: [Int: Int]
+  ) throws -> [ObjectIdentifier: (parameter: Parameter, state: OptimizerState)] {
+    let parameters = self.parameters
     var restored: [ObjectIdentifier: (parameter: Parameter, state: OptimizerState)] = [:]
     for (index, step) in steps.sorted(by: { $0.key < $1.key }) {
       let parameter = parameters[index]
@@ -305,6 +337,12 @@ open class Optimizer: Checkpointable, @unchecked Sendable {
         parameter, OptimizerState(step: step, tensors: tensors)
       )
     }
+    return restored
+  }
+
+  /// Checks that every tensor in `state` is one of this optimizer's, of a parameter that has a
+  /// step count.
+  private func checkTensorKeys(of state: TrainingState, steps: [Int: Int]) throws {
     for key in state.tensors.keys.sorted() {
       let (prefix, tensorName) = splitKey(key)
       guard let index = Int(prefix), stateTensorNames.contains(tensorName) else {
@@ -317,8 +355,6 @@ open class Optimizer: Checkpointable, @unchecked Sendable {
         throw StateRestoreError("\(name).restore: the state has '\(key)' but no '\(index).step'")
       }
     }
-    groups = newGroups
-    states = restored
   }
 }
 

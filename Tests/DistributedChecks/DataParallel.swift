@@ -55,7 +55,7 @@ func globalBatch(_ step: Int, dtype: DType) -> (Tensor, Tensor) {
 /// This rank's rows of a batch split evenly over the ranks.
 func shard(_ tensor: Tensor, _ world: ProcessGroup) -> Tensor {
   let rows = tensor.shape[0] / world.size
-  return tensor.narrow(alongAxis: 0, start: world.rank * rows, length: rows)
+  return tensor.narrowed(alongAxis: 0, start: world.rank * rows, length: rows)
 }
 
 /// Trains with DDP on this rank's shards and returns the parameters.
@@ -98,7 +98,7 @@ func checkIdenticalAcrossRanks(_ parameters: [Parameter], _ world: ProcessGroup,
     let all = world.allGather(parameter.value)
     let mine = parameter.value.scalars
     for rank in 0..<world.size {
-      let theirs = all.narrow(alongAxis: 0, start: rank, length: 1).scalars
+      let theirs = all.narrowed(alongAxis: 0, start: rank, length: 1).scalars
       expect(
         zip(theirs, mine).allSatisfy { $0.bitPattern == $1.bitPattern },
         "parameter \(index) differs between rank \(world.rank) and rank \(rank) \(when)")
@@ -152,8 +152,8 @@ func checkNoSync(_ world: ProcessGroup) {
   let (x, y) = globalBatch(0, dtype: .float64)
   let halves = [(0, 6), (6, 6)].map { start, length in
     (
-      x.narrow(alongAxis: 0, start: start, length: length),
-      y.narrow(alongAxis: 0, start: start, length: length)
+      x.narrowed(alongAxis: 0, start: start, length: length),
+      y.narrowed(alongAxis: 0, start: start, length: length)
     )
   }
   model.noSync {

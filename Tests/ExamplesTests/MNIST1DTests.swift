@@ -26,8 +26,8 @@ import Testing
     let data = try MNIST1D(directory: Self.dataDirectory)
     for (offset, (x, y)) in data.batches(from: 39).prefix(3).enumerated() {
       let first = ((39 + offset) * 100) % 4000
-      #expect(x.scalars == data.trainX.narrow(alongAxis: 0, start: first, length: 100).scalars)
-      #expect(y.scalars == data.trainY.narrow(alongAxis: 0, start: first, length: 100).scalars)
+      #expect(x.scalars == data.trainX.narrowed(alongAxis: 0, start: first, length: 100).scalars)
+      #expect(y.scalars == data.trainY.narrowed(alongAxis: 0, start: first, length: 100).scalars)
     }
   }
 

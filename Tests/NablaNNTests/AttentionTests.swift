@@ -1,4 +1,5 @@
 import Foundation
+import NablaTestSupport
 import Testing
 
 @testable import NablaNN
@@ -170,7 +171,7 @@ private func blockDiagonal(_ blocks: [Tensor]) -> Tensor {
     let attention = MultiHeadAttention(
       embedDimension: 8, headCount: 2, batchFirst: batchFirst, dtype: .float64,
       generator: RandomGenerator(seed: 41))
-    attention.in_proj_bias!.assign(
+    attention.inProjectionBias!.assign(
       Tensor.randomNormal([24], dtype: .float64, generator: RandomGenerator(seed: 42)))
     for shape in [[3, 5, 8], [5, 8]] {
       let x = Tensor.randomNormal(shape, dtype: .float64, generator: RandomGenerator(seed: 43))

@@ -1,3 +1,4 @@
+import NablaTestSupport
 import Testing
 
 @testable import NablaNN

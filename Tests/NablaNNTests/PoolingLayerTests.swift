@@ -1,3 +1,4 @@
+import NablaTestSupport
 import Testing
 
 @testable import NablaNN
@@ -92,7 +93,7 @@ import Testing
       #expect(value == 0 || value == original)
     }
     let pool1 = MaxPool1D(kernelSize: 3, stride: 2, padding: 1)
-    let (pooled1, indices1) = pool1.withIndices(signal.narrow(alongAxis: 2, start: 0, length: 5))
+    let (pooled1, indices1) = pool1.withIndices(signal.narrowed(alongAxis: 2, start: 0, length: 5))
     expectClose(
       [Double](MaxUnpool1D(kernelSize: 3, stride: 2, padding: 1)(pooled1, indices: indices1)),
       [0, 5, 0, 8, 0])

@@ -1,20 +1,7 @@
+import NablaTestSupport
 import Testing
 
 @testable import NablaNN
-
-/// Asserts that two arrays agree elementwise within `tolerance` (relative above 1).
-func expectClose(
-  _ actual: [Double], _ expected: [Double], tolerance: Double = 1e-12,
-  sourceLocation: SourceLocation = #_sourceLocation
-) {
-  #expect(
-    actual.count == expected.count, "counts \(actual.count) != \(expected.count)",
-    sourceLocation: sourceLocation)
-  for (index, (a, e)) in zip(actual, expected).enumerated() {
-    let ok = a == e || Swift.abs(a - e) <= tolerance * Swift.max(1, Swift.abs(e))
-    #expect(ok, "element \(index): \(a) != \(e)", sourceLocation: sourceLocation)
-  }
-}
 
 /// Asserts that a process stopped with a message containing `message`.
 func expectMessage(
@@ -36,15 +23,6 @@ func expectLoss(
 ) {
   if let shape { #expect(loss.shape == shape, sourceLocation: sourceLocation) }
   expectClose([Double](loss), expected, sourceLocation: sourceLocation)
-}
-
-/// Asserts that the tape's gradients of `function` agree with central differences in float64.
-func expectGradients(
-  _ inputs: [Tensor], sourceLocation: SourceLocation = #_sourceLocation,
-  _ function: ([Tensor]) -> Tensor
-) {
-  let result = gradientCheck(at: inputs, function)
-  #expect(result.passed, "\(result)", sourceLocation: sourceLocation)
 }
 
 /// A float64 tensor of standard normal values drawn from a generator seeded with `seed`.

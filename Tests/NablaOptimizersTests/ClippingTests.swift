@@ -1,4 +1,5 @@
 import Foundation
+import NablaTestSupport
 import Testing
 
 @testable import NablaOptimizers

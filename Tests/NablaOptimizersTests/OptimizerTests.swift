@@ -1,4 +1,5 @@
 import NablaNN
+import NablaTestSupport
 import Testing
 
 @testable import NablaOptimizers
@@ -30,23 +31,6 @@ func train(_ optimizer: Optimizer, _ parameters: [Parameter], steps count: Int) 
     losses.dropFirst().reduce(losses[0], +).backward()
     optimizer.step()
     return [Double](parameters[0].value)
-  }
-}
-
-/// Checks that each value is within `tolerance` of the expected one, relative to its size (or
-/// absolutely below 1).
-func expectClose(
-  _ actual: [[Double]], _ expected: [[Double]], tolerance: Double = 1e-12,
-  sourceLocation: SourceLocation = #_sourceLocation
-) {
-  #expect(actual.count == expected.count, sourceLocation: sourceLocation)
-  for (step, (row, expectedRow)) in zip(actual, expected).enumerated() {
-    #expect(row.count == expectedRow.count, sourceLocation: sourceLocation)
-    for (value, expectedValue) in zip(row, expectedRow) {
-      #expect(
-        Swift.abs(value - expectedValue) <= tolerance * Swift.max(1, Swift.abs(expectedValue)),
-        "step \(step + 1): \(row) != \(expectedRow)", sourceLocation: sourceLocation)
-    }
   }
 }
 

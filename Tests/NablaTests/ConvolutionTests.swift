@@ -1,3 +1,4 @@
+import NablaTestSupport
 import Testing
 
 @testable import Nabla
@@ -14,29 +15,31 @@ import Testing
     let w = double([1, 0, -1], [1, 1, 3])
     let y = x.conv1d(weight: w, bias: double([0.5], [1]), stride: 2, padding: 1)
     #expect(y.shape == [1, 1, 3])
-    expectClose([Double](y), [-1.5, -1.5, 4.5])
+    expectClose([Double](y), [-1.5, -1.5, 4.5], tolerance: 1e-6)
   }
 
   @Test func conv2dValues() {
     let x = Tensor.arange(0, 16, dtype: .float64).reshaped([1, 1, 4, 4])
     let w = double([1, 2, 3, 4], [1, 1, 2, 2])
-    expectClose([Double](x.conv2d(weight: w)), [34, 44, 54, 74, 84, 94, 114, 124, 134])
+    expectClose(
+      [Double](x.conv2d(weight: w)), [34, 44, 54, 74, 84, 94, 114, 124, 134], tolerance: 1e-6)
     let dilated = x.conv2d(weight: w, stride: 2, padding: 1, dilation: 2)
     #expect(dilated.shape == [1, 1, 2, 2])
-    expectClose([Double](dilated), [20, 43, 62, 118])
+    expectClose([Double](dilated), [20, 43, 62, 118], tolerance: 1e-6)
   }
 
   @Test func depthwiseConv2d() {
     let x = Tensor.arange(0, 18, dtype: .float64).reshaped([1, 2, 3, 3])
     let w = double([1, -1, 2, 0, 0, 1, 1, 1], [2, 1, 2, 2])
-    expectClose([Double](x.conv2d(weight: w, groups: 2)), [5, 7, 11, 13, 35, 38, 44, 47])
+    expectClose(
+      [Double](x.conv2d(weight: w, groups: 2)), [5, 7, 11, 13, 35, 38, 44, 47], tolerance: 1e-6)
   }
 
   @Test func samePaddingKeepsTheSizeAndPadsTheExtraZeroAfter() {
     // An even kernel: total padding 1, all of it after, as PyTorch.
     let x = double([1, 2, 3, 4], [1, 1, 4])
     let y = x.conv1d(weight: double([1, 10], [1, 1, 2]), padding: .same)
-    expectClose([Double](y), [21, 32, 43, 4])
+    expectClose([Double](y), [21, 32, 43, 4], tolerance: 1e-6)
     let image = Tensor.ones([1, 2, 5, 7], dtype: .float64)
     let same = image.conv2d(weight: Tensor.ones([3, 2, 3, 4], dtype: .float64), padding: .same)
     #expect(same.shape == [1, 3, 5, 7])
@@ -54,13 +57,14 @@ import Testing
   @Test func transposedConvolutionValues() {
     let x = double([1, 2, 3], [1, 1, 3])
     let y = x.convTranspose1d(weight: double([1, 2], [1, 1, 2]), stride: 2)
-    expectClose([Double](y), [1, 2, 2, 4, 3, 6])
+    expectClose([Double](y), [1, 2, 2, 4, 3, 6], tolerance: 1e-6)
     let image = double([1, 2, 3, 4], [1, 1, 2, 2])
     let kernel = Tensor.arange(1, 10, dtype: .float64).reshaped([1, 1, 3, 3])
     let up = image.convTranspose2d(weight: kernel, stride: 2, padding: 1, outputPadding: 1)
     #expect(up.shape == [1, 1, 4, 4])
     expectClose(
-      [Double](up), [5, 14, 10, 12, 14, 36, 24, 30, 15, 34, 20, 24, 24, 55, 32, 36])
+      [Double](up), [5, 14, 10, 12, 14, 36, 24, 30, 15, 34, 20, 24, 24, 55, 32, 36], tolerance: 1e-6
+    )
   }
 
   @Test func float32MatchesFloat64() {

@@ -14,11 +14,11 @@ import Testing
 
   @Test func layerNormNamesTheShapes() async {
     let input = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-      _ = layerNorm(Tensor.zeros([4, 10]), normalizedShape: [8])
+      _ = Tensor.zeros([4, 10]).layerNorm(normalizedShape: [8])
     }
     expectMessage(input, "layerNorm([8]): input of shape [4, 10] does not end in [8]")
     let weight = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-      _ = layerNorm(Tensor.zeros([4, 10]), normalizedShape: [10], weight: Tensor.ones([8]))
+      _ = Tensor.zeros([4, 10]).layerNorm(normalizedShape: [10], weight: Tensor.ones([8]))
     }
     expectMessage(
       weight, "layerNorm([10]): the weight must be float32 of shape [10], got float32 of shape [8]")

@@ -1,3 +1,4 @@
+import NablaTestSupport
 import Testing
 
 @testable import Nabla
@@ -23,14 +24,14 @@ import Testing
     let b = randomDouble(shape, seed: 23)
     for (weight, bias) in [(w, b), (w, nil), (nil, b), (nil, nil)] as [(Tensor?, Tensor?)] {
       expectClose(
-        [Double](layerNorm(x, normalizedShape: shape, weight: weight, bias: bias, epsilon: 1e-3)),
+        [Double](x.layerNorm(normalizedShape: shape, weight: weight, bias: bias, epsilon: 1e-3)),
         [Double](reference(x, shape, weight, bias, 1e-3)), tolerance: 1e-12)
       let leaves = [x] + [weight, bias].compactMap { $0 }
       expectGradients(leaves) { values in
         var rest = values.dropFirst()
         let weight = weight == nil ? nil : rest.removeFirst()
         let bias = bias == nil ? nil : rest.removeFirst()
-        return layerNorm(values[0], normalizedShape: shape, weight: weight, bias: bias)
+        return values[0].layerNorm(normalizedShape: shape, weight: weight, bias: bias)
       }
     }
   }
@@ -38,9 +39,9 @@ import Testing
   @Test func float32MatchesFloat64() {
     let x = randomDouble([64, 128], seed: 24) * 3 + 1
     let w = randomDouble([128], seed: 25)
-    let y64 = layerNorm(x, normalizedShape: [128], weight: w, bias: w)
-    let y32 = layerNorm(
-      x.converted(to: .float32), normalizedShape: [128], weight: w.converted(to: .float32),
+    let y64 = x.layerNorm(normalizedShape: [128], weight: w, bias: w)
+    let y32 = x.converted(to: .float32).layerNorm(
+      normalizedShape: [128], weight: w.converted(to: .float32),
       bias: w.converted(to: .float32))
     expectClose([Double](y32), [Double](y64), tolerance: 1e-5)
   }
@@ -85,7 +86,7 @@ import Testing
     #expect([Double](w.grad!).allSatisfy { $0 == 0 } && [Double](b.grad!).allSatisfy { $0 == 0 })
 
     let gamma = randomDouble([8], seed: 53).requiringGrad()
-    let normalized = layerNorm(x, normalizedShape: [8], weight: gamma)
+    let normalized = x.layerNorm(normalizedShape: [8], weight: gamma)
     #expect(normalized.shape == [0, 3, 8])
     normalized.sum().backward()
     #expect([Double](gamma.grad!).allSatisfy { $0 == 0 })

@@ -1,4 +1,5 @@
 import CNablaKernels
+import NablaTestSupport
 import Testing
 
 @testable import Nabla
@@ -325,17 +326,17 @@ private struct GemmCase {
     let x = Tensor([1, 2, 3, 4, 5, 6], shape: [2, 3])
     let w = Tensor([1, 0, -1, 2, 1, 0], shape: [2, 3])
     // rows of x·Wᵀ: [1·1 + 3·(−1), 1·2 + 2·1] = [−2, 4] and [4 − 6, 8 + 5] = [−2, 13]
-    #expect([Float](linear(x, weight: w)) == [-2, 4, -2, 13])
-    #expect([Float](linear(x, weight: w, bias: Tensor([10, 20]))) == [8, 24, 8, 33])
-    #expect(linear(Tensor.ones([4, 5, 3]), weight: w).shape == [4, 5, 2])
+    #expect([Float](x.linear(weight: w)) == [-2, 4, -2, 13])
+    #expect([Float](x.linear(weight: w, bias: Tensor([10, 20]))) == [8, 24, 8, 33])
+    #expect(Tensor.ones([4, 5, 3]).linear(weight: w).shape == [4, 5, 2])
   }
 
   @Test func gradientsOfLinear() {
     let x = randomDouble([4, 3], seed: 31)
     let w = randomDouble([5, 3], seed: 32)
     let b = randomDouble([5], seed: 33)
-    expectGradients([x, w, b]) { linear($0[0], weight: $0[1], bias: $0[2]) }
-    expectGradients([randomDouble([2, 3, 3], seed: 34), w]) { linear($0[0], weight: $0[1]) }
-    expectGradients([x.transposed(), w]) { linear($0[0].transposed(), weight: $0[1]) }
+    expectGradients([x, w, b]) { $0[0].linear(weight: $0[1], bias: $0[2]) }
+    expectGradients([randomDouble([2, 3, 3], seed: 34), w]) { $0[0].linear(weight: $0[1]) }
+    expectGradients([x.transposed(), w]) { $0[0].transposed().linear(weight: $0[1]) }
   }
 }

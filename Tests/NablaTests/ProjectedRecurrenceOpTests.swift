@@ -55,10 +55,10 @@ import Testing
       var (h, c) = (values[1], values[2])
       for t in reverse ? Array((0..<5).reversed()) : Array(0..<5) {
         let gates = x[t] + h.matmul(weight.transposed()) + bias
-        let i = gates.narrow(alongAxis: 1, start: 0, length: 4).sigmoid()
-        let f = gates.narrow(alongAxis: 1, start: 4, length: 4).sigmoid()
-        let g = gates.narrow(alongAxis: 1, start: 8, length: 4).tanh()
-        let o = gates.narrow(alongAxis: 1, start: 12, length: 4).sigmoid()
+        let i = gates.narrowed(alongAxis: 1, start: 0, length: 4).sigmoid()
+        let f = gates.narrowed(alongAxis: 1, start: 4, length: 4).sigmoid()
+        let g = gates.narrowed(alongAxis: 1, start: 8, length: 4).tanh()
+        let o = gates.narrowed(alongAxis: 1, start: 12, length: 4).sigmoid()
         c = f * c + i * g
         h = (o * c.tanh()).matmul(projection.transposed())
         #expect(isClose([Double](result.output[t]), [Double](h)))

@@ -1,3 +1,4 @@
+import NablaTestSupport
 import Testing
 
 @testable import Nabla
@@ -194,15 +195,15 @@ private func expectTensor(
 
   @Test func narrowSelectsLength() {
     let x = iota([3, 4])
-    expectTensor(x.narrow(alongAxis: 1, start: 1, length: 2), [3, 2], [1, 2, 5, 6, 9, 10])
+    expectTensor(x.narrowed(alongAxis: 1, start: 1, length: 2), [3, 2], [1, 2, 5, 6, 9, 10])
     expectTensor(
-      x.narrow(alongAxis: -2, start: -2, length: 2), [2, 4], [4, 5, 6, 7, 8, 9, 10, 11])
-    #expect(x.narrow(alongAxis: 0, start: 3, length: 0).shape == [0, 4])
+      x.narrowed(alongAxis: -2, start: -2, length: 2), [2, 4], [4, 5, 6, 7, 8, 9, 10, 11])
+    #expect(x.narrowed(alongAxis: 0, start: 3, length: 0).shape == [0, 4])
     expectGradients([randomDouble([3, 4], seed: 7)]) {
-      $0[0].narrow(alongAxis: 1, start: 1, length: 2)
+      $0[0].narrowed(alongAxis: 1, start: 1, length: 2)
     }
     expectGradients([randomDouble([3, 4], seed: 7)]) {
-      $0[0].transposed().narrow(alongAxis: 1, start: -2, length: 1)
+      $0[0].transposed().narrowed(alongAxis: 1, start: -2, length: 1)
     }
   }
 

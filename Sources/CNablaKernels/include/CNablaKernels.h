@@ -124,26 +124,8 @@ void nabla_packed_matrix_free(NablaPackedMatrix *packed);
 /// where no x86 FMA path exists; the result goes to *sink so the work is not optimized away.
 double nabla_fma_flops_per_iteration(ptrdiff_t iterations, float *sink);
 
-/// The GEMM micro-kernels. Results of one kernel do not depend on the thread count.
-typedef enum {
-  NABLA_GEMM_AUTO, NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON
-} NablaGemmKernel;
-
-/// Makes the GEMMs this thread calls use `kind` (NABLA_GEMM_AUTO: the best the CPU supports);
-/// returns 0 and changes nothing when this CPU cannot run it. Other threads keep their own choice,
-/// GEMMs run inside pool tasks (a convolution's, for one) included. For tests and benchmarks.
-int nabla_gemm_use_kernel(NablaGemmKernel kind);
-
-/// The micro-kernel the GEMMs this thread calls use now.
-NablaGemmKernel nabla_gemm_kernel(void);
-
-/// Turns the convolutions' AVX-512 short-row loops (im2col and col2im of small 1-D signals, row
-/// copies) on, the default where the CPU has AVX-512, or off, leaving the portable loops; both give
-/// the same results, bit for bit. Returns whether they are on now. For tests.
-int nabla_use_short_rows(int enabled);
-
-/// Whether the short-row loops run: on, and this CPU has AVX-512.
-int nabla_short_rows_enabled(void);
+// The switches that choose a GEMM micro-kernel or turn the short-row loops off, for Nabla's
+// tests and benchmark only, are in CNablaKernelsTesting.h (included at the end).
 
 // MARK: - Copies
 
@@ -552,5 +534,8 @@ void nabla_avg_pool_backward_f32(ptrdiff_t planes, const NablaPoolWindows *windo
 void nabla_avg_pool_backward_f64(ptrdiff_t planes, const NablaPoolWindows *windows,
                                  const int64_t *rowDivisor, const int64_t *columnDivisor,
                                  const double *gy, double *gx);
+
+// Internal: test and benchmark switches, not an interface (see that header).
+#include "CNablaKernelsTesting.h"
 
 #endif

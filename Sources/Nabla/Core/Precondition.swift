@@ -35,3 +35,23 @@ package func stop(_ message: String) -> Never {
 package func describe(_ shape: [Int]) -> String {
   "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }
+
+extension Tensor {
+  /// Stops unless the tensor holds floating-point numbers (`op`, for the message, is only
+  /// evaluated then).
+  package func requireFloatingPoint(_ op: @autoclosure () -> String) {
+    require(
+      dtype.isFloatingPoint,
+      "\(op()): expected a floating-point tensor, got \(dtype) of shape \(describe(shape))")
+  }
+
+  /// Stops unless both operands are floating point of the same dtype.
+  static func requireMatching(_ a: Tensor, _ b: Tensor, _ op: @autoclosure () -> String) {
+    a.requireFloatingPoint(op())
+    b.requireFloatingPoint(op())
+    require(
+      a.dtype == b.dtype,
+      "\(op()): dtypes \(a.dtype) and \(b.dtype) do not match (shapes \(describe(a.shape)) and "
+        + "\(describe(b.shape))); convert one with converted(to:)")
+  }
+}

@@ -32,7 +32,7 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// A tensor of `shape` whose elements are not initialized (zeroed when `zeroed` is true).
-  init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
+  package init(empty shape: [Int], dtype: DType, zeroed: Bool = false) {
     for size in shape {
       require(size >= 0, "Tensor: shape \(describe(shape)) has a negative dimension")
     }
@@ -139,7 +139,7 @@ public struct Tensor: @unchecked Sendable {
   }
 
   /// Gives the tensor a buffer of its own, copying when another tensor shares it.
-  mutating func makeUnique() {
+  package mutating func makeUnique() {
     if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
   }
 
@@ -176,9 +176,6 @@ public struct Tensor: @unchecked Sendable {
     storage = newValue.storage
   }
 
-  /// A tensor of `shape` whose elements are not yet written, for the package's other modules.
-  package init(uninitialized shape: [Int], dtype: DType) { self.init(empty: shape, dtype: dtype) }
-
   /// Gives the package's other modules (NablaDistributed's MPI calls) the elements' raw memory,
   /// copying the buffer first if another tensor shares it.
   package mutating func withUnsafeMutableRawPointer<Result>(
@@ -195,10 +192,21 @@ public struct Tensor: @unchecked Sendable {
     try withExtendedLifetime(storage) { try body(UnsafeRawPointer(storage.data)) }
   }
 
-  // Typed pointers for the kernel calls. Callers keep the tensor alive while they use them.
-  var f32: UnsafeMutablePointer<Float> { storage.data.assumingMemoryBound(to: Float.self) }
-  var f64: UnsafeMutablePointer<Double> { storage.data.assumingMemoryBound(to: Double.self) }
+  // Typed pointers for the kernel calls (in NablaOptimizers too). Callers keep the tensor alive
+  // while they use them.
+  package var f32: UnsafeMutablePointer<Float> { storage.data.assumingMemoryBound(to: Float.self) }
+  package var f64: UnsafeMutablePointer<Double> {
+    storage.data.assumingMemoryBound(to: Double.self)
+  }
   var i64: UnsafeMutablePointer<Int64> { storage.data.assumingMemoryBound(to: Int64.self) }
+}
+
+extension Tensor {
+  /// Whether `other` is this very tensor: the same elements and the same place in the graph
+  /// (not merely equal values), as PyTorch's `query is key` test for self-attention.
+  package func isIdentical(to other: Tensor) -> Bool {
+    storage === other.storage && shape == other.shape && node === other.node
+  }
 }
 
 extension Array where Element == Float {

@@ -4,24 +4,6 @@ import CNablaKernels
 // gradient back to its operand's shape (`sumToShape`), the one place where broadcasting is undone.
 
 extension Tensor {
-  /// Stops unless the tensor holds floating-point numbers (`op`, for the message, is only
-  /// evaluated then).
-  func requireFloatingPoint(_ op: @autoclosure () -> String) {
-    require(
-      dtype.isFloatingPoint,
-      "\(op()): expected a floating-point tensor, got \(dtype) of shape \(describe(shape))")
-  }
-
-  /// Stops unless both operands are floating point of the same dtype.
-  static func requireMatching(_ a: Tensor, _ b: Tensor, _ op: @autoclosure () -> String) {
-    a.requireFloatingPoint(op())
-    b.requireFloatingPoint(op())
-    require(
-      a.dtype == b.dtype,
-      "\(op()): dtypes \(a.dtype) and \(b.dtype) do not match (shapes \(describe(a.shape)) and "
-        + "\(describe(b.shape))); convert one with converted(to:)")
-  }
-
   /// A scalar of this tensor's dtype, to combine with it by broadcasting.
   func scalarLike(_ value: Double) -> Tensor { Tensor(scalar: value, dtype: dtype) }
 

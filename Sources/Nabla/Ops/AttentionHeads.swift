@@ -1,12 +1,6 @@
 import CNablaKernels
 
 extension Tensor {
-  /// Whether `other` is this very tensor: the same elements and the same place in the graph
-  /// (not merely equal values), as PyTorch's `query is key` test for self-attention.
-  package func isIdentical(to other: Tensor) -> Bool {
-    storage === other.storage && shape == other.shape && node === other.node
-  }
-
   /// Multi-head self-attention without masks or dropout, from the packed projections: self is
   /// [N, L, 3E] with each position's query, key and value side by side. Head h attends with
   /// features h·d ..< (h+1)·d (d = E / heads) of each, and its output fills those columns of the

@@ -117,16 +117,23 @@ extension Tensor {
   }
 
   /// `length` elements of `axis` starting at `start`, as `torch.narrow`.
-  public func narrow(alongAxis axis: Int, start: Int, length: Int) -> Tensor {
-    let axis = normalizeAxis(axis, rank: rank, op: "narrow")
+  public func narrowed(alongAxis axis: Int, start: Int, length: Int) -> Tensor {
+    let axis = normalizeAxis(axis, rank: rank, op: "narrowed")
     let first = start < 0 ? start + shape[axis] : start
     require(
       first >= 0 && length >= 0 && first + length <= shape[axis],
-      "narrow: start \(start) and length \(length) do not fit axis \(axis) of size "
+      "narrowed: start \(start) and length \(length) do not fit axis \(axis) of size "
         + "\(shape[axis]) in shape \(describe(shape))")
     var ranges = shape.map { (start: 0, count: $0, step: 1) }
     ranges[axis] = (first, length, 1)
-    return slice(ranges, op: "narrow")
+    return slice(ranges, op: "narrowed")
+  }
+
+  /// `length` elements of `axis` starting at `start`: `narrowed(alongAxis:start:length:)`
+  /// under its earlier name.
+  @available(*, deprecated, renamed: "narrowed(alongAxis:start:length:)")
+  public func narrow(alongAxis axis: Int, start: Int, length: Int) -> Tensor {
+    narrowed(alongAxis: axis, start: start, length: length)
   }
 
   /// The view described by a start, count and step per axis, copied; its gradient is scattered
@@ -186,7 +193,7 @@ extension Tensor {
       var start = 0
       return sizes.map { size in
         defer { start += size }
-        return g.narrow(alongAxis: axis, start: start, length: size)
+        return g.narrowed(alongAxis: axis, start: start, length: size)
       }
     }
   }
@@ -210,7 +217,7 @@ extension Tensor {
     var start = 0
     return sizes.map { size in
       defer { start += size }
-      return narrow(alongAxis: axis, start: start, length: size)
+      return narrowed(alongAxis: axis, start: start, length: size)
     }
   }
 
@@ -288,7 +295,7 @@ extension Tensor {
     // Restrict the other axes to the index's extent, so both share [outer, *, inner].
     var source = self
     for other in shape.indices where other != axis && indices.shape[other] < shape[other] {
-      source = source.narrow(alongAxis: other, start: 0, length: indices.shape[other])
+      source = source.narrowed(alongAxis: other, start: 0, length: indices.shape[other])
     }
     return source.gatherKernel(axis: axis, indices: indices)
   }

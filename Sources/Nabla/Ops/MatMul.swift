@@ -42,18 +42,18 @@ extension Tensor {
     let left = a.expanded(to: batch + [m, k]).detached()
     let right = b.expanded(to: batch + [k, n]).detached()
     let result = Tensor(empty: batch + [m, n], dtype: a.dtype)
-    gemm(left, false, right, false, into: result, m: m, n: n, k: k)
+    gemmBatched(left, false, right, false, into: result, m: m, n: n, k: k)
     return a.record("matmul", result, [a, b]) { g in
       // dA = g · Bᵀ and dB = Aᵀ · g, per batch, summed back over broadcast batch dims.
       var gradients: [Tensor?] = [nil, nil]
       if a.requiresGrad {
         let gradient = Tensor(empty: batch + [m, k], dtype: a.dtype)
-        gemm(g, false, right, true, into: gradient, m: m, n: k, k: n)
+        gemmBatched(g, false, right, true, into: gradient, m: m, n: k, k: n)
         gradients[0] = gradient.sumToShape(a.shape)
       }
       if b.requiresGrad {
         let gradient = Tensor(empty: batch + [k, n], dtype: a.dtype)
-        gemm(left, true, g, false, into: gradient, m: k, n: n, k: m)
+        gemmBatched(left, true, g, false, into: gradient, m: k, n: n, k: m)
         gradients[1] = gradient.sumToShape(b.shape)
       }
       return gradients
@@ -73,24 +73,25 @@ extension Tensor {
     let batch = Array(shape.dropLast(2))
     let (a, b) = (detached(), other.detached())
     let result = Tensor(empty: batch + [m, n], dtype: dtype)
-    Tensor.gemm(a, false, b, true, into: result, m: m, n: n, k: k, alpha: scale)
+    Tensor.gemmBatched(a, false, b, true, into: result, m: m, n: n, k: k, alpha: scale)
     return record("matmulTransposed", result, [self, other]) { g in
       // d(A) = scale · g · B and d(B) = scale · gᵀ · A, per batch.
       var gradients: [Tensor?] = [nil, nil]
       if self.requiresGrad {
         gradients[0] = Tensor(empty: a.shape, dtype: a.dtype)
-        Tensor.gemm(g, false, b, false, into: gradients[0]!, m: m, n: k, k: n, alpha: scale)
+        Tensor.gemmBatched(g, false, b, false, into: gradients[0]!, m: m, n: k, k: n, alpha: scale)
       }
       if other.requiresGrad {
         gradients[1] = Tensor(empty: b.shape, dtype: b.dtype)
-        Tensor.gemm(g, true, a, false, into: gradients[1]!, m: n, n: k, k: m, alpha: scale)
+        Tensor.gemmBatched(g, true, a, false, into: gradients[1]!, m: n, n: k, k: m, alpha: scale)
       }
       return gradients
     }
   }
 
-  /// result[i] = alpha · op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k.
-  private static func gemm(
+  /// result[i] = alpha · op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k:
+  /// a stack of products, by nabla_sgemm_batched or nabla_dgemm_batched.
+  private static func gemmBatched(
     _ x: Tensor, _ transposeX: Bool, _ y: Tensor, _ transposeY: Bool, into result: Tensor,
     m: Int, n: Int, k: Int, alpha: Double = 1
   ) {
@@ -109,67 +110,82 @@ extension Tensor {
   }
 }
 
-/// x·Wᵀ + b over the last axis of `input`, as one recorded op (PyTorch's `F.linear`): the bias is
-/// written into the result first and the matrix product added onto it, and the backward runs
-/// three matrix products without copying a transpose.
-///
-/// ```swift
-/// let y = linear(Tensor.ones([32, 784]), weight: Tensor.ones([10, 784]), bias: Tensor.zeros([10]))
-/// y.shape  // [32, 10]
-/// ```
+extension Tensor {
+  /// x·Wᵀ + b over the last axis of this tensor (x), as one recorded op (PyTorch's `F.linear`): the bias is
+  /// written into the result first and the matrix product added onto it, and the backward runs
+  /// three matrix products without copying a transpose.
+  ///
+  /// ```swift
+  /// let y = Tensor.ones([32, 784]).linear(weight: Tensor.ones([10, 784]), bias: Tensor.zeros([10]))
+  /// y.shape  // [32, 10]
+  /// ```
+  ///
+  /// The input is [..., inFeatures].
+  ///
+  /// - Parameters:
+  ///   - weight: [outFeatures, inFeatures], PyTorch's layout.
+  ///   - bias: [outFeatures], or nil.
+  public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    let input = self
+    Tensor.requireMatching(input, weight, "linear")
+    require(
+      weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
+      "linear: input of shape \(describe(input.shape)) does not fit weight of shape "
+        + "\(describe(weight.shape)) (expected [..., \(weight.rank == 2 ? weight.shape[1] : 0)])")
+    let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
+    if let bias {
+      Tensor.requireMatching(input, bias, "linear")
+      require(
+        bias.shape == [outFeatures],
+        "linear: bias of shape \(describe(bias.shape)) does not fit weight of shape "
+          + "\(describe(weight.shape))")
+    }
+    let rows = input.scalarCount / Swift.max(inFeatures, 1)
+    var result = Tensor(empty: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
+    gemmWithBias(
+      transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
+      lda: inFeatures, weight, 0, ldb: inFeatures, beta: 0, result, 0, ldc: outFeatures,
+      bias: bias)
+    let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+    let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
+    let (x, w) = (input.detached(), weight.detached())
+    result = input.record("linear", result, inputs) { g in
+      var gradients: [Tensor?] = [nil, nil]
+      if needInput {
+        let dx = Tensor(empty: x.shape, dtype: x.dtype)
+        gemmWithBias(
+          transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, 0,
+          lda: outFeatures, w, 0, ldb: inFeatures, beta: 0, dx, 0, ldc: inFeatures)
+        gradients[0] = dx
+      }
+      if needWeight {
+        let dw = Tensor(empty: w.shape, dtype: w.dtype)
+        gemmWithBias(
+          transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, 0,
+          lda: outFeatures, x, 0, ldb: inFeatures, beta: 0, dw, 0, ldc: inFeatures)
+        gradients[1] = dw
+      }
+      if bias != nil { gradients.append(g.reshaped([rows, outFeatures]).sum(alongAxes: [0])) }
+      return gradients
+    }
+    return result
+  }
+}
+
+/// x·Wᵀ + b over the last axis of `input`: `input.linear(weight:bias:)`, as a free function.
 ///
 /// - Parameters:
 ///   - input: [..., inFeatures].
 ///   - weight: [outFeatures, inFeatures], PyTorch's layout.
 ///   - bias: [outFeatures], or nil.
+@available(*, deprecated, message: "use input.linear(weight:bias:), a method as every other op")
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
-  Tensor.requireMatching(input, weight, "linear")
-  require(
-    weight.rank == 2 && input.rank >= 1 && input.shape[input.rank - 1] == weight.shape[1],
-    "linear: input of shape \(describe(input.shape)) does not fit weight of shape "
-      + "\(describe(weight.shape)) (expected [..., \(weight.rank == 2 ? weight.shape[1] : 0)])")
-  let (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1])
-  if let bias {
-    Tensor.requireMatching(input, bias, "linear")
-    require(
-      bias.shape == [outFeatures],
-      "linear: bias of shape \(describe(bias.shape)) does not fit weight of shape "
-        + "\(describe(weight.shape))")
-  }
-  let rows = input.scalarCount / Swift.max(inFeatures, 1)
-  var result = Tensor(empty: Array(input.shape.dropLast()) + [outFeatures], dtype: input.dtype)
-  gemm(
-    transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures, input, 0,
-    lda: inFeatures, weight, 0, ldb: inFeatures, beta: 0, result, 0, ldc: outFeatures,
-    bias: bias)
-  let inputs = [input, weight] + (bias.map { [$0] } ?? [])
-  let (needInput, needWeight) = (input.requiresGrad, weight.requiresGrad)
-  let (x, w) = (input.detached(), weight.detached())
-  result = input.record("linear", result, inputs) { g in
-    var gradients: [Tensor?] = [nil, nil]
-    if needInput {
-      let dx = Tensor(empty: x.shape, dtype: x.dtype)
-      gemm(
-        transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures, g, 0,
-        lda: outFeatures, w, 0, ldb: inFeatures, beta: 0, dx, 0, ldc: inFeatures)
-      gradients[0] = dx
-    }
-    if needWeight {
-      let dw = Tensor(empty: w.shape, dtype: w.dtype)
-      gemm(
-        transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows, g, 0,
-        lda: outFeatures, x, 0, ldb: inFeatures, beta: 0, dw, 0, ldc: inFeatures)
-      gradients[1] = dw
-    }
-    if bias != nil { gradients.append(g.reshaped([rows, outFeatures]).sum(alongAxes: [0])) }
-    return gradients
-  }
-  return result
+  input.linear(weight: weight, bias: bias)
 }
 
 /// C = op(A) · op(B) + beta · C (+ bias along every row) on the elements of tensors at element
-/// offsets (see nabla_sgemm and nabla_sgemm_bias).
-func gemm(
+/// offsets: one matrix product, by nabla_sgemm_bias or nabla_dgemm_bias.
+private func gemmWithBias(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: Tensor, _ aOffset: Int,
   lda: Int, _ b: Tensor, _ bOffset: Int, ldb: Int, beta: Double, _ c: Tensor, _ cOffset: Int,
   ldc: Int, bias: Tensor? = nil

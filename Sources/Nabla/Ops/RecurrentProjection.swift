@@ -100,11 +100,11 @@ extension Tensor {
     // The packed result is one flat tensor: outputs, then final hidden, then final cell.
     let (outputCount, hiddenCount) = (steps * batch * projectionSize, batch * projectionSize)
     return (
-      packed.narrow(alongAxis: 0, start: 0, length: outputCount).reshaped(
+      packed.narrowed(alongAxis: 0, start: 0, length: outputCount).reshaped(
         [steps, batch, projectionSize]),
-      packed.narrow(alongAxis: 0, start: outputCount, length: hiddenCount).reshaped(
+      packed.narrowed(alongAxis: 0, start: outputCount, length: hiddenCount).reshaped(
         [batch, projectionSize]),
-      packed.narrow(alongAxis: 0, start: outputCount + hiddenCount, length: batch * hiddenSize)
+      packed.narrowed(alongAxis: 0, start: outputCount + hiddenCount, length: batch * hiddenSize)
         .reshaped([batch, hiddenSize])
     )
   }

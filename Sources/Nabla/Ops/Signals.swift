@@ -68,7 +68,7 @@ private func correlateOrdered(_ a: Tensor, _ v: Tensor, mode: SignalMode) -> Ten
     .reshaped([n + m - 1])
   switch mode {
   case .full: return full
-  case .same: return full.narrow(alongAxis: 0, start: m - 1 - m / 2, length: n)
-  case .valid: return full.narrow(alongAxis: 0, start: m - 1, length: n - m + 1)
+  case .same: return full.narrowed(alongAxis: 0, start: m - 1 - m / 2, length: n)
+  case .valid: return full.narrowed(alongAxis: 0, start: m - 1, length: n - m + 1)
   }
 }

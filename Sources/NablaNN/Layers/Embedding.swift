@@ -243,5 +243,5 @@ private func positionRows(_ table: Tensor, _ input: Tensor, _ name: String) -> T
       && input.shape[input.rank - 2] <= maxLength,
     "\(name)(maxLength: \(maxLength), dimension: \(dimension)): input of shape "
       + "\(describe(input.shape)) is not [..., length <= \(maxLength), \(dimension)]")
-  return table.narrow(alongAxis: 0, start: 0, length: input.shape[input.rank - 2])
+  return table.narrowed(alongAxis: 0, start: 0, length: input.shape[input.rank - 2])
 }

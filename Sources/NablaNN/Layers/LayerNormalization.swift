@@ -57,8 +57,8 @@ public final class LayerNorm: Module, @unchecked Sendable {
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     reportingOutput {
       _ = trailingAxes(input, normalizedShape, "LayerNorm")
-      return layerNorm(
-        input, normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
+      return input.layerNorm(
+        normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
         epsilon: epsilon)
     }
   }

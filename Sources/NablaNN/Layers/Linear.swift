@@ -57,7 +57,7 @@ public final class Linear: Module, @unchecked Sendable {
         input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
         "Linear(\(inputSize) -> \(weight.value.shape[0])): input of shape "
           + "\(describe(input.shape)) does not end in \(inputSize) features")
-      return linear(input, weight: weight.value, bias: bias?.value)
+      return input.linear(weight: weight.value, bias: bias?.value)
     }
   }
 }

@@ -17,19 +17,19 @@
 /// let (y, weights) = attention(query: x, key: x, value: x)  // [2, 10, 64], [2, 10, 10]
 /// ```
 public final class MultiHeadAttention: Module, @unchecked Sendable {
-  // Stored under PyTorch's state-dict names; reached through the camel-case accessors below.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let in_proj_weight: Parameter?
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let q_proj_weight: Parameter?
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let k_proj_weight: Parameter?
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let v_proj_weight: Parameter?
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let in_proj_bias: Parameter?
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let out_proj: Linear
+  /// The stacked query, key and value projections, [3E, E] (`in_proj_weight`); nil when the
+  /// key or value size differs from E.
+  public let inProjectionWeight: Parameter?
+  /// The query projection [E, E] (`q_proj_weight`), used when the key or value size differs.
+  public let queryProjectionWeight: Parameter?
+  /// The key projection [E, kdim] (`k_proj_weight`), used when the key or value size differs.
+  public let keyProjectionWeight: Parameter?
+  /// The value projection [E, vdim] (`v_proj_weight`), used when the key or value size differs.
+  public let valueProjectionWeight: Parameter?
+  /// The stacked query, key and value biases, [3E] (`in_proj_bias`), or nil without biases.
+  public let inProjectionBias: Parameter?
+  /// The output projection (`out_proj`), E to E.
+  public let outputProjection: Linear
 
   /// The model size E.
   public let embedDimension: Int
@@ -42,23 +42,18 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   /// The dropout probability on the attention weights, applied in training mode.
   public let dropout: Double
   /// Whether sequences are [batch, length, E] rather than [length, batch, E].
-  public let batchFirst: Bool
+  public let isBatchFirst: Bool
   /// The source of the dropout masks.
   public let generator: RandomGenerator
 
-  /// The stacked query, key and value projections, [3E, E] (`in_proj_weight`); nil when the
-  /// key or value size differs from E.
-  public var inProjectionWeight: Parameter? { in_proj_weight }
-  /// The query projection [E, E] (`q_proj_weight`), used when the key or value size differs.
-  public var queryProjectionWeight: Parameter? { q_proj_weight }
-  /// The key projection [E, kdim] (`k_proj_weight`), used when the key or value size differs.
-  public var keyProjectionWeight: Parameter? { k_proj_weight }
-  /// The value projection [E, vdim] (`v_proj_weight`), used when the key or value size differs.
-  public var valueProjectionWeight: Parameter? { v_proj_weight }
-  /// The stacked query, key and value biases, [3E] (`in_proj_bias`), or nil without biases.
-  public var inProjectionBias: Parameter? { in_proj_bias }
-  /// The output projection (`out_proj`), E to E.
-  public var outputProjection: Linear { out_proj }
+  /// PyTorch's names of the projections.
+  public override var stateKeys: [String: String] {
+    [
+      "inProjectionWeight": "in_proj_weight", "queryProjectionWeight": "q_proj_weight",
+      "keyProjectionWeight": "k_proj_weight", "valueProjectionWeight": "v_proj_weight",
+      "inProjectionBias": "in_proj_bias", "outputProjection": "out_proj",
+    ]
+  }
 
   /// Creates the layer with PyTorch's initialization: Xavier-uniform projections, zero biases,
   /// and the output projection's weight as a `Linear`'s.
@@ -94,24 +89,24 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     self.keyDimension = keyDimension ?? e
     self.valueDimension = valueDimension ?? e
     self.dropout = dropout
-    self.batchFirst = batchFirst
+    self.isBatchFirst = batchFirst
     self.generator = generator
     func xavier(_ shape: [Int]) -> Parameter {
       Parameter(Initializer.xavierUniform(shape, dtype: dtype, generator: generator))
     }
     if self.keyDimension == e && self.valueDimension == e {
-      in_proj_weight = xavier([3 * e, e])
-      (q_proj_weight, k_proj_weight, v_proj_weight) = (nil, nil, nil)
+      inProjectionWeight = xavier([3 * e, e])
+      (queryProjectionWeight, keyProjectionWeight, valueProjectionWeight) = (nil, nil, nil)
     } else {
-      in_proj_weight = nil
-      q_proj_weight = xavier([e, e])
-      k_proj_weight = xavier([e, self.keyDimension])
-      v_proj_weight = xavier([e, self.valueDimension])
+      inProjectionWeight = nil
+      queryProjectionWeight = xavier([e, e])
+      keyProjectionWeight = xavier([e, self.keyDimension])
+      valueProjectionWeight = xavier([e, self.valueDimension])
     }
-    in_proj_bias = bias ? Parameter(Tensor.zeros([3 * e], dtype: dtype)) : nil
-    out_proj = Linear(e, e, bias: bias, dtype: dtype, generator: generator)
+    inProjectionBias = bias ? Parameter(Tensor.zeros([3 * e], dtype: dtype)) : nil
+    outputProjection = Linear(e, e, bias: bias, dtype: dtype, generator: generator)
     super.init()
-    out_proj.bias?.assign(Tensor.zeros([e], dtype: dtype))
+    outputProjection.bias?.assign(Tensor.zeros([e], dtype: dtype))
   }
 
   /// Creates the layer with its sizes in PyTorch's order, unlabeled, as
@@ -135,9 +130,9 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   private func projections() -> [(weight: Tensor, bias: Tensor?)] {
     let e = embedDimension
     let weights =
-      in_proj_weight.map { $0.value.split(sizes: [e, e, e]) }
-      ?? [q_proj_weight!.value, k_proj_weight!.value, v_proj_weight!.value]
-    let biases = in_proj_bias.map { $0.value.split(sizes: [e, e, e]) }
+      inProjectionWeight.map { $0.value.split(sizes: [e, e, e]) }
+      ?? [queryProjectionWeight!.value, keyProjectionWeight!.value, valueProjectionWeight!.value]
+    let biases = inProjectionBias.map { $0.value.split(sizes: [e, e, e]) }
     return (0..<3).map { (weights[$0], biases?[$0]) }
   }
 
@@ -178,7 +173,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
           + "\(describe(query.shape)), \(describe(key.shape)) and \(describe(value.shape))")
       // To [N, L, features].
       func batchFirstLayout(_ x: Tensor) -> Tensor {
-        !batched ? x.unsqueezed(at: 0) : batchFirst ? x : x.transposed(0, 1)
+        !batched ? x.unsqueezed(at: 0) : isBatchFirst ? x : x.transposed(0, 1)
       }
       // Self-attention (one tensor as query, key and value) is laid out once, so it stays one.
       let isSelfAttention = query.isIdentical(to: key) && key.isIdentical(to: value)
@@ -190,22 +185,23 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
           && k.shape[0] == n && v.shape[0] == n && v.shape[1] == s,
         "\(name)(E: \(e), kdim: \(keyDimension), vdim: \(valueDimension)): query "
           + "\(describe(query.shape)), key \(describe(key.shape)) and value "
-          + "\(describe(value.shape)) do not fit (batchFirst: \(batchFirst))")
+          + "\(describe(value.shape)) do not fit (batchFirst: \(isBatchFirst))")
 
-      if let packed = in_proj_weight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
+      if let packed = inProjectionWeight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
         !needWeights, !isTraining || dropout == 0, isSelfAttention
       {
         // Self-attention with nothing masked or dropped: one product for the three projections,
         // and the heads attended in place in it.
-        let qkv = linear(q, weight: packed.value, bias: in_proj_bias?.value)
-        let output = out_proj(
+        let qkv = q.linear(weight: packed.value, bias: inProjectionBias?.value)
+        let output = outputProjection(
           qkv.selfAttentionHeads(heads: h, scale: 1 / Double(e / h).squareRoot()))
         return (
-          !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1), nil
+          !batched ? output.squeezed(axes: [0]) : isBatchFirst ? output : output.transposed(0, 1),
+          nil
         )
       }
       let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
-        let biased = linear(input, weight: projection.weight, bias: projection.bias)
+        let biased = input.linear(weight: projection.weight, bias: projection.bias)
         // [N, length, E] -> [N, h, length, E / h].
         return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
       }
@@ -228,8 +224,9 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
         value: projected[2], masks: masks, dropoutProbability: isTraining ? dropout : 0,
         generator: generator, name: name)
       // [N, h, L, E / h] -> [N, L, E], then the output projection.
-      var output = out_proj(attended.output.permuted([0, 2, 1, 3]).reshaped([n, l, e]))
-      output = !batched ? output.squeezed(axes: [0]) : batchFirst ? output : output.transposed(0, 1)
+      var output = outputProjection(attended.output.permuted([0, 2, 1, 3]).reshaped([n, l, e]))
+      output =
+        !batched ? output.squeezed(axes: [0]) : isBatchFirst ? output : output.transposed(0, 1)
       guard needWeights else { return (output, nil) }
       var weights = attended.weights
       if averageAttentionWeights { weights = weights.mean(alongAxis: 1) }

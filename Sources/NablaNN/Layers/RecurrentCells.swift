@@ -56,7 +56,7 @@ public struct LSTMState {
 /// The layers of an `LSTM` with projections (`projectionSize` P > 0) have one weight more,
 /// `projectionWeight` (`weight_hr`, `[P, hiddenSize]`), which maps o ⊙ tanh(c) to the hidden
 /// state of P features; their `hiddenWeight` is then `[4 · hiddenSize, P]`.
-public class RecurrentCell: Module, CustomReflectable, @unchecked Sendable {
+public class RecurrentCell: Module, @unchecked Sendable {
   /// The number of input features.
   public let inputSize: Int
   /// The number of features of the hidden state.
@@ -118,22 +118,17 @@ public class RecurrentCell: Module, CustomReflectable, @unchecked Sendable {
   /// The type's name for messages, such as `LSTMCell`.
   static var typeName: String { String(describing: self) }
 
-  /// The parameters under PyTorch's names with `suffix` appended (`_l0`, `_l1_reverse`, ...).
-  func pyTorchNamedParameters(suffix: String) -> [(label: String?, value: Any)] {
-    var named: [(label: String?, value: Any)] = [
-      ("weight_ih" + suffix, inputWeight), ("weight_hh" + suffix, hiddenWeight),
-    ]
-    if let inputBias { named.append(("bias_ih" + suffix, inputBias)) }
-    if let hiddenBias { named.append(("bias_hh" + suffix, hiddenBias)) }
-    if let projectionWeight { named.append(("weight_hr" + suffix, projectionWeight)) }
-    return named
-  }
+  /// What the layer holding this cell appends to its weights' state-dict keys (`_l0`,
+  /// `_l1_reverse`, ...); empty for a cell on its own. Set once, by the layer's initializer.
+  var stateKeySuffix = ""
 
-  /// Shows the parameters under PyTorch's names (`weight_ih`, `weight_hh`, `bias_ih`,
-  /// `bias_hh`, and `weight_hr` with a projection), which is how `namedParameters()` and
-  /// `stateDict()` name them.
-  public var customMirror: Mirror {
-    Mirror(self, children: pyTorchNamedParameters(suffix: ""), ancestorRepresentation: .suppressed)
+  /// PyTorch's names of the weights (`weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`, and
+  /// `weight_hr` with a projection), followed by the layer's suffix in a sequence layer.
+  public override var stateKeys: [String: String] {
+    [
+      "inputWeight": "weight_ih", "hiddenWeight": "weight_hh", "inputBias": "bias_ih",
+      "hiddenBias": "bias_hh", "projectionWeight": "weight_hr",
+    ].mapValues { $0 + stateKeySuffix }
   }
 
   /// A description such as `LSTMCell(10 -> 20)`, for messages.
@@ -190,7 +185,7 @@ public class RecurrentCell: Module, CustomReflectable, @unchecked Sendable {
     if foldsHiddenBias, let hiddenBias = hiddenBias?.value {
       bias = bias.map { $0 + hiddenBias } ?? hiddenBias
     }
-    return linear(input, weight: inputWeight.value, bias: bias)
+    return input.linear(weight: inputWeight.value, bias: bias)
   }
 
   /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence` (and
@@ -214,7 +209,7 @@ public class RecurrentCell: Module, CustomReflectable, @unchecked Sendable {
       initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
       hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value, lengths: lengths, reverse: reverse)
     return (
-      packed.narrow(alongAxis: 0, start: 0, length: steps), packed[steps],
+      packed.narrowed(alongAxis: 0, start: 0, length: steps), packed[steps],
       cell == nil ? nil : packed[steps + 1]
     )
   }

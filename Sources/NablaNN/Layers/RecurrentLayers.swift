@@ -19,7 +19,7 @@
 /// Variable-length batches: pass `lengths`, the number of valid steps of each batch element.
 /// Steps past a sequence's length leave its state unchanged, output zeros and receive no
 /// gradient; the reverse direction starts at each sequence's own last step.
-public class RecurrentLayer: Module, CustomReflectable, @unchecked Sendable {
+public class RecurrentLayer: Module, @unchecked Sendable {
   /// The number of input features.
   public let inputSize: Int
   /// The number of features of each direction's hidden state (of its cell state, for an LSTM
@@ -63,7 +63,11 @@ public class RecurrentLayer: Module, CustomReflectable, @unchecked Sendable {
     let directions = bidirectional ? 2 : 1
     let outputSize = directions * (projectionSize > 0 ? projectionSize : hiddenSize)
     cells = (0..<layerCount).flatMap { layer in
-      (0..<directions).map { _ in makeCell(layer == 0 ? inputSize : outputSize) }
+      (0..<directions).map { direction in
+        let cell = makeCell(layer == 0 ? inputSize : outputSize)
+        cell.stateKeySuffix = "_l\(layer)" + (direction == 1 ? "_reverse" : "")
+        return cell
+      }
     }
   }
 
@@ -87,16 +91,11 @@ public class RecurrentLayer: Module, CustomReflectable, @unchecked Sendable {
   /// 2 for a bidirectional layer, 1 otherwise.
   public var directionCount: Int { isBidirectional ? 2 : 1 }
 
-  /// Shows the parameters under PyTorch's names and in PyTorch's order (`weight_ih_l0`,
-  /// `weight_hh_l0`, `bias_ih_l0`, `bias_hh_l0`, with projections `weight_hr_l0`, then
-  /// `weight_ih_l0_reverse`, ...), which is how `namedParameters()` and `stateDict()` name them.
-  public var customMirror: Mirror {
-    let named = cells.enumerated().flatMap { index, cell in
-      let (layer, direction) = index.quotientAndRemainder(dividingBy: directionCount)
-      return cell.pyTorchNamedParameters(suffix: "_l\(layer)" + (direction == 1 ? "_reverse" : ""))
-    }
-    return Mirror(self, children: named, ancestorRepresentation: .suppressed)
-  }
+  /// Merges the cells into the layer (see `Module.stateKeys`), so that their weights appear
+  /// under PyTorch's names and in PyTorch's order (`weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0`,
+  /// `bias_hh_l0`, with projections `weight_hr_l0`, then `weight_ih_l0_reverse`, ...) in
+  /// `namedParameters()` and `stateDict()`, and `print(model)` shows no children, as PyTorch's.
+  public override var stateKeys: [String: String] { ["cells": ""] }
 
   /// A description such as `LSTM(10 -> 20)`, for messages.
   var label: String {

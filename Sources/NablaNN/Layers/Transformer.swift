@@ -20,10 +20,10 @@ public enum TransformerActivation: Sendable {
 /// let y = layer(Tensor.randomNormal([64, 16, 128]))  // [length, batch, dModel]
 /// ```
 public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked Sendable {
-  // Properties are declared in PyTorch's order and, where PyTorch's names are not Swift names,
-  // stored under PyTorch's state-dict names and reached through camel-case accessors.
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let self_attn: MultiHeadAttention
+  // Properties are declared in PyTorch's order; `stateKeys` gives PyTorch's names where they
+  // are not Swift's.
+  /// The self-attention (`self_attn` in the state dict).
+  public let selfAttention: MultiHeadAttention
   /// The feed-forward network's first layer, dModel to feedForwardSize.
   public let linear1: Linear
   let dropout: Dropout
@@ -36,14 +36,15 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
   let dropout1: Dropout
   let dropout2: Dropout
 
-  /// The self-attention (`self_attn` in the state dict).
-  public var selfAttention: MultiHeadAttention { self_attn }
   /// The activation between linear1 and linear2.
   public let activation: TransformerActivation
   /// Whether the layer norms come before each block (pre-norm) rather than after the sum.
-  public let normFirst: Bool
+  public let isNormFirst: Bool
   /// The settings the layer was made with, to make fresh copies of it.
   let settings: TransformerLayerSettings
+
+  /// PyTorch's name of the self-attention.
+  public override var stateKeys: [String: String] { ["selfAttention": "self_attn"] }
 
   /// Creates an encoder layer with PyTorch's defaults.
   ///
@@ -75,14 +76,14 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
   /// Creates the layer from the settings of its public initializer.
   init(settings: TransformerLayerSettings) {
     self.settings = settings
-    self_attn = settings.attention()
+    selfAttention = settings.attention()
     (linear1, dropout, linear2) = settings.feedForward()
     norm1 = settings.norm()
     norm2 = settings.norm()
     dropout1 = settings.dropoutLayer()
     dropout2 = settings.dropoutLayer()
     activation = settings.activation
-    normFirst = settings.normFirst
+    isNormFirst = settings.normFirst
   }
 
   /// A new layer with the same settings and a copy of this one's parameters.
@@ -111,7 +112,7 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
     reportingOutput {
       func attentionBlock(_ x: Tensor) -> Tensor {
         dropout1(
-          self_attn(
+          selfAttention(
             query: x, key: x, value: x, keyPaddingMask: keyPaddingMask, needWeights: false,
             attentionMask: mask, isCausal: isCausal
           ).output)
@@ -131,11 +132,11 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
 /// let y = layer(target, memory: memory, targetIsCausal: true)
 /// ```
 public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked Sendable {
-  // Declared in PyTorch's order, under its state-dict names (see TransformerEncoderLayer).
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let self_attn: MultiHeadAttention
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  let multihead_attn: MultiHeadAttention
+  // Declared in PyTorch's order (see TransformerEncoderLayer).
+  /// The self-attention over the target (`self_attn` in the state dict).
+  public let selfAttention: MultiHeadAttention
+  /// The cross-attention from the target to the memory (`multihead_attn` in the state dict).
+  public let crossAttention: MultiHeadAttention
   /// The feed-forward network's first layer, dModel to feedForwardSize.
   public let linear1: Linear
   let dropout: Dropout
@@ -151,15 +152,16 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
   let dropout2: Dropout
   let dropout3: Dropout
 
-  /// The self-attention over the target (`self_attn` in the state dict).
-  public var selfAttention: MultiHeadAttention { self_attn }
-  /// The cross-attention from the target to the memory (`multihead_attn` in the state dict).
-  public var crossAttention: MultiHeadAttention { multihead_attn }
   /// The activation between linear1 and linear2.
   public let activation: TransformerActivation
   /// Whether the layer norms come before each block (pre-norm).
-  public let normFirst: Bool
+  public let isNormFirst: Bool
   let settings: TransformerLayerSettings
+
+  /// PyTorch's names of the attentions.
+  public override var stateKeys: [String: String] {
+    ["selfAttention": "self_attn", "crossAttention": "multihead_attn"]
+  }
 
   /// Creates a decoder layer with PyTorch's defaults; the parameters are as for
   /// `TransformerEncoderLayer`.
@@ -179,8 +181,8 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
   /// Creates the layer from the settings of its public initializer.
   init(settings: TransformerLayerSettings) {
     self.settings = settings
-    self_attn = settings.attention()
-    multihead_attn = settings.attention()
+    selfAttention = settings.attention()
+    crossAttention = settings.attention()
     (linear1, dropout, linear2) = settings.feedForward()
     norm1 = settings.norm()
     norm2 = settings.norm()
@@ -189,7 +191,7 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
     dropout2 = settings.dropoutLayer()
     dropout3 = settings.dropoutLayer()
     activation = settings.activation
-    normFirst = settings.normFirst
+    isNormFirst = settings.normFirst
   }
 
   /// A new layer with the same settings and a copy of this one's parameters.
@@ -221,14 +223,14 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
     reportingOutput {
       func selfAttentionBlock(_ x: Tensor) -> Tensor {
         dropout1(
-          self_attn(
+          selfAttention(
             query: x, key: x, value: x, keyPaddingMask: targetKeyPaddingMask, needWeights: false,
             attentionMask: targetMask, isCausal: targetIsCausal
           ).output)
       }
       func crossAttentionBlock(_ x: Tensor) -> Tensor {
         dropout2(
-          multihead_attn(
+          crossAttention(
             query: x, key: memory, value: memory, keyPaddingMask: memoryKeyPaddingMask,
             needWeights: false, attentionMask: memoryMask
           ).output)
@@ -282,13 +284,12 @@ struct TransformerLayerSettings {
 protocol TransformerLayer: Module {
   init(settings: TransformerLayerSettings)
   var settings: TransformerLayerSettings { get }
-  // swift-format-ignore: AlwaysUseLowerCamelCase
-  var self_attn: MultiHeadAttention { get }
+  var selfAttention: MultiHeadAttention { get }
   var linear1: Linear { get }
   var dropout: Dropout { get }
   var linear2: Linear { get }
   var activation: TransformerActivation { get }
-  var normFirst: Bool { get }
+  var isNormFirst: Bool { get }
 }
 
 extension TransformerLayer {
@@ -296,7 +297,7 @@ extension TransformerLayer {
   /// parameters and the same training mode.
   func copied() -> Self {
     var settings = settings
-    settings.dtype = self_attn.out_proj.weight.value.dtype
+    settings.dtype = selfAttention.outputProjection.weight.value.dtype
     let layer = Self(settings: settings)
     try! layer.loadStateDict(stateDict())
     layer.train(isTraining)
@@ -309,8 +310,8 @@ extension TransformerLayer {
   }
 
   /// `x` plus `block` in a residual connection with `norm`: after the sum (post-norm) or before
-  /// the block (pre-norm, `normFirst`).
+  /// the block (pre-norm, `isNormFirst`).
   func residual(_ x: Tensor, _ norm: LayerNorm, _ block: (Tensor) -> Tensor) -> Tensor {
-    normFirst ? x + block(norm(x)) : norm(x + block(x))
+    isNormFirst ? x + block(norm(x)) : norm(x + block(x))
   }
 }

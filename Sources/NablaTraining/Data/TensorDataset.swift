@@ -69,7 +69,7 @@ public struct TensorDataset<Element>: Dataset {
     return makeElement(
       tensors.map { tensor in
         positions.map { tensor.indexSelect(alongAxis: 0, indices: $0) }
-          ?? tensor.narrow(alongAxis: 0, start: first, length: indices.count)
+          ?? tensor.narrowed(alongAxis: 0, start: first, length: indices.count)
       })
   }
 }

@@ -1,17 +1,20 @@
 import CNablaKernels
 import Foundation
+import Nabla
+
+// The fused update steps of SGD and Adam/AdamW: one pass of C over each parameter.
 
 /// The settings of one Adam or AdamW step (see `Tensor.adamUpdate`).
-package struct AdamSettings {
-  package var learningRate, beta1, beta2, epsilon: Double
+struct AdamSettings {
+  var learningRate, beta1, beta2, epsilon: Double
   /// L2 penalty added to the gradient (Adam).
-  package var weightDecay: Double
+  var weightDecay: Double
   /// Decay applied to the parameter itself (AdamW).
-  package var decoupledDecay: Double
+  var decoupledDecay: Double
   /// The number of steps taken, this one included.
-  package var step: Int
+  var step: Int
 
-  package init(
+  init(
     learningRate: Double, beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double,
     decoupledDecay: Double, step: Int
   ) {
@@ -25,7 +28,7 @@ package struct AdamSettings {
 extension Tensor {
   /// One fused Adam/AdamW step: updates the moments in place (they must have this tensor's shape
   /// and dtype) and returns the new parameter value. Records nothing.
-  package func adamUpdate(
+  func adamUpdate(
     gradient: Tensor, firstMoment: inout Tensor, secondMoment: inout Tensor,
     maxSecondMoment: inout Tensor?, settings s: AdamSettings
   ) -> Tensor {
@@ -58,7 +61,7 @@ extension Tensor {
 
   /// One fused SGD step (PyTorch's rule): updates `momentumBuffer` in place when given (it is
   /// created from the first step's direction when nil) and returns the new parameter value.
-  package func sgdUpdate(
+  func sgdUpdate(
     gradient: Tensor, momentumBuffer: inout Tensor?, useMomentum: Bool, learningRate: Double,
     momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
   ) -> Tensor {
