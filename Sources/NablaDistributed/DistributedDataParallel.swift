@@ -172,11 +172,23 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
         bucket.count <= ProcessGroup.maximumCount,
         "DistributedDataParallel: a bucket of \(bucket.count) elements is past MPI's count limit; "
           + "lower bucketCapacity")
+      let type = bucket.dtype.mpiType(in: library)
+      guard overlapsCommunication else {
+        // After backward there is nothing to overlap: the blocking call is the faster one. (A
+        // blocking collective never matches a non-blocking one, so the choice is per model,
+        // the same on every rank.)
+        communicator.check(
+          "DistributedDataParallel",
+          library.allReduce(
+            MPILibrary.inPlace, bucket.base, Int32(bucket.count), type, library.sum,
+            communicator.handle))
+        return
+      }
       communicator.check(
         "DistributedDataParallel",
         library.startAllReduce(
-          MPILibrary.inPlace, bucket.base, Int32(bucket.count), bucket.dtype.mpiType(in: library),
-          library.sum, communicator.handle, &bucket.request))
+          MPILibrary.inPlace, bucket.base, Int32(bucket.count), type, library.sum,
+          communicator.handle, &bucket.request))
       if overlapsCommunication && !isProgressing {
         isProgressing = true
         Thread { self.progressUntilDone(communicator) }.start()  // holds self until done
