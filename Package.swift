@@ -43,7 +43,8 @@ let package = Package(
       name: "NablaOptimizersTests",
       dependencies: ["NablaOptimizers", "NablaNN", "NablaTestSupport"]),
     .testTarget(
-      name: "NablaTrainingTests", dependencies: ["NablaTraining"], resources: [.copy("Fixtures")]),
+      name: "NablaTrainingTests", dependencies: ["NablaTraining", "NablaOptimizers"],
+      resources: [.copy("Fixtures")]),
     .executableTarget(
       name: "mnist1d",
       dependencies: [

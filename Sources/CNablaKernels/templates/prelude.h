@@ -10,7 +10,14 @@
 // Marks a kernel worth compiling for wider vectors than the baseline target (x86-64 without AVX):
 // on x86-64 Linux it is built three times (AVX-512, AVX2 + FMA, baseline) and the loader picks
 // the best one the CPU runs (an ifunc). Elsewhere, and for double, it builds once.
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+// Not under ThreadSanitizer: its instrumented ifunc resolvers run before the runtime is up and
+// crash at load time, so a TSan build takes the baseline code.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define NABLA_THREAD_SANITIZER 1
+#endif
+#endif
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__) && !defined(NABLA_THREAD_SANITIZER)
 #define WIDE_VECTORS_CLONES \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
