@@ -233,6 +233,14 @@ void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_
            NULL);
 }
 
+int nabla_sgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+  return rows_independent_f32(m, n, k);
+}
+
+int nabla_dgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+  return rows_independent_f64(m, n, k);
+}
+
 // A B operand packed once: the panels for the kernel in use when it was packed, and where B
 // itself is, for the paths that do not pack (small products, or another kernel forced since).
 struct NablaPackedMatrix {

@@ -22,12 +22,12 @@ import Testing
 
   /// The op's output and final states, flattened into one tensor.
   func apply(_ values: [Tensor], bias: Bool, lengths: [Int]?, reverse: Bool) -> Tensor {
-    let result = Tensor.projectedLSTMRecurrence(
-      projectedInput: values[0], initialHidden: values[1], initialCell: values[2],
+    let result = Tensor.recurrence(
+      .lstm, projectedInput: values[0], initialHidden: values[1], initialCell: values[2],
       hiddenWeight: values[3], hiddenBias: bias ? values[5] : nil, projectionWeight: values[4],
       lengths: lengths, reverse: reverse)
     return Tensor(
-      concatenating: [result.output, result.hidden, result.cell].map { $0.flattened() })
+      concatenating: [result.output, result.hidden, result.cell!].map { $0.flattened() })
   }
 
   @Test(arguments: [false, true])
@@ -48,8 +48,8 @@ import Testing
     let values = operands(steps: 5)
     let (x, weight, projection, bias) = (values[0], values[3], values[4], values[5])
     for reverse in [false, true] {
-      let result = Tensor.projectedLSTMRecurrence(
-        projectedInput: x, initialHidden: values[1], initialCell: values[2],
+      let result = Tensor.recurrence(
+        .lstm, projectedInput: x, initialHidden: values[1], initialCell: values[2],
         hiddenWeight: weight, hiddenBias: bias, projectionWeight: projection, lengths: nil,
         reverse: reverse)
       var (h, c) = (values[1], values[2])
@@ -64,7 +64,7 @@ import Testing
         #expect(isClose([Double](result.output[t]), [Double](h)))
       }
       #expect(isClose([Double](result.hidden), [Double](h)))
-      #expect(isClose([Double](result.cell), [Double](c)))
+      #expect(isClose([Double](result.cell!), [Double](c)))
     }
   }
 
@@ -72,14 +72,14 @@ import Testing
     manualSeed(53)
     let values = operands(steps: 4)
     for reverse in [false, true] {
-      let result = Tensor.projectedLSTMRecurrence(
-        projectedInput: values[0], initialHidden: values[1], initialCell: values[2],
+      let result = Tensor.recurrence(
+        .lstm, projectedInput: values[0], initialHidden: values[1], initialCell: values[2],
         hiddenWeight: values[3], hiddenBias: values[5], projectionWeight: values[4],
         lengths: [4, 0, 2], reverse: reverse)
       #expect([Double](result.output[0..., 1]).allSatisfy { $0 == 0 })
       #expect([Double](result.output[2..., 2]).allSatisfy { $0 == 0 })
       #expect([Double](result.hidden[1]) == [Double](values[1][1]))
-      #expect([Double](result.cell[1]) == [Double](values[2][1]))
+      #expect([Double](result.cell![1]) == [Double](values[2][1]))
     }
   }
 

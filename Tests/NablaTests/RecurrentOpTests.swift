@@ -24,10 +24,13 @@ import Testing
   func apply(
     _ kind: RecurrenceKind, _ values: [Tensor], bias: Bool, lengths: [Int]?, reverse: Bool
   ) -> Tensor {
-    Tensor.recurrence(
+    let result = Tensor.recurrence(
       kind, projectedInput: values[0], initialHidden: values[1],
       initialCell: kind == .lstm ? values[4] : nil, hiddenWeight: values[2],
       hiddenBias: bias ? values[3] : nil, lengths: lengths, reverse: reverse)
+    // The outputs, then the final hidden state and (LSTM) the final cell state, as rows.
+    let finals = [result.hidden, result.cell].compactMap { $0?.unsqueezed(at: 0) }
+    return Tensor(concatenating: [result.output] + finals)
   }
 
   @Test(arguments: kinds, [false, true])

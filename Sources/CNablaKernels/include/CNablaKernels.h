@@ -86,6 +86,13 @@ void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_
                       double alpha, const double *a, ptrdiff_t lda, const double *b,
                       ptrdiff_t ldb, double beta, const double *bias, double *c, ptrdiff_t ldc);
 
+/// Whether each row of C of an m x n x k nabla_sgemm (any transposes, packed or not) is
+/// computed on its own: the same bits whatever the other rows of A are and however many rows
+/// there are. Code that splits a product's rows over threads and must give the bits of the
+/// unsplit product asks this for its smallest share of rows. True for any m at least as large.
+int nabla_sgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k);
+/// Double-precision form of nabla_sgemm_rows_independent.
+int nabla_dgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k);
 /// `count` GEMMs of one shape (see nabla_sgemm): matrix i of A, B and C starts strideA·i,
 /// strideB·i and strideC·i elements in (a stride of 0 repeats one matrix). Small products are
 /// spread over the thread pool a whole product per task; results do not depend on the threads.

@@ -360,6 +360,27 @@ enum {
   NAME(DOTS_DEPTH) = 128
 };
 
+/// Whether an m x n x k product takes the unpacked path for small and thin products.
+static inline int NAME(is_small)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+  const double work = (double)m * n * k;
+  return k <= 0 || work < NAME(SMALL_WORK) || (k <= NAME(THIN) && work < NAME(THIN_WORK));
+}
+
+/// Whether an m x n x k product with B transposed takes the dot-product path: C small, k deep.
+static inline int NAME(is_dot_shaped)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+  return (double)m * n <= NAME(DOTS_AREA) && k >= NAME(DOTS_DEPTH);
+}
+
+/// Whether every row of an m x n x k product's C comes out the same, bit for bit, whatever the
+/// other rows of A are and however many there are: true on the blocked path, whose kernels
+/// compute each element alone in a fixed order along k (edge tiles and tail panels round as
+/// full ones do). The unpacked paths take other orders for some shapes, so a product that would
+/// take one of them, for either transpose of B, is not counted. The paths only move from
+/// unpacked to blocked as m grows, so the answer for m rows holds for any larger m.
+static int NAME(rows_independent)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+  return m > 0 && n > 0 && !NAME(is_small)(m, n, k) && !NAME(is_dot_shaped)(m, n, k);
+}
+
 /// The GEMM, plus `bias` (n values, or NULL) added to every row of C; `packedB` is op(B) packed
 /// whole for `kernel` beforehand (b still points to B, for the paths that do not pack), or NULL.
 static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m,
@@ -367,11 +388,8 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
                        ptrdiff_t ldb, T beta, const T *bias, T *c, ptrdiff_t ldc,
                        const T *packedB) {
   if (m <= 0 || n <= 0) return;
-  const double work = (double)m * n * k;
-  const int small = k <= 0 || alpha == 0 || work < NAME(SMALL_WORK) ||
-                    (k <= NAME(THIN) && work < NAME(THIN_WORK));
-  const int dots =
-      !transA && transB && (double)m * n <= NAME(DOTS_AREA) && k >= NAME(DOTS_DEPTH);
+  const int small = alpha == 0 || NAME(is_small)(m, n, k);
+  const int dots = !transA && transB && NAME(is_dot_shaped)(m, n, k);
   if (bias && (small || dots)) {  // the unpacked paths add the product to a C holding the bias
     NAME(add_bias)(c, ldc, m, n, beta, bias);
     beta = 1;

@@ -4,12 +4,23 @@ import CNablaKernels
 ///
 /// An op's result holds the nodes of its inputs (`parents`) and a closure that maps the gradient
 /// of the result to the gradients of the inputs. Leaves collect their gradient in `grad`.
+///
+/// An op with several results has a node of its own, which no tensor holds: its parents are the
+/// inputs and its `jointBackward` maps the gradients of all results at once. Each result holds
+/// a node whose only parent is the op's, and `resultIndex` says which result it is.
 final class GradNode {
   let op: String
   let isLeaf: Bool
   let shape: [Int]
   var parents: [GradNode?]
   var backward: ((Tensor) -> [Tensor?])?
+  /// The backward of an op with several results: one gradient per result, nil for a result
+  /// that no gradient reached.
+  var jointBackward: (([Tensor?]) -> [Tensor?])?
+  /// The number of results of an op with several (0 for every other node).
+  let resultCount: Int
+  /// Which result of its parent's op this node is, when that op has several results.
+  let resultIndex: Int?
   var grad: Tensor?
   /// Where the op was recorded, kept only under `detectingAnomalies`.
   var origin: RecordedOrigin?
@@ -22,12 +33,28 @@ final class GradNode {
     self.shape = shape
     self.parents = parents
     self.backward = backward
+    (resultCount, resultIndex) = (0, nil)
+  }
+
+  /// The node of an op with `resultCount` results.
+  init(
+    op: String, parents: [GradNode?], resultCount: Int, backward: @escaping ([Tensor?]) -> [Tensor?]
+  ) {
+    (self.op, isLeaf, shape, self.parents) = (op, false, [], parents)
+    (jointBackward, self.resultCount, resultIndex) = (backward, resultCount, nil)
+  }
+
+  /// The node of result `index` of the op whose node is `op`.
+  init(result index: Int, of op: GradNode, shape: [Int]) {
+    (self.op, isLeaf, self.shape, parents) = (op.op, false, shape, [op])
+    (resultCount, resultIndex) = (0, index)
   }
 
   /// Drops the links to the inputs so their memory can go.
   func release() {
     parents = []
     backward = nil
+    jointBackward = nil
   }
 
   deinit {
@@ -88,6 +115,30 @@ extension Tensor {
       op: op, shape: result.shape, parents: inputs.map(\.node), backward: backward)
     output.node?.origin = origin
     return output
+  }
+
+  /// Attaches one backward rule to the several `results` of an op when recording is on and an
+  /// input requires gradients; otherwise returns `results` as they are.
+  ///
+  /// `backward` receives one gradient per result, in the order of `results` (nil for a result
+  /// that no gradient reached), and returns one gradient per input, in the order of `inputs`
+  /// (nil where an input needs none). It runs once per backward pass, with recording off.
+  static func record(
+    _ op: String, results: [Tensor], _ inputs: [Tensor],
+    backward: @escaping ([Tensor?]) -> [Tensor?]
+  ) -> [Tensor] {
+    let origins =
+      nabla_anomaly_depth() > 0
+      ? results.map { AnomalyDetection.checkForward(op, $0, inputs) } : []
+    guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return results }
+    let node = GradNode(
+      op: op, parents: inputs.map(\.node), resultCount: results.count, backward: backward)
+    node.origin = origins.first
+    return results.enumerated().map { index, result in
+      var output = result
+      output.node = GradNode(result: index, of: node, shape: result.shape)
+      return output
+    }
   }
 
   /// Whether autograd tracks this tensor: it is a leaf asked for gradients, or the result of an
@@ -180,8 +231,37 @@ extension Tensor {
     let order = Tensor.topologicalOrder(from: root)
     let isChecking = isDetectingAnomalies
     var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): gradient.detached()]
+    // The gradients of the results of ops with several, gathered until the op's node is reached.
+    var resultGradients: [ObjectIdentifier: [Tensor?]] = [:]
+    /// Runs a node's backward rule, checking its gradients under anomaly detection.
+    func run(_ current: GradNode, _ rule: () -> [Tensor?]) -> [Tensor?] {
+      guard isChecking || current.origin != nil else { return rule() }
+      let inputGradients = AnomalyDetection.suspended(rule)
+      AnomalyDetection.checkBackward(current, inputGradients)
+      return inputGradients
+    }
+    /// Adds the gradients a node's rule computed to those pending for its parents.
+    func propagate(_ current: GradNode, _ inputGradients: [Tensor?]) {
+      for (parent, parentGradient) in zip(current.parents, inputGradients) {
+        guard let parent, let parentGradient else { continue }
+        require(
+          parentGradient.shape == parent.shape,
+          "backward: '\(current.op)' produced a gradient of shape "
+            + "\(describe(parentGradient.shape)) for an input of shape \(describe(parent.shape))")
+        let key = ObjectIdentifier(parent)
+        pending[key] = pending[key].map { $0 + parentGradient } ?? parentGradient
+      }
+      if !retainingGraph { current.release() }
+    }
     BackwardCallbacks.run {
       for current in order.reversed() {
+        if current.resultCount > 0 {  // an op with several results, whose gradients are all in
+          guard let incoming = resultGradients.removeValue(forKey: ObjectIdentifier(current))
+          else { continue }
+          guard let rule = current.jointBackward else { Tensor.stopFreed(current) }
+          propagate(current, run(current) { rule(incoming) })
+          continue
+        }
         guard var incoming = pending.removeValue(forKey: ObjectIdentifier(current)) else {
           continue
         }
@@ -191,30 +271,25 @@ extension Tensor {
           current.hooks.accumulated(current.grad!)
           continue
         }
-        guard let rule = current.backward else {
-          stop(
-            "backward: the graph through '\(current.op)' was already freed by an earlier "
-              + "backward(); pass retainingGraph: true to the first call to go through it twice")
+        if let index = current.resultIndex {  // one result of several: its op's node runs later
+          guard let op = current.parents.first ?? nil else { Tensor.stopFreed(current) }
+          resultGradients[
+            ObjectIdentifier(op), default: Array(repeating: nil, count: op.resultCount)][index] =
+            incoming
+          if !retainingGraph { current.release() }
+          continue
         }
-        let inputGradients: [Tensor?]
-        if isChecking || current.origin != nil {
-          inputGradients = AnomalyDetection.suspended { rule(incoming) }
-          AnomalyDetection.checkBackward(current, inputGradients)
-        } else {
-          inputGradients = rule(incoming)
-        }
-        for (parent, parentGradient) in zip(current.parents, inputGradients) {
-          guard let parent, let parentGradient else { continue }
-          require(
-            parentGradient.shape == parent.shape,
-            "backward: '\(current.op)' produced a gradient of shape "
-              + "\(describe(parentGradient.shape)) for an input of shape \(describe(parent.shape))")
-          let key = ObjectIdentifier(parent)
-          pending[key] = pending[key].map { $0 + parentGradient } ?? parentGradient
-        }
-        if !retainingGraph { current.release() }
+        guard let rule = current.backward else { Tensor.stopFreed(current) }
+        propagate(current, run(current) { rule(incoming) })
       }
     }
+  }
+
+  /// Stops the program: backward reached a node that an earlier backward freed.
+  private static func stopFreed(_ node: GradNode) -> Never {
+    stop(
+      "backward: the graph through '\(node.op)' was already freed by an earlier backward(); "
+        + "pass retainingGraph: true to the first call to go through it twice")
   }
 
   /// The nodes reachable from `root`, each after all of its inputs (depth first, no recursion).

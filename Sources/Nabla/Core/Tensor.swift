@@ -232,3 +232,9 @@ extension Array where Element == Int {
     self = converted.withUnsafeBufferPointer(as: Int64.self) { $0.map { Int($0) } }
   }
 }
+
+/// The elements of `tensor` as `Scalar` (which must match its dtype), for kernel calls generic
+/// over the element type. The caller keeps the tensor alive while using the pointer.
+func pointer<Scalar>(_ tensor: Tensor) -> UnsafeMutablePointer<Scalar> {
+  tensor.storage.data.assumingMemoryBound(to: Scalar.self)
+}

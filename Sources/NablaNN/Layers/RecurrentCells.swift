@@ -188,30 +188,17 @@ public class RecurrentCell: Module, @unchecked Sendable {
     return input.linear(weight: inputWeight.value, bias: bias)
   }
 
-  /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence` (and
-  /// `Tensor.projectedLSTMRecurrence` for the layers of an LSTM with projections).
+  /// Runs the fused recurrence over `[T, N, inputSize]` input; see `Tensor.recurrence`.
   func run(
     _ input: Tensor, hidden: Tensor, cell: Tensor?, lengths: [Int]?, reverse: Bool
   ) -> (output: Tensor, hidden: Tensor, cell: Tensor?) {
     let (steps, batch) = (input.shape[0], input.shape[1])
     let projected = projectInput(input.reshaped([steps * batch, inputSize]))
-    if let projectionWeight, let cell {
-      let result = Tensor.projectedLSTMRecurrence(
-        projectedInput: projected.reshaped([steps, batch, 4 * hiddenSize]),
-        initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
-        hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value,
-        projectionWeight: projectionWeight.value,
-        lengths: lengths, reverse: reverse)
-      return (result.output, result.hidden, result.cell)
-    }
-    let packed = Tensor.recurrence(
+    return Tensor.recurrence(
       kind, projectedInput: projected.reshaped([steps, batch, kind.gateCount * hiddenSize]),
       initialHidden: hidden, initialCell: cell, hiddenWeight: hiddenWeight.value,
-      hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value, lengths: lengths, reverse: reverse)
-    return (
-      packed.narrowed(alongAxis: 0, start: 0, length: steps), packed[steps],
-      cell == nil ? nil : packed[steps + 1]
-    )
+      hiddenBias: foldsHiddenBias ? nil : hiddenBias?.value,
+      projectionWeight: projectionWeight?.value, lengths: lengths, reverse: reverse)
   }
 
   /// The next hidden state of an RNN or GRU cell from `input` and `hidden` (zeros when nil), in
