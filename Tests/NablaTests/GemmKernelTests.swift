@@ -95,6 +95,42 @@ import Testing
     }
   }
 
+  /// Where the GEMM says rows are independent, a block of rows computed alone gives the bits
+  /// those rows get in the whole product, for every kernel, transpose and element type.
+  @Test(arguments: kernels) func rowsSaidIndependentComeOutTheSameAlone(_ kernel: NablaGemmKernel) {
+    guard nabla_gemm_use_kernel(kernel) == 1 else { return }
+    defer { nabla_gemm_use_kernel(NABLA_GEMM_AUTO) }
+    #expect(nabla_sgemm_rows_independent(1, 1, 1) == 0)
+    #expect(nabla_sgemm_rows_independent(4, 8, 300) == 0)  // a small C with a long k
+    var checked = 0
+    for (rows, n, k) in [(3, 200, 64), (13, 40, 90), (26, 160, 40), (16, 16, 16), (40, 7, 300)] {
+      let independent = nabla_sgemm_rows_independent(rows, n, k) != 0
+      #expect(independent == (nabla_dgemm_rows_independent(rows, n, k) != 0))
+      guard independent else { continue }
+      checked += 1
+      let (m, first) = (3 * rows + 5, rows + 2)
+      for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+        let lda = transA ? m : k
+        let ldb = transB ? k : n
+        let a = values(m * k, seed: 4).map { Float($0) }
+        let b = values(n * k, seed: 5).map { Float($0) }
+        let (ta, tb): (Int32, Int32) = (transA ? 1 : 0, transB ? 1 : 0)
+        var whole = [Float](repeating: 0, count: m * n)
+        nabla_sgemm(ta, tb, m, n, k, 1, a, lda, b, ldb, 0, &whole, n)
+        var block = [Float](repeating: 0, count: rows * n)
+        a.withUnsafeBufferPointer { a in
+          // Row `first` of op(A): a row of A, or a column of a transposed A.
+          let start = a.baseAddress! + (transA ? first : first * lda)
+          nabla_sgemm(ta, tb, rows, n, k, 1, start, lda, b, ldb, 0, &block, n)
+        }
+        #expect(
+          Array(whole[(first * n)..<((first + rows) * n)]) == block,
+          "kernel \(kernel.rawValue) rows \(rows) n \(n) k \(k) transA \(transA) transB \(transB)")
+      }
+    }
+    #expect(checked >= 3)
+  }
+
   /// A B packed once gives exactly the plain GEMM's result, for every kernel, transpose and size
   /// (past the K block, odd widths), and still does after another kernel has been chosen.
   @Test(arguments: kernels) func packedBMatchesThePlainProduct(_ kernel: NablaGemmKernel) {
