@@ -87,7 +87,7 @@ WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const in
 
 // The backward of one running row of an LSTM step. Its arrays never overlap, and saying so
 // (restrict) lets the loop run on vectors: without it, the compiler's run-time overlap checks
-// sent it down its scalar loop (measured on 16 rows of 128: 7.2 µs before, 3.0 µs now).
+// send it down its scalar loop (16 rows of 128: 3.0 µs, 7.2 µs without restrict).
 static inline void NAME(lstm_step_backward_row)(ptrdiff_t h, const T *restrict a,
                                                 const T *restrict tc, const T *restrict cp,
                                                 const T *restrict gh, const T *restrict go,
@@ -187,7 +187,7 @@ WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int
 }
 
 // The backward of one running row of a GRU step, its arrays said not to overlap so that the
-// loop runs on vectors (see lstm_step_backward_row; 16 rows of 128: 6.7 µs before, 4.1 µs now).
+// loop runs on vectors (see lstm_step_backward_row; 16 rows of 128: 4.1 µs, 6.7 µs without restrict).
 static inline void NAME(gru_step_backward_row)(ptrdiff_t h, const T *restrict rg,
                                                const T *restrict zg, const T *restrict ng,
                                                const T *restrict hiddenN, const T *restrict hp,
