@@ -1,4 +1,5 @@
 import Foundation
+import NablaTestSupport
 import Testing
 
 @testable import Nabla
@@ -6,94 +7,12 @@ import Testing
 /// Thousands of random and mutated files through every reader: each must either read or throw a
 /// `TensorFileError`, never trap, hang or allocate what the file does not hold.
 @Suite struct IOFuzzTests {
-  /// A small deterministic generator (SplitMix64), so a failure can be reproduced.
-  struct Generator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound` (`bound` > 0).
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-    mutating func pick<Element>(_ options: [Element]) -> Element { options[below(options.count)] }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-      (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-    }
-  }
-
-  static let interestingBytes: [UInt8] =
-    Array("{}[](),:\"' -0123456789eE.LTrueFalse\\u".utf8) + [0, 0x80, 0xFF, 0x0A, 0xC3, 0xED]
-
-  /// Integers that break careless arithmetic.
-  static let interestingIntegers: [String] = [
-    "0", "1", "-1", "2", "7", "8", "16", "255", "65535", "4294967295", "4294967296",
-    "9223372036854775807", "9223372036854775808", "-9223372036854775808",
-    "18446744073709551615", "18446744073709551616", "1e3", "2.5", "true", "null", "\"4\"",
-  ]
-
-  /// `seed` changed in one to three random ways.
-  static func mutate(_ seed: [UInt8], _ random: inout Generator, lengthField: Range<Int>) -> [UInt8]
-  {
-    var bytes = seed
-    for _ in 0...random.below(3) {
-      switch random.below(9) {
-      case 0:  // flip bits
-        guard !bytes.isEmpty else { continue }
-        for _ in 0...random.below(8) {
-          bytes[random.below(bytes.count)] ^= 1 << UInt8(random.below(8))
-        }
-      case 1:  // an interesting byte
-        guard !bytes.isEmpty else { continue }
-        bytes[random.below(bytes.count)] = random.pick(interestingBytes)
-      case 2:  // truncate
-        bytes = Array(bytes.prefix(random.below(bytes.count + 1)))
-      case 3:  // append
-        bytes += random.bytes(random.below(64))
-      case 4:  // a lying length field
-        guard bytes.count >= lengthField.upperBound else { continue }
-        let value: UInt64 = random.pick([
-          0, 1, 2, 7, UInt64(bytes.count), UInt64(max(0, bytes.count - lengthField.upperBound)),
-          UInt64(max(0, bytes.count - lengthField.upperBound - 1)), UInt64.max, 1 << 32, 1 << 63,
-          random.next(), UInt64(random.below(1 << 16)),
-        ])
-        for (offset, index) in lengthField.enumerated() {
-          bytes[index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(offset)))
-        }
-      case 5:  // delete a range
-        guard !bytes.isEmpty else { continue }
-        let start = random.below(bytes.count)
-        bytes.removeSubrange(start..<min(bytes.count, start + 1 + random.below(16)))
-      case 6:  // duplicate a range
-        guard !bytes.isEmpty else { continue }
-        let start = random.below(bytes.count)
-        let range = start..<min(bytes.count, start + 1 + random.below(16))
-        bytes.insert(contentsOf: bytes[range], at: random.below(bytes.count + 1))
-      case 7:  // change a digit (shapes, offsets, lengths)
-        let digits = bytes.indices.filter { (0x30...0x39).contains(bytes[$0]) }
-        guard !digits.isEmpty else { continue }
-        bytes[random.pick(digits)] = UInt8(0x30 + random.below(10))
-      default:  // replace a number by an interesting one
-        let digits = bytes.indices.filter { (0x30...0x39).contains(bytes[$0]) }
-        guard let start = digits.isEmpty ? nil : random.pick(digits) else { continue }
-        var end = start
-        while end < bytes.count, (0x30...0x39).contains(bytes[end]) { end += 1 }
-        bytes.replaceSubrange(start..<end, with: Array(random.pick(interestingIntegers).utf8))
-      }
-    }
-    return bytes
-  }
+  typealias Generator = FuzzGenerator
 
   /// A random JSON value, nested at most `depth` deep.
   static func randomJSON(_ random: inout Generator, depth: Int = 3) -> String {
     switch random.below(depth > 0 ? 7 : 4) {
-    case 0: return random.pick(interestingIntegers)
+    case 0: return random.pick(FuzzGenerator.interestingIntegers)
     case 1:
       return random.pick([
         "\"F32\"", "\"F64\"", "\"I64\"", "\"BF16\"", "\"\"", "\"__metadata__\"", "\"x\"",
@@ -124,10 +43,15 @@ import Testing
       let shape =
         "["
         + (0..<random.below(3)).map { _ in
-          random.below(4) == 0 ? random.pick(interestingIntegers) : String(random.below(5))
+          random.below(4) == 0
+            ? random.pick(FuzzGenerator.interestingIntegers) : String(random.below(5))
         }.joined(separator: ",") + "]"
-      let begin = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(40))
-      let end = random.below(3) == 0 ? random.pick(interestingIntegers) : String(random.below(60))
+      let begin =
+        random.below(3) == 0
+        ? random.pick(FuzzGenerator.interestingIntegers) : String(random.below(40))
+      let end =
+        random.below(3) == 0
+        ? random.pick(FuzzGenerator.interestingIntegers) : String(random.below(60))
       let dtype = random.pick(["\"F32\"", "\"F64\"", "\"I64\"", "\"U8\"", "1"])
       // Sometimes a name again, spelt the same or with an escape.
       let name = random.pick(["t\(index)", "t\(index)", "t\(index)", "t0", #"\u0074\#(index)"#])
@@ -192,7 +116,7 @@ import Testing
       let bytes =
         round % 4 == 3
         ? Self.randomNumPy(&random)
-        : Self.mutate(random.pick(seeds), &random, lengthField: 8..<(round % 2 == 0 ? 10 : 12))
+        : mutated(random.pick(seeds), &random, lengthField: 8..<(round % 2 == 0 ? 10 : 12))
       try Self.expectReadsOrThrows(bytes, at: url) { url in
         let tensor = try Tensor(numpyFile: url)
         #expect(tensor.scalarCount * tensor.dtype.byteCount <= bytes.count)
@@ -216,7 +140,7 @@ import Testing
       let bytes =
         round % 4 == 3
         ? Self.randomSafeTensors(&random)
-        : Self.mutate(random.pick(seeds), &random, lengthField: 0..<8)
+        : mutated(random.pick(seeds), &random, lengthField: 0..<8)
       try Self.expectReadsOrThrows(bytes, at: url) { url in
         let (tensors, _) = try SafeTensors.read(from: url)
         let total = tensors.values.reduce(0) { $0 + $1.scalarCount * $1.dtype.byteCount }
@@ -246,7 +170,7 @@ import Testing
     let seed = [UInt8](try Data(contentsOf: seedURL))
     var random = Generator(state: 3)
     for _ in 0..<2000 {
-      try Self.expectReadsOrThrows(Self.mutate(seed, &random, lengthField: 0..<8), at: url) { url in
+      try Self.expectReadsOrThrows(mutated(seed, &random, lengthField: 0..<8), at: url) { url in
         try Checkpoint.load(from: url, into: parts())
       }
     }
@@ -261,7 +185,7 @@ import Testing
           : random.below(2) == 0
             ? Self.randomJSON(&random)
             : String(
-              decoding: Self.mutate(Array((metadata[key] ?? "").utf8), &random, lengthField: 0..<0),
+              decoding: mutated(Array((metadata[key] ?? "").utf8), &random, lengthField: 0..<0),
               as: UTF8.self)
       }
       try SafeTensors.write(tensors, metadata: changed, to: url)
