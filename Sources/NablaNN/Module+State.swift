@@ -218,11 +218,17 @@ extension Module {
   }
 
   /// Loads a state dict from a safetensors file, such as one saved by `save(to:)` or by
-  /// PyTorch's `safetensors.torch.save_file(model.state_dict(), ...)`.
+  /// PyTorch's `safetensors.torch.save_file(model.state_dict(), ...)`, or from a file written by
+  /// `torch.save(model.state_dict(), ...)`; the format is told from the file's contents.
   ///
   /// ```swift
   /// try model.load(from: URL(fileURLWithPath: "model.safetensors"))
+  /// try model.load(from: URL(fileURLWithPath: "model.pt"))
   /// ```
+  ///
+  /// A `torch.save` file that holds more than a state dict, such as a training checkpoint, is
+  /// refused with its keys listed; read it with `PyTorchFile` and load the part that is one:
+  /// `try model.loadStateDict(PyTorchFile.read(from: url)["model"]!.tensors!)`.
   ///
   /// - Parameters:
   ///   - url: The file to read.
@@ -236,7 +242,8 @@ extension Module {
   public func load(
     from url: URL, strict: Bool = true, converting: Bool = false
   ) throws -> StateDictLoadResult {
-    let (tensors, _) = try SafeTensors.read(from: url)
+    let tensors =
+      try PyTorchFile.isZipArchive(url) ? pyTorchStateDict(url) : SafeTensors.read(from: url).0
     do {
       return try loadStateDict(tensors, strict: strict, converting: converting)
     } catch {
@@ -260,6 +267,32 @@ extension Module {
   ) throws -> StateDictLoadResult {
     try load(from: URL(fileURLWithPath: path), strict: strict, converting: converting)
   }
+}
+
+/// The state dict a `torch.save` file holds, or an error saying what it holds instead.
+private func pyTorchStateDict(_ url: URL) throws -> [String: Tensor] {
+  let value = try PyTorchFile.read(from: url)
+  if let tensors = value.tensors { return tensors }
+  guard let entries = value.entries else {
+    let kind =
+      switch value {
+      case .list: "a list"
+      case .tuple: "a tuple"
+      case .tensor: "a single tensor"
+      default: quotedForError(value.description)
+      }
+    throw TensorFileError(url: url, problem: "holds \(kind), not a state dict")
+  }
+  var keys = entries.prefix(20).map { quotedForError($0.key.description) }.joined(separator: ", ")
+  if entries.count > 20 { keys += " and \(entries.count - 20) more" }
+  let parts = entries.filter { $0.value.tensors != nil }.prefix(20).map { "[\($0.key)]" }
+  throw TensorFileError(
+    url: url,
+    problem: "holds a dictionary with keys \(keys), not a state dict"
+      + (parts.isEmpty
+        ? ""
+        : "; the state dicts in it are \(parts.joined(separator: " and ")): read the file with "
+          + "PyTorchFile.read(from:) and load one with loadStateDict"))
 }
 
 extension Module: Checkpointable {

@@ -44,7 +44,7 @@ public struct TensorFileError: Error, CustomStringConvertible, LocalizedError {
 /// `text` in single quotes for an error message, cut to its first `limit` characters with a
 /// count of the rest, so that a hostile file cannot make a message as long as itself:
 /// `'abc…' (and 10485757 more characters)`.
-func quotedForError(_ text: some StringProtocol, limit: Int = 100) -> String {
+package func quotedForError(_ text: some StringProtocol, limit: Int = 100) -> String {
   guard text.count > limit else { return "'\(text)'" }
   return "'\(text.prefix(limit))…' (and \(text.count - limit) more characters)"
 }
