@@ -252,8 +252,8 @@ extension Module {
     }
   }
 
-  /// Loads a state dict from the safetensors file at `path`, as `load(from:strict:converting:)`
-  /// with a URL does.
+  /// Loads a state dict from the safetensors or `torch.save` file at `path`, as
+  /// `load(from:strict:converting:)` with a URL does.
   ///
   /// - Parameters:
   ///   - path: The file's path, absolute or relative to the working directory.
