@@ -34,6 +34,7 @@ extension ProcessGroup {
   ///   - tensor: The same shape and dtype on every rank.
   ///   - operation: How elements combine; `.mean` needs a floating-point tensor.
   public func allReduce(_ tensor: Tensor, _ operation: ReduceOperation = .sum) -> Tensor {
+    tensor.dtype.requireTransferable(shape: tensor.shape, "allReduce")
     require(
       operation != .mean || tensor.dtype.isFloatingPoint,
       "allReduce: the mean needs a floating-point tensor, got \(tensor.dtype)")
@@ -61,6 +62,7 @@ extension ProcessGroup {
   ///     and dtype whose values are ignored.
   ///   - root: The rank that sends.
   public func broadcast(_ tensor: Tensor, from root: Int) -> Tensor {
+    tensor.dtype.requireTransferable(shape: tensor.shape, "broadcast")
     checkRank(root, "broadcast")
     var result = tensor.detached()
     guard let communicator else { return result }
@@ -87,6 +89,7 @@ extension ProcessGroup {
   ///
   /// - Parameter tensor: The same shape and dtype on every rank.
   public func allGather(_ tensor: Tensor) -> Tensor {
+    tensor.dtype.requireTransferable(shape: tensor.shape, "allGather")
     guard let communicator else { return tensor.detached().reshaped([1] + tensor.shape) }
     var result = Tensor(empty: [size] + tensor.shape, dtype: tensor.dtype)
     communicator.serialized {
@@ -113,6 +116,7 @@ extension ProcessGroup {
   ///   - tensor: The same shape and dtype on every rank, of rank 1 or more.
   ///   - operation: How elements combine; `.mean` needs a floating-point tensor.
   public func reduceScatter(_ tensor: Tensor, _ operation: ReduceOperation = .sum) -> Tensor {
+    tensor.dtype.requireTransferable(shape: tensor.shape, "reduceScatter")
     require(
       tensor.rank >= 1, "reduceScatter: the tensor needs a first axis to split, got a scalar")
     require(

@@ -149,6 +149,16 @@ extension DType {
     case .float32: library.float32
     case .float64: library.float64
     case .int64: library.int64
+    case .float16, .bfloat16, .int32, .uint8, .int8, .bool:
+      stop("MPI: no datatype for \(self) (the collectives check for this before they start)")
     }
+  }
+
+  /// Stops unless the collectives move the type: float32, float64 and int64.
+  func requireTransferable(shape: [Int], _ op: String) {
+    require(
+      self == .float32 || self == .float64 || self == .int64,
+      "\(op): collectives move float32, float64 and int64 tensors, not \(self) (shape "
+        + "\(describe(shape))); convert it with converted(to:) first")
   }
 }

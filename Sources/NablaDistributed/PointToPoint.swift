@@ -16,6 +16,7 @@ extension ProcessGroup {
   ///   - destination: Another rank of the group.
   ///   - tag: Tells apart messages between the same two ranks.
   public func send(_ tensor: Tensor, to destination: Int, tag: Int = 0) {
+    tensor.dtype.requireTransferable(shape: tensor.shape, "send")
     let communicator = peerCommunicator(destination, "send")
     communicator.serialized {
       let library = communicator.library
@@ -52,6 +53,7 @@ extension ProcessGroup {
   public func receive(
     _ shape: [Int], dtype: DType = .float32, from source: Int, tag: Int = 0
   ) -> Tensor {
+    dtype.requireTransferable(shape: shape, "receive")
     let communicator = peerCommunicator(source, "receive")
     var result = Tensor(empty: shape, dtype: dtype)
     communicator.serialized {

@@ -183,8 +183,8 @@ private func checkedTargets(
   _ name: String, _ input: Tensor, _ inputName: String, _ classIndices: Tensor, _ ignoreIndex: Int
 ) -> (batched: Tensor, targets: [Int]) {
   require(
-    input.dtype.isFloatingPoint && input.rank >= 1,
-    "\(name): \(inputName) must be a floating-point tensor with a class axis, got "
+    input.dtype.supportsArithmetic && input.rank >= 1,
+    "\(name): \(inputName) must be a float32 or float64 tensor with a class axis, got "
       + "\(input.dtype) of shape \(describe(input.shape))")
   require(
     classIndices.dtype == .int64,

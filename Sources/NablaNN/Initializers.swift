@@ -263,8 +263,8 @@ public enum Initializer {
 
   private static func requireFloatingPoint(_ dtype: DType, _ name: String) {
     require(
-      dtype.isFloatingPoint,
-      "Initializer.\(name): random values need a floating-point dtype, not \(dtype)")
+      dtype.supportsArithmetic,
+      "Initializer.\(name): random values need float32 or float64, not \(dtype)")
   }
 }
 

@@ -221,9 +221,9 @@ public func klDivergence(
 /// Stops unless `a` and `b` are floating point of one dtype and have the same shape.
 func requireSameShape(_ loss: String, _ a: Tensor, _ aName: String, _ b: Tensor, _ bName: String) {
   require(
-    a.dtype.isFloatingPoint && a.dtype == b.dtype,
+    a.dtype.supportsArithmetic && a.dtype == b.dtype,
     "\(loss): \(aName) (\(a.dtype), shape \(describe(a.shape))) and \(bName) (\(b.dtype), shape "
-      + "\(describe(b.shape))) must be floating point of one dtype")
+      + "\(describe(b.shape))) must be float32 or float64, of one dtype")
   require(
     a.shape == b.shape,
     "\(loss): \(aName) of shape \(describe(a.shape)) and \(bName) of shape \(describe(b.shape)) "

@@ -239,7 +239,8 @@ open class Module: @unchecked Sendable {
   /// Converts every parameter and floating-point buffer to `dtype` (float64 for gradient
   /// checks), like PyTorch's `module.double()`.
   public func convert(to dtype: DType) {
-    require(dtype.isFloatingPoint, "convert: modules hold floating-point values, not \(dtype)")
+    require(
+      dtype.supportsArithmetic, "convert: modules compute in float32 or float64, not \(dtype)")
     for parameter in parameters() { parameter.convert(to: dtype) }
     for (_, buffer) in namedBuffers() where buffer.value.dtype.isFloatingPoint {
       buffer.value = buffer.value.converted(to: dtype)

@@ -56,7 +56,17 @@ import Testing
     let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       _ = Tensor(indices: [1, 2]).exp()
     }
-    expectMessage(result, "exp: expected a floating-point tensor, got int64 of shape [2]")
+    expectMessage(result, "exp: expected a float32 or float64 tensor, got int64 of shape [2]")
+  }
+
+  @Test func halfPrecisionTensorsRefuseArithmetic() async {
+    let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+      _ = Tensor([1, 2], dtype: .bfloat16).exp()
+    }
+    expectMessage(
+      result,
+      "exp: expected a float32 or float64 tensor, got bfloat16 of shape [2]; bfloat16 tensors are "
+        + "stored, not computed on: convert with converted(to: .float32)")
   }
 
   @Test func reshapeNamesBothShapes() async {

@@ -88,10 +88,13 @@ func numpyBytes(header: String, data: [UInt8] = [], major: UInt8 = 1) -> [UInt8]
 
 /// The raw bit patterns of a tensor's elements, so that NaNs and signed zeros compare exactly.
 func bitPatterns(_ tensor: Tensor) -> [UInt64] {
-  switch tensor.dtype {
-  case .float32: tensor.withUnsafeBufferPointer(as: Float.self) { $0.map { UInt64($0.bitPattern) } }
-  case .float64: tensor.withUnsafeBufferPointer(as: Double.self) { $0.map(\.bitPattern) }
-  case .int64: tensor.withUnsafeBufferPointer(as: Int64.self) { $0.map { UInt64(bitPattern: $0) } }
+  let width = tensor.dtype.byteCount
+  return tensor.withUnsafeRawPointer { base in
+    (0..<tensor.scalarCount).map { index in
+      (0..<width).reduce(UInt64(0)) {
+        $0 | UInt64(base.load(fromByteOffset: index * width + $1, as: UInt8.self)) << (8 * $1)
+      }
+    }
   }
 }
 
@@ -129,6 +132,23 @@ func sampleTensor(_ shape: [Int], dtype: DType) -> Tensor {
       let special: [Int64] = [.min, .max, -1, 1 << 53 + 1]
       for index in buffer.indices {
         buffer[index] = index < special.count ? special[index] : Int64(index) * 1_000_003 - 7
+      }
+    }
+    return tensor
+  case .float16, .bfloat16, .int32, .uint8, .int8, .bool:
+    // Bit patterns that cover the awkward values: NaN, infinities, -0, subnormals, extremes.
+    let special: [UInt64] = [0x7E01, 0x7C00, 0xFC00, 0x8000, 0x0001, 0x7F80, 0xFF80, 0x7FFF_FFFF]
+    let width = dtype.byteCount
+    var tensor = Tensor.zeros(shape, dtype: dtype)
+    tensor.withUnsafeMutableRawPointer { base in
+      let bytes = base.assumingMemoryBound(to: UInt8.self)
+      for index in 0..<count {
+        let bits = index < special.count ? special[index] : UInt64(index) &* 0x9E37_79B9
+        for byte in 0..<width {
+          bytes[index * width + byte] =
+            dtype == .bool
+            ? (byte == 0 ? UInt8(index % 2) : 0) : UInt8(truncatingIfNeeded: bits >> (8 * byte))
+        }
       }
     }
     return tensor

@@ -33,7 +33,7 @@ import Testing
     }
   }
 
-  @Test(arguments: DType.allCases)
+  @Test(arguments: DType.allCases.filter { $0 != .bfloat16 })
   func roundTripsEveryShape(dtype: DType) throws {
     let directory = try TemporaryDirectory()
     for shape in sampleShapes {
@@ -142,12 +142,11 @@ import Testing
       "the key 'descr' appears twice")
     try check(header("{1: '<f4'}"), "keys must be strings")
     try check(
-      header("{'descr': '<f2', 'fortran_order': False, 'shape': (2,)}"), "unsupported dtype '<f2'")
+      header("{'descr': '<u2', 'fortran_order': False, 'shape': (2,)}"), "unsupported dtype '<u2'")
     try check(
-      header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,)}"),
-      "unsupported dtype '>f4' (big-endian)")
+      header("{'descr': '>c8', 'fortran_order': False, 'shape': (2,)}"), "unsupported dtype '>c8'")
     try check(
-      header("{'descr': '|u1', 'fortran_order': False, 'shape': (2,)}"), "unsupported dtype '|u1'")
+      header("{'descr': '|V2', 'fortran_order': False, 'shape': (2,)}"), "unsupported dtype '|V2'")
     try check(
       header("{'descr': [('x', '<f4')], 'fortran_order': False, 'shape': (2,)}"),
       "structured arrays")

@@ -246,7 +246,7 @@ import Testing
     }
   }
 
-  /// A valid file may have 4096 tensors of zero bytes beyond one per 4 bytes of data; one more
+  /// A valid file may have 4096 tensors of zero bytes beyond one per byte of data; one more
   /// is refused as soon as it is read.
   @Test func limitsTheNumberOfTensorsByTheData() throws {
     func header(zeroSize: Int, scalars: Int) -> String {
@@ -254,19 +254,19 @@ import Testing
         #""e\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"#
       }
       let full = (0..<scalars).map {
-        #""s\#($0)":{"dtype":"F32","shape":[],"data_offsets":[\#(4 * $0),\#(4 * $0 + 4)]}"#
+        #""s\#($0)":{"dtype":"U8","shape":[],"data_offsets":[\#($0),\#($0 + 1)]}"#
       }
       return "{" + (empty + full).joined(separator: ",") + "}"
     }
-    let data = [UInt8](repeating: 0, count: 4 * 10_000)
+    let data = [UInt8](repeating: 0, count: 10_000)
     let many = try read(Array(header(zeroSize: 4096, scalars: 10_000).utf8), data: data)
     #expect(many.tensors.count == 14_096 && many.tensors["s9999"]?.shape == [])
     let tooMany = header(zeroSize: 4097, scalars: 10_000)
     let message = try expectRefused(
       tooMany, data: data,
       "header at byte \(Self.position(of: #""s9999""#, in: tooMany)): the header lists more "
-        + "tensors than the 40000 bytes of data can hold (at most 14096: 4096 of zero bytes, "
-        + "and one more for each 4 bytes of data)")
+        + "tensors than the 10000 bytes of data can hold (at most 14096: 4096 of zero bytes, "
+        + "and one more for each byte of data)")
     #expect(message.count < 500)
   }
 

@@ -114,9 +114,11 @@ import Testing
     try check(entry(#""dtype":32,"shape":[2,2],"data_offsets":[0,16]"#), "'dtype' is missing")
     try check(
       entry(
-        #""dtype":"BF16","shape":[4],"data_offsets":[0,8]"#, data: [UInt8](repeating: 0, count: 8)),
-      "tensor 't': unsupported dtype 'BF16' (supported: F32, F64, I64)")
-    try check(entry(#""dtype":"F16","shape":[8],"data_offsets":[0,16]"#), "unsupported dtype 'F16'")
+        #""dtype":"U16","shape":[4],"data_offsets":[0,8]"#, data: [UInt8](repeating: 0, count: 8)),
+      "tensor 't': unsupported dtype 'U16' (supported: BOOL, U8, I8, F16, BF16, I32, F32, F64, I64)"
+    )
+    try check(
+      entry(#""dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]"#), "unsupported dtype 'F8_E4M3'")
     try check(entry(#""dtype":"F32","data_offsets":[0,16]"#), "'shape' is missing or not an array")
     try check(entry(#""dtype":"F32","shape":"4","data_offsets":[0,16]"#), "'shape' is missing")
     try check(

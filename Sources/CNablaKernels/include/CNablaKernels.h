@@ -140,8 +140,14 @@ double nabla_fma_flops_per_iteration(ptrdiff_t iterations, float *sink);
 void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape, const void *src,
                         const ptrdiff_t *srcStrides, void *dst, const ptrdiff_t *dstStrides);
 
-/// Converts n elements between float32, float64 and int64 (codes 0, 1, 2).
+/// Converts n elements between element types, by code: 0 float32, 1 float64, 2 int64, 3 float16,
+/// 4 bfloat16, 5 int32, 6 uint8, 7 int8, 8 bool. Half-precision results round to nearest even,
+/// integer results truncate toward zero and keep their low bits, and bool results are 1 for
+/// nonzero values (NaN among them).
 void nabla_convert(ptrdiff_t n, int fromType, const void *src, int toType, void *dst);
+
+/// The bytes one element of the type with conversion code `type` occupies.
+ptrdiff_t nabla_element_size(int type);
 
 // MARK: - Elementwise
 

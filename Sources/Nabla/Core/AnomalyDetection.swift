@@ -106,7 +106,8 @@ enum AnomalyDetection {
     switch tensor.dtype {
     case .float32: return scan(Float.self)
     case .float64: return scan(Double.self)
-    case .int64: return nil
+    case .float16, .bfloat16: return firstNonfinite(in: tensor.converted(to: .float32))
+    case .int64, .int32, .uint8, .int8, .bool: return nil
     }
   }
 }

@@ -153,8 +153,8 @@ extension Tensor {
         node = nil
       } else if node == nil {
         require(
-          dtype.isFloatingPoint,
-          "requiresGrad: only floating-point tensors can require gradients, not \(dtype)")
+          dtype.supportsArithmetic,
+          "requiresGrad: only float32 and float64 tensors can require gradients, not \(dtype)")
         node = GradNode(op: "leaf", shape: shape, parents: [], backward: nil)
       }
     }

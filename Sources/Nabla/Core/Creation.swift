@@ -1,3 +1,5 @@
+import CNablaKernels
+
 extension Tensor {
   /// A tensor of zeros.
   ///
@@ -31,7 +33,14 @@ extension Tensor {
     switch dtype {
     case .float32: f32.update(repeating: Float(value), count: count)
     case .float64: f64.update(repeating: value, count: count)
-    case .int64: i64.update(repeating: Int64(value), count: count)
+    default:
+      guard count > 0 else { return }
+      let width = dtype.byteCount
+      var element = value
+      nabla_convert(1, DType.float64.kernelCode, &element, dtype.kernelCode, storage.data)
+      for index in 1..<count {
+        (storage.data + index * width).copyMemory(from: storage.data, byteCount: width)
+      }
     }
   }
 

@@ -56,7 +56,8 @@ extension Tensor: CustomStringConvertible {
 
   /// How to print one number: integers plainly, floats fixed or scientific by their range.
   private func numberFormat(_ values: [Double]) -> (Double) -> String {
-    if dtype == .int64 { return { String(Int64($0)) } }
+    if dtype == .bool { return { $0 != 0 ? "True" : "False" } }
+    if !dtype.isFloatingPoint { return { String(Int64($0)) } }
     let finite = values.filter { $0.isFinite && $0 != 0 }.map(Swift.abs)
     let scientific = (finite.max() ?? 0) >= 1e8 || (finite.min() ?? 1) < 1e-4
     return { value in

@@ -17,8 +17,8 @@ public final class Parameter: @unchecked Sendable {
   /// Creates a parameter holding `value` as a leaf that requires gradients.
   public init(_ value: Tensor) {
     require(
-      value.dtype.isFloatingPoint,
-      "Parameter: a parameter must be floating point, got \(value.dtype)")
+      value.dtype.supportsArithmetic,
+      "Parameter: a parameter must be float32 or float64, got \(value.dtype)")
     self.value = value.requiringGrad()
   }
 

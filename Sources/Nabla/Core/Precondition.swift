@@ -37,12 +37,15 @@ package func describe(_ shape: [Int]) -> String {
 }
 
 extension Tensor {
-  /// Stops unless the tensor holds floating-point numbers (`op`, for the message, is only
-  /// evaluated then).
+  /// Stops unless the tensor holds numbers that arithmetic works on, float32 or float64 (`op`,
+  /// for the message, is only evaluated then).
   package func requireFloatingPoint(_ op: @autoclosure () -> String) {
-    require(
-      dtype.isFloatingPoint,
-      "\(op()): expected a floating-point tensor, got \(dtype) of shape \(describe(shape))")
+    guard !dtype.supportsArithmetic else { return }
+    stop(
+      "\(op()): expected a float32 or float64 tensor, got \(dtype) of shape \(describe(shape))"
+        + (dtype.isFloatingPoint
+          ? "; \(dtype) tensors are stored, not computed on: convert with converted(to: .float32)"
+          : ""))
   }
 
   /// Stops unless both operands are floating point of the same dtype.

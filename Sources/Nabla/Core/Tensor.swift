@@ -50,18 +50,54 @@ public struct Tensor: @unchecked Sendable {
     self.init(copying: values, shape: shape ?? [values.count], dtype: .float32)
   }
 
-  /// Creates a tensor of the given floating-point `dtype` from row-major `Double` values.
+  /// Creates a tensor of any `dtype` from row-major `Double` values, converted as
+  /// `converted(to:)` converts them (rounded to nearest even for the half-precision types,
+  /// truncated toward zero for the integer types, nonzero as true for `bool`).
   ///
   /// ```swift
   /// let x = Tensor([1.5, -2.0], shape: [2], dtype: .float64)
   /// ```
   public init(_ values: [Double], shape: [Int]? = nil, dtype: DType) {
-    let shape = shape ?? [values.count]
-    switch dtype {
-    case .float32: self.init(copying: values.map { Float($0) }, shape: shape, dtype: .float32)
-    case .float64: self.init(copying: values, shape: shape, dtype: .float64)
-    case .int64: self.init(copying: values.map { Int64($0) }, shape: shape, dtype: .int64)
-    }
+    self.init(copying: values, shape: shape ?? [values.count], dtype: .float64)
+    if dtype != .float64 { self = converted(to: dtype) }
+  }
+
+  /// Creates an `int64` tensor from row-major integers, as `torch.tensor` makes one from Python
+  /// integers.
+  ///
+  /// An array literal of integers, such as `Tensor([1, 2])`, still makes a float32 tensor, as
+  /// Swift gives the literal the `[Float]` type first; pass an `[Int]` value or use
+  /// `Tensor(indices:)` for an integer tensor.
+  ///
+  /// ```swift
+  /// let tokens: [Int] = [101, 7592, 102]
+  /// Tensor(tokens).dtype  // int64
+  /// ```
+  @_disfavoredOverload
+  public init(_ values: [Int], shape: [Int]? = nil) {
+    self.init(copying: values.map { Int64($0) }, shape: shape ?? [values.count], dtype: .int64)
+  }
+
+  /// Creates an `int32` tensor from row-major values.
+  @_disfavoredOverload
+  public init(_ values: [Int32], shape: [Int]? = nil) {
+    self.init(copying: values, shape: shape ?? [values.count], dtype: .int32)
+  }
+
+  /// Creates a `uint8` tensor from row-major bytes, such as an image's pixels.
+  @_disfavoredOverload
+  public init(_ values: [UInt8], shape: [Int]? = nil) {
+    self.init(copying: values, shape: shape ?? [values.count], dtype: .uint8)
+  }
+
+  /// Creates a `bool` tensor from row-major values, such as a mask.
+  ///
+  /// ```swift
+  /// let mask = Tensor([true, false, true])
+  /// ```
+  public init(_ values: [Bool], shape: [Int]? = nil) {
+    self.init(
+      copying: values.map { $0 ? UInt8(1) : 0 }, shape: shape ?? [values.count], dtype: .bool)
   }
 
   /// Creates an `int64` tensor of indices or labels.
@@ -106,29 +142,42 @@ public struct Tensor: @unchecked Sendable {
 
   /// The element at a flat row-major position, as a `Double`.
   func element(at index: Int) -> Double {
-    switch dtype {
-    case .float32: Double(storage.data.assumingMemoryBound(to: Float.self)[index])
-    case .float64: storage.data.assumingMemoryBound(to: Double.self)[index]
-    case .int64: Double(storage.data.assumingMemoryBound(to: Int64.self)[index])
-    }
+    var value = 0.0
+    nabla_convert(
+      1, dtype.kernelCode, storage.data + index * dtype.byteCount, DType.float64.kernelCode,
+      &value)
+    return value
   }
 
   /// The elements converted to `Double`, in row-major order.
-  public var scalars: [Double] { (0..<scalarCount).map(element(at:)) }
+  public var scalars: [Double] {
+    [Double](unsafeUninitializedCapacity: scalarCount) { buffer, count in
+      nabla_convert(
+        scalarCount, dtype.kernelCode, storage.data, DType.float64.kernelCode, buffer.baseAddress)
+      count = scalarCount
+    }
+  }
 
   /// Returns the tensor converted to another element type (a copy, or the tensor itself when the
-  /// type already matches). Gradients flow through conversions between floating-point types.
+  /// type already matches), as PyTorch's `to(dtype)` converts.
+  ///
+  /// Conversions to `float16` and `bfloat16` round to nearest even (from float32; a float64 is
+  /// rounded to float32 first, as in PyTorch), with NaN and infinities kept. Conversions to the
+  /// integer types truncate toward zero and keep the low bits of a value too large for the type;
+  /// conversions to `bool` give true for every nonzero value. Gradients flow through conversions
+  /// between `float32` and `float64`.
   public func converted(to type: DType) -> Tensor {
     if type == dtype { return self }
     let result = Tensor(empty: shape, dtype: type)
     nabla_convert(scalarCount, dtype.kernelCode, storage.data, type.kernelCode, result.storage.data)
-    guard type.isFloatingPoint && dtype.isFloatingPoint else { return result }
+    guard type.supportsArithmetic && dtype.supportsArithmetic else { return result }
     let original = dtype
     return record("converted", result, [self]) { g in [g.converted(to: original)] }
   }
 
-  /// Gives mutable access to the elements as `Element` (which must match `dtype`), copying the
-  /// buffer first if another tensor shares it.
+  /// Gives mutable access to the elements as `Element` (which must match `dtype`: `UInt16` bit
+  /// patterns for `float16` and `bfloat16`, `Bool` or `UInt8` for `bool`), copying the buffer
+  /// first if another tensor shares it.
   public mutating func withUnsafeMutableBufferPointer<Element, Result>(
     as type: Element.Type, _ body: (UnsafeMutableBufferPointer<Element>) throws -> Result
   ) rethrows -> Result {
@@ -143,7 +192,8 @@ public struct Tensor: @unchecked Sendable {
     if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
   }
 
-  /// Gives read access to the elements as `Element` (which must match `dtype`).
+  /// Gives read access to the elements as `Element` (which must match `dtype`: `UInt16` bit
+  /// patterns for `float16` and `bfloat16`, `Bool` or `UInt8` for `bool`).
   public func withUnsafeBufferPointer<Element, Result>(
     as type: Element.Type, _ body: (UnsafeBufferPointer<Element>) throws -> Result
   ) rethrows -> Result {
@@ -160,6 +210,11 @@ public struct Tensor: @unchecked Sendable {
       case .float32: type == Float.self
       case .float64: type == Double.self
       case .int64: type == Int64.self
+      case .float16, .bfloat16: type == UInt16.self
+      case .int32: type == Int32.self
+      case .uint8: type == UInt8.self
+      case .int8: type == Int8.self
+      case .bool: type == Bool.self || type == UInt8.self
       }
     require(matches, "Tensor: a \(dtype) tensor cannot be accessed as \(type)")
   }

@@ -37,6 +37,12 @@ extension Tensor {
   /// - Parameter url: The file to write.
   /// - Throws: `TensorFileError` when the file cannot be written.
   public func writeNumPy(to url: URL) throws {
+    guard dtype != .bfloat16 else {
+      throw TensorFileError(
+        url: url,
+        problem: "cannot be saved: NumPy has no bfloat16 type; convert the tensor with "
+          + "converted(to: .float32) first")
+    }
     let header = NumPyFormat.header(shape: shape, dtype: dtype)
     try AtomicFileWriter.write(to: url) { writer in
       try writer.write(header)
@@ -63,13 +69,15 @@ enum NumPyFormat {
   /// numpy leaves room for the first dimension to grow to this many digits.
   static let growthDigits = 21
 
-  /// The descriptor of each supported element type.
+  /// The kind and size of each element type NumPy has, as in `f4` (numpy has no bfloat16).
+  static let kinds: [(DType, String)] = [
+    (.float32, "f4"), (.float64, "f8"), (.int64, "i8"), (.float16, "f2"), (.int32, "i4"),
+    (.uint8, "u1"), (.int8, "i1"), (.bool, "b1"),
+  ]
+
+  /// The descriptor numpy writes for `dtype`: little-endian, or `|` for one-byte types.
   static func descriptor(of dtype: DType) -> String {
-    switch dtype {
-    case .float32: "<f4"
-    case .float64: "<f8"
-    case .int64: "<i8"
-    }
+    (dtype.byteCount == 1 ? "|" : "<") + kinds.first { $0.0 == dtype }!.1
   }
 
   /// The magic string, version, header length and padded header, as numpy writes them.
@@ -156,9 +164,11 @@ enum NumPyFormat {
         "has \(available - needed) unexpected bytes after the data of the \(typeName) "
           + "(which ends at byte \(dataStart + needed))")
     }
-    return try Tensor(
+    let tensor = try Tensor(
       reading: reader, at: dataStart, shape: header.shape, dtype: header.dtype,
       for: "the data of the \(typeName)")
+    if header.isBigEndian { tensor.storage.swapBytes() }
+    return tensor
   }
 }
 
@@ -166,6 +176,8 @@ enum NumPyFormat {
 struct NumPyHeader {
   var dtype: DType
   var shape: [Int]
+  /// Whether the elements are stored big-endian (`>` in the descriptor).
+  var isBigEndian = false
 
   /// Parses a header such as `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
   ///
@@ -203,17 +215,19 @@ struct NumPyHeader {
     let descr = try field("descr")
     switch descr.kind {
     case .string(let text):
-      switch text {
-      case "<f4": dtype = .float32
-      case "<f8": dtype = .float64
-      case "<i8": dtype = .int64
-      default:
-        let endianness =
-          text.hasPrefix(">") ? " (big-endian)" : ""
+      let order = text.first ?? " "
+      guard
+        let kind = NumPyFormat.kinds.first(where: {
+          "<>|=".contains(order) && $0.1 == text.dropFirst()
+        })
+      else {
         throw reader.error(
-          "header at byte \(descr.position): unsupported dtype \(quotedForError(text))\(endianness); "
-            + "supported: '<f4' (float32), '<f8' (float64), '<i8' (int64)")
+          "header at byte \(descr.position): unsupported dtype \(quotedForError(text)); supported: "
+            + NumPyFormat.kinds.map { "'\($0.1)' (\($0.0))" }.joined(separator: ", ")
+            + ", little- or big-endian")
       }
+      dtype = kind.0
+      isBigEndian = kind.0.byteCount > 1 && order == ">"
     case .list:
       throw reader.error(
         "header at byte \(descr.position): unsupported dtype: structured arrays (a list of "

@@ -20,8 +20,8 @@ import Foundation
 /// }
 /// ```
 ///
-/// Tensors of dtype float32, float64 and int64 load; a tensor of another dtype (float16,
-/// bfloat16, int32, uint8, bool, ...) is an error that names it. Saved views (offsets, strides)
+/// Tensors of every `DType` load (float32, float64, float16, bfloat16, int64, int32, int8, uint8
+/// and bool); a tensor of another dtype (int16, complex64, ...) is an error that names it. Saved views (offsets, strides)
 /// come out as contiguous tensors with the view's values, and storages shared between tensors
 /// are read once. TorchScript archives (`torch.jit.save`) and the format before PyTorch 1.6 are
 /// refused with a message saying so.
@@ -85,13 +85,13 @@ private struct StorageType {
     "FloatStorage": StorageType(torchName: "float32", byteCount: 4, dtype: .float32),
     "DoubleStorage": StorageType(torchName: "float64", byteCount: 8, dtype: .float64),
     "LongStorage": StorageType(torchName: "int64", byteCount: 8, dtype: .int64),
-    "HalfStorage": StorageType(torchName: "float16", byteCount: 2, dtype: nil),
-    "BFloat16Storage": StorageType(torchName: "bfloat16", byteCount: 2, dtype: nil),
-    "IntStorage": StorageType(torchName: "int32", byteCount: 4, dtype: nil),
+    "HalfStorage": StorageType(torchName: "float16", byteCount: 2, dtype: .float16),
+    "BFloat16Storage": StorageType(torchName: "bfloat16", byteCount: 2, dtype: .bfloat16),
+    "IntStorage": StorageType(torchName: "int32", byteCount: 4, dtype: .int32),
     "ShortStorage": StorageType(torchName: "int16", byteCount: 2, dtype: nil),
-    "CharStorage": StorageType(torchName: "int8", byteCount: 1, dtype: nil),
-    "ByteStorage": StorageType(torchName: "uint8", byteCount: 1, dtype: nil),
-    "BoolStorage": StorageType(torchName: "bool", byteCount: 1, dtype: nil),
+    "CharStorage": StorageType(torchName: "int8", byteCount: 1, dtype: .int8),
+    "ByteStorage": StorageType(torchName: "uint8", byteCount: 1, dtype: .uint8),
+    "BoolStorage": StorageType(torchName: "bool", byteCount: 1, dtype: .bool),
     "ComplexFloatStorage": StorageType(torchName: "complex64", byteCount: 8, dtype: nil),
     "ComplexDoubleStorage": StorageType(torchName: "complex128", byteCount: 16, dtype: nil),
   ]
@@ -236,7 +236,8 @@ private final class PyTorchArchive {
     guard let dtype = type.dtype else {
       throw error(
         "a tensor of shape \(describe(shape)) is \(type.torchName), which Nabla does not hold "
-          + "(it reads float32, float64 and int64 tensors)")
+          + "(it reads float32, float64, float16, bfloat16, int64, int32, int8, uint8 and bool tensors)"
+      )
     }
     let what = "a \(type.torchName) tensor of shape \(describe(shape))"
     guard shape.count == strides.count, shape.count <= 64, strides.allSatisfy({ $0 >= 0 }),

@@ -18,33 +18,21 @@ public enum SafeTensors {
   /// The key of the header entry holding the metadata.
   static let metadataKey = "__metadata__"
 
-  /// The format's name for each supported element type.
-  static func name(of dtype: DType) -> String {
-    switch dtype {
-    case .float32: "F32"
-    case .float64: "F64"
-    case .int64: "I64"
-    }
-  }
+  /// The format's name for each element type, in the order of the reference implementation's
+  /// `Dtype` enumeration (which decides where a type's tensors go in the file).
+  static let names: [(DType, String)] = [
+    (.bool, "BOOL"), (.uint8, "U8"), (.int8, "I8"), (.float16, "F16"), (.bfloat16, "BF16"),
+    (.int32, "I32"), (.float32, "F32"), (.float64, "F64"), (.int64, "I64"),
+  ]
+
+  /// The format's name for `dtype`.
+  static func name(of dtype: DType) -> String { names.first { $0.0 == dtype }!.1 }
 
   /// The element type named `name` in a header, if it is supported.
-  static func dtype(named name: String) -> DType? {
-    switch name {
-    case "F32": .float32
-    case "F64": .float64
-    case "I64": .int64
-    default: nil
-    }
-  }
+  static func dtype(named name: String) -> DType? { names.first { $0.1 == name }?.0 }
 
-  /// Where the reference implementation places a dtype: wider and later types first.
-  static func writingRank(of dtype: DType) -> Int {
-    switch dtype {
-    case .float32: 0
-    case .float64: 1
-    case .int64: 2
-    }
-  }
+  /// Where the reference implementation places a dtype: later types in its enumeration first.
+  static func writingRank(of dtype: DType) -> Int { names.firstIndex { $0.0 == dtype }! }
 
   /// Reads every tensor and the metadata of a safetensors file.
   ///

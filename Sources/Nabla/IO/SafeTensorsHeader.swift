@@ -26,17 +26,13 @@ extension SafeTensorsLayout {
 
   /// The most tensors a header may list for `dataLength` bytes of data.
   ///
-  /// Every tensor with elements takes at least one element of the smallest supported type
-  /// (4 bytes), and the tensors tile the data, so a valid file holds at most `dataLength / 4`
-  /// of them; a tensor with no elements takes no data, and `zeroSizeTensorAllowance` of those
+  /// Every tensor with elements takes at least one byte (one element of a one-byte type), and
+  /// the tensors tile the data, so a valid file holds at most `dataLength` of them; a tensor with no elements takes no data, and `zeroSizeTensorAllowance` of those
   /// are allowed on top. One million tensors of zero bytes and no data are refused after the
   /// first 4096 of them have been read.
   static func maximumTensorCount(dataLength: Int) -> Int {
-    zeroSizeTensorAllowance + dataLength / smallestElementByteCount
+    zeroSizeTensorAllowance + dataLength
   }
-
-  /// The size of an element of the smallest supported type.
-  static var smallestElementByteCount: Int { DType.allCases.map(\.byteCount).min() ?? 1 }
 
   /// Parses `bytes`, the header of the file `reader` reads, whose first byte (at byte 8 of the
   /// file) is `{`, into `entries` and `metadata`, checking each entry against the
@@ -65,7 +61,7 @@ extension SafeTensorsLayout {
         throw scanner.error(
           "the header lists more tensors than the \(dataLength) bytes of data can hold (at "
             + "most \(maximumCount): \(Self.zeroSizeTensorAllowance) of zero bytes, and one "
-            + "more for each \(Self.smallestElementByteCount) bytes of data)",
+            + "more for each byte of data)",
           at: key.position)
       }
       guard names.insert(name).inserted else {
@@ -186,7 +182,8 @@ extension SafeTensorsLayout {
     let name = scanner.text(of: token)
     guard let dtype = SafeTensors.dtype(named: name) else {
       throw failure(
-        "unsupported dtype \(quotedForError(name)) (supported: F32, F64, I64)", token.position)
+        "unsupported dtype \(quotedForError(name)) (supported: "
+          + SafeTensors.names.map(\.1).joined(separator: ", ") + ")", token.position)
     }
     return dtype
   }

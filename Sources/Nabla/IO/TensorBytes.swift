@@ -59,21 +59,22 @@ extension Tensor {
   }
 }
 
-#if _endian(big)
-  extension TensorStorage {
-    /// Reverses the bytes of every element, converting between big- and little-endian.
-    func swapBytes() {
-      switch dtype {
-      case .float32:
-        let words = data.assumingMemoryBound(to: UInt32.self)
-        for index in 0..<count { words[index] = words[index].byteSwapped }
-      case .float64, .int64:
-        let words = data.assumingMemoryBound(to: UInt64.self)
-        for index in 0..<count { words[index] = words[index].byteSwapped }
-      }
+extension TensorStorage {
+  /// Reverses the bytes of every element, converting between big- and little-endian.
+  func swapBytes() {
+    switch dtype.byteCount {
+    case 8: swapEach(UInt64.self)
+    case 4: swapEach(UInt32.self)
+    case 2: swapEach(UInt16.self)
+    default: break
     }
   }
-#endif
+
+  private func swapEach<Word: FixedWidthInteger>(_ type: Word.Type) {
+    let words = data.assumingMemoryBound(to: Word.self)
+    for index in 0..<count { words[index] = words[index].byteSwapped }
+  }
+}
 
 /// Appends the little-endian bytes of `value` to `bytes`.
 func appendLittleEndian<Value: FixedWidthInteger>(_ value: Value, to bytes: inout [UInt8]) {

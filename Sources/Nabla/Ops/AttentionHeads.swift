@@ -12,7 +12,8 @@ extension Tensor {
       "selfAttentionHeads: packed projections of shape \(describe(shape)) are not [N, L, 3E] "
         + "with E divisible by \(heads) heads")
     require(
-      dtype.isFloatingPoint, "selfAttentionHeads: the input must be floating point, got \(dtype)")
+      dtype.supportsArithmetic,
+      "selfAttentionHeads: the input must be float32 or float64, got \(dtype)")
     let (batch, length, width) = (shape[0], shape[1], shape[2] / 3)
     let qkv = detached()
     let weights = Tensor(empty: [batch, heads, length, length], dtype: dtype)

@@ -2,19 +2,41 @@ import CNablaKernels
 
 // Comparisons give masks: tensors of the operands' dtype holding 1 where the comparison holds and
 // 0 elsewhere, ready to multiply with (ReLU is a multiplication by such a mask). They are not
-// differentiable and never require gradients. Integer tensors compare exactly, giving int64
-// masks; an integer tensor compared with a floating-point one is converted to the latter's dtype
-// first, as PyTorch promotes it (`predictions .== labels` with int64 labels is the accuracy line).
+// differentiable and never require gradients. Integer and bool tensors compare exactly, giving
+// int64 masks; an integer tensor compared with a floating-point one is converted to the latter's
+// dtype first, as PyTorch promotes it (`predictions .== labels` with int64 labels is the accuracy
+// line). Half-precision tensors compare in float32 and give masks of their own type.
 
 extension Tensor {
   private static func compare(_ op: NablaBinaryOp, _ a: Tensor, _ b: Tensor, _ name: String)
     -> Tensor
   {
+    let type: DType
     switch (a.dtype.isFloatingPoint, b.dtype.isFloatingPoint) {
-    case (true, true): broadcastKernel(op, a.detached(), b.detached(), name)
-    case (true, false): broadcastKernel(op, a.detached(), b.converted(to: a.dtype), name)
-    case (false, true): broadcastKernel(op, a.converted(to: b.dtype), b.detached(), name)
-    case (false, false): compareIntegers(op, a, b, name)
+    case (false, false):
+      return compareIntegers(op, a.converted(to: .int64), b.converted(to: .int64), name)
+    case (true, false): type = a.dtype
+    case (false, true): type = b.dtype
+    case (true, true): type = comparedType(a.dtype, b.dtype)
+    }
+    // Half-precision operands compare in float32, exactly, and give a mask of their own type.
+    let compute = type.comparisonType
+    func operand(_ x: Tensor) -> Tensor {
+      x.dtype.isFloatingPoint ? x.detached() : x.converted(to: type)
+    }
+    return broadcastKernel(
+      op, operand(a).converted(to: compute), operand(b).converted(to: compute), name
+    ).converted(to: type)
+  }
+
+  /// The type two floating-point operands compare in, as PyTorch promotes them: a half-precision
+  /// type meets the other operand's type, and float16 with bfloat16 meet in float32. Two
+  /// different arithmetic types are left to the kernel, which asks for a conversion.
+  private static func comparedType(_ a: DType, _ b: DType) -> DType {
+    switch (a.supportsArithmetic, b.supportsArithmetic) {
+    case (true, _): a
+    case (false, true): b
+    case (false, false): a == b ? a : .float32
     }
   }
 
@@ -43,11 +65,11 @@ extension Tensor {
     return withExtendedLifetime((left, right)) { result }
   }
 
-  /// `value` as a one-element tensor to compare this one with: of this dtype, or float64 when
-  /// this is an integer tensor and `value` has a fraction.
+  /// `value` as a one-element tensor to compare this one with: of this dtype when it is floating
+  /// point, else int64, or float64 when `value` has a fraction.
   private func comparand(_ value: Double) -> Tensor {
-    dtype.isFloatingPoint || value.rounded() == value
-      ? scalarLike(value) : Tensor(scalar: value, dtype: .float64)
+    if dtype.isFloatingPoint { return scalarLike(value) }
+    return Tensor(scalar: value, dtype: value.rounded() == value ? .int64 : .float64)
   }
 
   /// 1 where `a == b`, else 0 (broadcast).

@@ -29,8 +29,8 @@ extension Tensor {
       "layerNorm(\(describe(normalizedShape))): input of shape \(describe(input.shape)) does not "
         + "end in \(describe(normalizedShape))")
     require(
-      input.dtype.isFloatingPoint,
-      "layerNorm: the input must be floating point, got \(input.dtype)")
+      input.dtype.supportsArithmetic,
+      "layerNorm: the input must be float32 or float64, got \(input.dtype)")
     for (name, parameter) in [("weight", weight), ("bias", bias)] {
       guard let parameter else { continue }
       require(

@@ -151,6 +151,8 @@ extension Tensor {
     switch dtype {
     case .float32: nabla_argreduce_f32(flag, outer, size, inner, f32, result.i64)
     case .float64: nabla_argreduce_f64(flag, outer, size, inner, f64, result.i64)
+    case .float16, .bfloat16, .int32, .uint8, .int8, .bool:
+      return converted(to: dtype.comparisonType).argExtreme(isMin, axis, keepingDims, name)
     case .int64:
       // Exact for every integer (no float kernel); the first extreme wins, as in the kernels.
       for block in 0..<outer {

@@ -37,8 +37,8 @@ public final class Dropout: Module, @unchecked Sendable {
   public override func callAsFunction(_ input: Tensor) -> Tensor {
     reportingOutput {
       require(
-        input.dtype.isFloatingPoint,
-        "Dropout: expected a floating-point tensor, got \(input.dtype) of shape "
+        input.dtype.supportsArithmetic,
+        "Dropout: expected a float32 or float64 tensor, got \(input.dtype) of shape "
           + "\(describe(input.shape))")
       guard isTraining && probability > 0 else { return input }
       // As PyTorch: p = 1 gives zeros (and zero gradients) rather than dividing by 0.

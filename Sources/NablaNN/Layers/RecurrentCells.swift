@@ -86,7 +86,7 @@ public class RecurrentCell: Module, @unchecked Sendable {
     require(
       inputSize > 0 && hiddenSize > 0,
       "\(name): sizes must be positive, got input \(inputSize) and hidden \(hiddenSize)")
-    require(dtype.isFloatingPoint, "\(name): weights must be floating point, not \(dtype)")
+    require(dtype.supportsArithmetic, "\(name): weights must be float32 or float64, not \(dtype)")
     self.kind = kind
     self.inputSize = inputSize
     self.hiddenSize = hiddenSize

@@ -38,8 +38,8 @@ public func accuracy(_ output: Tensor, labels: Tensor) -> Double {
 /// - Returns: The fraction of samples whose label is in their top k (NaN when N is 0).
 public func topKAccuracy(_ logits: Tensor, labels: Tensor, k: Int) -> Double {
   require(
-    logits.rank == 2 && logits.dtype.isFloatingPoint,
-    "topKAccuracy: logits must be a floating-point [N, C] tensor, got \(logits.dtype) of shape "
+    logits.rank == 2 && logits.dtype.supportsArithmetic,
+    "topKAccuracy: logits must be a float32 or float64 [N, C] tensor, got \(logits.dtype) of shape "
       + describe(logits.shape))
   let (rows, classes) = (logits.shape[0], logits.shape[1])
   require(
@@ -92,8 +92,8 @@ public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Double {
 func classIndices(predictedBy output: Tensor, op: String) -> [Int] {
   if output.rank == 2 {
     require(
-      output.dtype.isFloatingPoint,
-      "\(op): [N, C] outputs must be floating-point scores, got \(output.dtype)")
+      output.dtype.supportsArithmetic,
+      "\(op): [N, C] outputs must be float32 or float64 scores, got \(output.dtype)")
     return withoutGradients { output.argmax(alongAxis: 1) }.scalars.map { Int($0) }
   }
   return classIndices(of: output, op: op)

@@ -76,8 +76,21 @@ torch.save(views, os.path.join(out, "views.pt"))
 for key, value in views.items():
     record("views/" + key, value)
 
-# A half-precision model, which the reader refuses until Nabla holds the dtype.
-torch.save(torch.nn.Linear(2, 2).to(torch.bfloat16).state_dict(), os.path.join(out, "bf16.pt"))
+# Every storage type Nabla holds, and one it does not (int16), which the reader refuses.
+dtypes = {
+    "linear": torch.nn.Linear(2, 2).to(torch.bfloat16).state_dict(),
+    "half": torch.randn(3, 2).half().t(),
+    "ids": torch.tensor([[1, -2], [70000, 3]], dtype=torch.int32),
+    "pixels": torch.tensor([0, 17, 255], dtype=torch.uint8),
+    "signed": torch.tensor([-128, 5, 127], dtype=torch.int8),
+    "mask": torch.tensor([True, False, True]),
+}
+torch.save(dtypes, os.path.join(out, "dtypes.pt"))
+for key in ["half", "ids", "pixels", "signed", "mask"]:
+    record("dtypes/" + key, dtypes[key])
+for key, value in dtypes["linear"].items():
+    record("dtypes/linear." + key, value)
+torch.save({"weight": torch.ones(2, 2, dtype=torch.int16)}, os.path.join(out, "int16.pt"))
 
 
 class Exploit:
