@@ -47,6 +47,18 @@ void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *
 // to nearest even from float32, as PyTorch's c10::Half and c10::BFloat16 do (a float64 is rounded
 // to float32 first, as there), and NaN stays NaN (PyTorch's canonical NaN patterns).
 
+static uint32_t bits_of(float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  return bits;
+}
+
+static float float_of(uint32_t bits) {
+  float value;
+  memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
 static float half_to_float(uint16_t half) {
   uint32_t sign = (uint32_t)(half & 0x8000) << 16;
   uint32_t exponent = (half >> 10) & 0x1F, fraction = half & 0x3FF;
@@ -55,15 +67,11 @@ static float half_to_float(uint16_t half) {
     return sign ? -magnitude : magnitude;
   }
   // Infinities and NaNs keep the all-ones exponent and the payload; normals rebias 15 → 127.
-  uint32_t bits = sign | (exponent == 0x1F ? 0x7F800000u : (exponent + 112) << 23) | fraction << 13;
-  float value;
-  memcpy(&value, &bits, sizeof value);
-  return value;
+  return float_of(sign | (exponent == 0x1F ? 0x7F800000u : (exponent + 112) << 23) | fraction << 13);
 }
 
 static uint16_t float_to_half(float value) {
-  uint32_t bits;
-  memcpy(&bits, &value, sizeof bits);
+  uint32_t bits = bits_of(value);
   uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
   uint32_t magnitude = bits & 0x7FFFFFFF;
   if (magnitude > 0x7F800000) return sign | 0x7E00;  // NaN
@@ -78,16 +86,10 @@ static uint16_t float_to_half(float value) {
   return sign | (uint16_t)((rounded >> 13) - (112u << 10));
 }
 
-static float bfloat_to_float(uint16_t bfloat) {
-  uint32_t bits = (uint32_t)bfloat << 16;
-  float value;
-  memcpy(&value, &bits, sizeof value);
-  return value;
-}
+static float bfloat_to_float(uint16_t bfloat) { return float_of((uint32_t)bfloat << 16); }
 
 static uint16_t float_to_bfloat(float value) {
-  uint32_t bits;
-  memcpy(&bits, &value, sizeof bits);
+  uint32_t bits = bits_of(value);
   if ((bits & 0x7FFFFFFF) > 0x7F800000) return 0x7FC0;  // NaN
   return (uint16_t)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
 }
