@@ -5,7 +5,7 @@ import CNablaKernels
 
 extension Tensor {
   /// The shape after reducing `axes` (sorted, non-negative), with or without the kept ones.
-  private func reducedShape(_ axes: [Int], keepingDims: Bool) -> [Int] {
+  func reducedShape(_ axes: [Int], keepingDims: Bool) -> [Int] {
     keepingDims
       ? shape.indices.map { axes.contains($0) ? 1 : shape[$0] }
       : shape.indices.filter { !axes.contains($0) }.map { shape[$0] }
@@ -32,7 +32,7 @@ extension Tensor {
     return current
   }
 
-  private func resolveAxes(_ axes: [Int]?, _ name: String) -> [Int] {
+  func resolveAxes(_ axes: [Int]?, _ name: String) -> [Int] {
     requireFloatingPoint(name)
     return axes.map { normalizeAxes($0, rank: rank, op: name) } ?? Array(0..<rank)
   }
