@@ -1,3 +1,4 @@
+import CNablaKernels
 import Foundation
 
 // Reading `torch.save` files (PyTorch 1.6 and later): a zip archive holding `data.pkl`, the
@@ -270,26 +271,13 @@ private final class PyTorchArchive {
       throw error("\(what) is a view that would copy more elements than the file can justify")
     }
     copyBudget -= count
+    guard shape.count <= NABLA_MAX_RANK else {
+      throw error("\(what) is a view of more than \(NABLA_MAX_RANK) dimensions, which is not read")
+    }
     // An axis of size 1 may carry any stride; it is never stepped along.
     let steps = zip(shape, strides).map { size, stride in size > 1 ? stride : 0 }
-    let result = Tensor(empty: shape, dtype: dtype)
-    let width = dtype.byteCount
-    let (source, target) = (elements.data + offset * width, result.storage.data)
-    var index = [Int](repeating: 0, count: shape.count)
-    var position = 0
-    for element in 0..<count {
-      (target + element * width).copyMemory(from: source + position * width, byteCount: width)
-      var axis = shape.count - 1
-      while axis >= 0 {
-        index[axis] += 1
-        position += steps[axis]
-        if index[axis] < shape[axis] { break }
-        position -= steps[axis] * shape[axis]
-        index[axis] = 0
-        axis -= 1
-      }
-    }
-    return result
+    return Tensor(storage: elements, shape: [storage.count])
+      .materialize(shape: shape, strides: steps, offset: offset)
   }
 
   /// The elements of `storage`, read from the archive the first time a tensor needs them.
@@ -303,20 +291,8 @@ private final class PyTorchArchive {
     try archive.checkChecksum(
       of: storage.entry,
       crc32(UnsafeRawBufferPointer(start: elements.data, count: storage.count * dtype.byteCount)))
-    #if _endian(big)
-      let needsSwap = !bigEndian
-    #else
-      let needsSwap = bigEndian
-    #endif
-    if needsSwap {
-      let bytes = elements.data.assumingMemoryBound(to: UInt8.self)
-      for element in 0..<storage.count {
-        let first = bytes + element * dtype.byteCount
-        for byte in 0..<(dtype.byteCount / 2) {
-          swap(&first[byte], &first[dtype.byteCount - 1 - byte])
-        }
-      }
-    }
+    // Reading took the bytes as little-endian; a big-endian file's elements are swapped back.
+    if bigEndian { elements.swapBytes() }
     storage.elements = elements
     return elements
   }

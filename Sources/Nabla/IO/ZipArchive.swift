@@ -133,8 +133,8 @@ struct ZipArchive {
     return (count, size, offset)
   }
 
-  /// The stored bytes of `entry` as `body` sees them: where they start in the file, after
-  /// checking that the entry is stored uncompressed and unencrypted and lies inside the file.
+  /// Where the stored bytes of `entry` start in the file, after checking that the entry is
+  /// stored uncompressed and unencrypted and lies inside the file.
   func dataOffset(of entry: ZipEntry) throws -> Int {
     let what = "zip entry '\(entry.name)'"
     guard entry.flags & 1 == 0 else { throw reader.error("\(what) is encrypted") }

@@ -23,12 +23,10 @@ extension Tensor {
   {
     require(p > 0, "norm: the order p must be positive, got \(p)")
     let resolved = resolveAxes(axes, "norm")
-    let magnitude = abs()
-    if p == 1 { return magnitude.sum(alongAxes: resolved, keepingDims: keepingDims) }
-    if p == .infinity { return magnitude.max(alongAxes: resolved, keepingDims: keepingDims) }
+    if p == 1 { return abs().sum(alongAxes: resolved, keepingDims: keepingDims) }
+    if p == .infinity { return abs().max(alongAxes: resolved, keepingDims: keepingDims) }
     let kept = withoutGradients {
-      (p == 2 ? squared() : magnitude.pow(p)).sum(alongAxes: resolved, keepingDims: true)
-        .pow(1 / p)
+      (p == 2 ? squared() : abs().pow(p)).sum(alongAxes: resolved, keepingDims: true).pow(1 / p)
     }
     let result = keepingDims ? kept : kept.reshaped(reducedShape(resolved, keepingDims: false))
     let input = self
