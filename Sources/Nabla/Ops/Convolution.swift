@@ -96,7 +96,7 @@ extension Tensor {
   /// layer and its configuration) in messages, or nil for the function's own description.
   package func convolution(
     weight: Tensor, bias: Tensor?, stride: [Int], padding: ConvolutionPadding, dilation: [Int],
-    groups: Int, context caller: @autoclosure () -> String?
+    groups: Int, paddingMode: PaddingMode = .zeros, context caller: @autoclosure () -> String?
   ) -> Tensor {
     let spatialRank = stride.count
     // Built only for a message: a string per call would cost more than a small convolution.
@@ -122,6 +122,18 @@ extension Tensor {
         + "\(describe(weight.shape)) with \(groups) group(s) expects \(groupChannels * groups)")
     let (before, after) = padding.resolve(
       kernel: kernel, dilation: dilation, stride: stride, context: context())
+    if paddingMode != .zeros && (before + after).contains(where: { $0 != 0 }) {
+      // Filled from the input itself: pad first, then convolve without padding.
+      for (axis, size) in sizes.suffix(spatialRank).enumerated() {
+        if let problem = paddingMode.problem(before: before[axis], after: after[axis], size: size) {
+          stop("\(context()): input of shape \(describe(shape)): \(problem)")
+        }
+      }
+      let amounts = zip(before, after).map { (before: $0, after: $1) }
+      return padded(amounts, mode: paddingMode).convolution(
+        weight: weight, bias: bias, stride: stride, padding: .valid, dilation: dilation,
+        groups: groups, context: context())
+    }
     let lift = { (values: [Int], fill: Int) in spatialRank == 1 ? [fill] + values : values }
     let geometry = ConvolutionGeometry(
       kernel: lift(kernel, 1), stride: lift(stride, 1), dilation: lift(dilation, 1),

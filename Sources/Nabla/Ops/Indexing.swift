@@ -240,33 +240,6 @@ extension Tensor {
     return split(size: (length + count - 1) / count, alongAxis: axis)
   }
 
-  /// Pads the trailing axes with a constant: `padding[i]` gives the elements added before and
-  /// after the i-th of the last `padding.count` axes.
-  ///
-  /// ```swift
-  /// Tensor([1, 2]).padded([(1, 2)])  // [0, 1, 2, 0, 0]
-  /// ```
-  public func padded(_ padding: [(before: Int, after: Int)], value: Double = 0) -> Tensor {
-    require(
-      padding.count <= rank && padding.allSatisfy { $0.before >= 0 && $0.after >= 0 },
-      "padded: \(padding.count) non-negative (before, after) pairs are needed for at most the "
-        + "\(rank) axes of shape \(describe(shape))")
-    let lead = rank - padding.count
-    let befores = [Int](repeating: 0, count: lead) + padding.map(\.before)
-    let afters = [Int](repeating: 0, count: lead) + padding.map(\.after)
-    let newShape = shape.indices.map { shape[$0] + befores[$0] + afters[$0] }
-    let result = Tensor.full(newShape, value: value, dtype: dtype)
-    let strides = contiguousStrides(newShape)
-    let offset = zip(befores, strides).reduce(0) { $0 + $1.0 * $1.1 }
-    Tensor.copyStrided(
-      from: self, offset: 0, strides: contiguousStrides(shape), into: result, offset: offset,
-      strides: strides, shape: shape)
-    let inputShape = shape
-    return record("padded", result, [self]) { g in
-      [g.materialize(shape: inputShape, strides: strides, offset: offset)]
-    }
-  }
-
   /// Checks that `indices` is int64 and every entry lies in `0..<size`.
   private func requireIndices(_ indices: Tensor, size: Int, axis: Int, _ op: String) {
     require(

@@ -9,10 +9,26 @@ extension Tensor {
   /// bias: zeros wherever a kernel tap misses the input, the kernel's weights repeated elsewhere.
   package static func convolutionMatrix(
     weight: Tensor, inputSize: [Int], stride: [Int], padding: ConvolutionPadding,
-    dilation: [Int], groups: Int, context: String
+    dilation: [Int], groups: Int, paddingMode: PaddingMode = .zeros, context: String
   ) -> Tensor {
     let spatialRank = inputSize.count
     let channels = weight.shape[1] * groups
+    let (before, after) = padding.resolve(
+      kernel: Array(weight.shape[2...]), dilation: dilation, stride: stride, context: context)
+    if paddingMode != .zeros && (before + after).contains(where: { $0 != 0 }) {
+      // The valid convolution of the padded input, times the 0/1 matrix that pads: column j of
+      // the latter is the j-th unit input, padded.
+      let count = channels * inputSize.reduce(1, *)
+      let units = Tensor.eye(count, dtype: weight.dtype).reshaped([count, channels] + inputSize)
+      let paddedUnits = units.padded(
+        zip(before, after).map { (before: $0, after: $1) }, mode: paddingMode)
+      let paddedSize = Array(paddedUnits.shape[2...])
+      let padding = paddedUnits.reshaped([count, -1]).transposed()
+      return convolutionMatrix(
+        weight: weight, inputSize: paddedSize, stride: stride, padding: .valid,
+        dilation: dilation, groups: groups, context: context
+      ).matmul(padding)
+    }
     // Reuse the checks of the convolution itself on an empty batch of the input's size.
     let probe = Tensor.zeros([0, channels] + inputSize, dtype: weight.dtype)
     let outputShape = probe.convolution(
@@ -20,8 +36,6 @@ extension Tensor {
       groups: groups, context: context
     ).shape
     let lift = { (values: [Int], fill: Int) in spatialRank == 1 ? [fill] + values : values }
-    let (before, _) = padding.resolve(
-      kernel: Array(weight.shape[2...]), dilation: dilation, stride: stride, context: context)
     let (kernel, steps, gaps, pads) = (
       lift(Array(weight.shape[2...]), 1), lift(stride, 1), lift(dilation, 1), lift(before, 0)
     )

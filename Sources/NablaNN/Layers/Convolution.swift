@@ -33,12 +33,12 @@ private func convolutionParameters(
 }
 
 /// PyTorch's `_ConvNd.extra_repr`: the channels, kernel size and stride, then each option that
-/// differs from its default (padding, dilation, output padding, groups, bias), as in
+/// differs from its default (padding, dilation, output padding, groups, bias, padding mode), as in
 /// `1, 25, kernel_size=(5,), stride=(2,), padding=(1,)`.
 private func convolutionExtraDescription(
   _ inputChannels: Int, _ outputChannels: Int, kernel: [Int], stride: [Int],
   padding: ConvolutionPadding, outputPadding: [Int] = [], dilation: [Int], groups: Int,
-  hasBias: Bool
+  hasBias: Bool, paddingMode: PaddingMode = .zeros
 ) -> String {
   var text =
     "\(inputChannels), \(outputChannels), kernel_size=\(pythonTuple(kernel)), "
@@ -55,7 +55,13 @@ private func convolutionExtraDescription(
   }
   if groups != 1 { text += ", groups=\(groups)" }
   if !hasBias { text += ", bias=False" }
+  if paddingMode != .zeros { text += ", padding_mode=\(paddingMode)" }
   return text
+}
+
+/// `, paddingMode: .reflect` for a layer's configuration in messages, or nothing for zeros.
+private func modeArgument(_ mode: PaddingMode) -> String {
+  mode == .zeros ? "" : ", paddingMode: .\(mode)"
 }
 
 /// A 1-D convolution over [N, C, L] inputs, as `torch.nn.Conv1d`: weight
@@ -78,6 +84,8 @@ public final class Conv1D: Module, @unchecked Sendable {
   public let dilation: Int
   /// The number of channel groups.
   public let groups: Int
+  /// What fills the padding: zeros, or the input's own values (as PyTorch's `padding_mode`).
+  public let paddingMode: PaddingMode
 
   /// Creates a layer mapping `inputChannels` to `outputChannels`.
   ///
@@ -90,12 +98,14 @@ public final class Conv1D: Module, @unchecked Sendable {
   ///   - dilation: The spacing between kernel taps.
   ///   - groups: The number of channel groups (`inputChannels` for a depthwise convolution).
   ///   - bias: Whether to add a learned bias.
+  ///   - paddingMode: What fills the padding: `.zeros`, or `.reflect`, `.replicate` or
+  ///     `.circular` to take values from the input.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.
   public init(
     _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
     padding: ConvolutionPadding = 0, dilation: Int = 1, groups: Int = 1, bias: Bool = true,
-    dtype: DType = .float32, generator: RandomGenerator = .global
+    paddingMode: PaddingMode = .zeros, dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
     (weight, self.bias) = convolutionParameters(
       "Conv1D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
@@ -104,13 +114,15 @@ public final class Conv1D: Module, @unchecked Sendable {
     self.padding = padding
     self.dilation = dilation
     self.groups = groups
+    self.paddingMode = paddingMode
   }
 
   /// The layer's configuration with Swift's argument labels, for error messages, as in `Conv1D(1, 25, kernelSize: 5, stride: 1, ...)`.
   var configuration: String {
     let shape = weight.value.shape
     return "Conv1D(\(shape[1] * groups), \(shape[0]), kernelSize: \(shape[2]), stride: \(stride), "
-      + "padding: \(padding), dilation: \(dilation), groups: \(groups), bias: \(bias != nil))"
+      + "padding: \(padding), dilation: \(dilation), groups: \(groups), bias: \(bias != nil)"
+      + "\(modeArgument(paddingMode)))"
   }
 
   /// PyTorch's text for the layer, as in `1, 25, kernel_size=(5,), stride=(2,), padding=(1,)`.
@@ -118,7 +130,8 @@ public final class Conv1D: Module, @unchecked Sendable {
     let shape = weight.value.shape
     return convolutionExtraDescription(
       shape[1] * groups, shape[0], kernel: [shape[2]], stride: [stride], padding: padding,
-      dilation: [dilation], groups: groups, hasBias: bias != nil)
+      dilation: [dilation], groups: groups, hasBias: bias != nil,
+      paddingMode: paddingMode)
   }
 
   /// The convolution of `input`, [N, C, L] or [C, L].
@@ -126,7 +139,8 @@ public final class Conv1D: Module, @unchecked Sendable {
     reportingOutput {
       input.convolution(
         weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
-        dilation: [dilation], groups: groups, context: configuration)
+        dilation: [dilation], groups: groups, paddingMode: paddingMode,
+        context: configuration)
     }
   }
 }
@@ -152,6 +166,8 @@ public final class Conv2D: Module, @unchecked Sendable {
   public let dilation: Size2D
   /// The number of channel groups.
   public let groups: Int
+  /// What fills the padding: zeros, or the input's own values (as PyTorch's `padding_mode`).
+  public let paddingMode: PaddingMode
 
   /// Creates a layer mapping `inputChannels` to `outputChannels`.
   ///
@@ -164,12 +180,14 @@ public final class Conv2D: Module, @unchecked Sendable {
   ///   - dilation: The spacing between kernel taps.
   ///   - groups: The number of channel groups (`inputChannels` for a depthwise convolution).
   ///   - bias: Whether to add a learned bias.
+  ///   - paddingMode: What fills the padding: `.zeros`, or `.reflect`, `.replicate` or
+  ///     `.circular` to take values from the input.
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.
   public init(
     _ inputChannels: Int, _ outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
     padding: ConvolutionPadding = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true,
-    dtype: DType = .float32, generator: RandomGenerator = .global
+    paddingMode: PaddingMode = .zeros, dtype: DType = .float32, generator: RandomGenerator = .global
   ) {
     (weight, self.bias) = convolutionParameters(
       "Conv2D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
@@ -179,6 +197,7 @@ public final class Conv2D: Module, @unchecked Sendable {
     self.padding = padding
     self.dilation = dilation
     self.groups = groups
+    self.paddingMode = paddingMode
   }
 
   /// The kernel's height and width.
@@ -189,7 +208,7 @@ public final class Conv2D: Module, @unchecked Sendable {
     let shape = weight.value.shape
     return "Conv2D(\(shape[1] * groups), \(shape[0]), kernelSize: \(kernelSize), stride: "
       + "\(stride), padding: \(padding), dilation: \(dilation), groups: \(groups), bias: "
-      + "\(bias != nil))"
+      + "\(bias != nil)\(modeArgument(paddingMode)))"
   }
 
   /// PyTorch's text for the layer, as in `1, 16, kernel_size=(3, 3), stride=(1, 1)`.
@@ -197,7 +216,8 @@ public final class Conv2D: Module, @unchecked Sendable {
     let shape = weight.value.shape
     return convolutionExtraDescription(
       shape[1] * groups, shape[0], kernel: kernelSize.values, stride: stride.values,
-      padding: padding, dilation: dilation.values, groups: groups, hasBias: bias != nil)
+      padding: padding, dilation: dilation.values, groups: groups, hasBias: bias != nil,
+      paddingMode: paddingMode)
   }
 
   /// The convolution of `input`, [N, C, H, W] or [C, H, W].
@@ -205,7 +225,8 @@ public final class Conv2D: Module, @unchecked Sendable {
     reportingOutput {
       input.convolution(
         weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
-        dilation: dilation.values, groups: groups, context: configuration)
+        dilation: dilation.values, groups: groups, paddingMode: paddingMode,
+        context: configuration)
     }
   }
 }
@@ -246,13 +267,20 @@ public final class ConvTranspose1D: Module, @unchecked Sendable {
   ///   - dilation: The spacing between kernel taps.
   ///   - groups: The number of channel groups.
   ///   - bias: Whether to add a learned bias.
+  ///   - paddingMode: `.zeros`, the only mode a transposed convolution has (as in PyTorch,
+  ///     which refuses the others too).
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.
   public init(
     _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
     padding: Int = 0, outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1,
-    bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = .global
+    bias: Bool = true, paddingMode: PaddingMode = .zeros, dtype: DType = .float32,
+    generator: RandomGenerator = .global
   ) {
+    require(
+      paddingMode == .zeros,
+      "ConvTranspose1D: only .zeros padding is supported for a transposed convolution, got .\(paddingMode)"
+    )
     (weight, self.bias) = convolutionParameters(
       "ConvTranspose1D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
       kernel: [kernelSize], transposed: true, bias: bias, dtype: dtype, generator: generator)
@@ -326,13 +354,20 @@ public final class ConvTranspose2D: Module, @unchecked Sendable {
   ///   - dilation: The spacing between kernel taps.
   ///   - groups: The number of channel groups.
   ///   - bias: Whether to add a learned bias.
+  ///   - paddingMode: `.zeros`, the only mode a transposed convolution has (as in PyTorch,
+  ///     which refuses the others too).
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of the initial values; the global one by default.
   public init(
     _ inputChannels: Int, _ outputChannels: Int, kernelSize: Size2D, stride: Size2D = 1,
     padding: Size2D = 0, outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1,
-    bias: Bool = true, dtype: DType = .float32, generator: RandomGenerator = .global
+    bias: Bool = true, paddingMode: PaddingMode = .zeros, dtype: DType = .float32,
+    generator: RandomGenerator = .global
   ) {
+    require(
+      paddingMode == .zeros,
+      "ConvTranspose2D: only .zeros padding is supported for a transposed convolution, got .\(paddingMode)"
+    )
     (weight, self.bias) = convolutionParameters(
       "ConvTranspose2D", inputChannels, outputChannels, groups: groups, kernelSize: kernelSize,
       kernel: kernelSize.values, transposed: true, bias: bias, dtype: dtype,

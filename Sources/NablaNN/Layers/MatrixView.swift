@@ -15,7 +15,7 @@ extension Conv1D {
   public func denseMatrix(inputLength: Int) -> Tensor {
     Tensor.convolutionMatrix(
       weight: weight.value, inputSize: [inputLength], stride: [stride], padding: padding,
-      dilation: [dilation], groups: groups, context: configuration)
+      dilation: [dilation], groups: groups, paddingMode: paddingMode, context: configuration)
   }
 }
 
@@ -25,7 +25,8 @@ extension Conv2D {
   public func denseMatrix(inputSize: Size2D) -> Tensor {
     Tensor.convolutionMatrix(
       weight: weight.value, inputSize: inputSize.values, stride: stride.values,
-      padding: padding, dilation: dilation.values, groups: groups, context: configuration)
+      padding: padding, dilation: dilation.values, groups: groups, paddingMode: paddingMode,
+      context: configuration)
   }
 }
 
