@@ -3,9 +3,9 @@
 /// Arithmetic and autograd work on `float32`, the default, and `float64`. The other types are
 /// for storing and moving data: weights saved in half precision (`float16`, `bfloat16`), indices
 /// and labels (`int64`, `int32`), bytes (`uint8`, `int8`) and masks (`bool`). Tensors of every
-/// type can be created, converted, reshaped, indexed, concatenated, compared, saved and loaded;
-/// an arithmetic op given a storage-only type stops with a message naming the op and the type,
-/// and `converted(to: .float32)` makes such a tensor computable.
+/// type can be created, converted, reshaped, indexed, concatenated, compared, sorted, saved and
+/// loaded; an arithmetic op given a storage-only type stops with a message naming the op and the
+/// type, and `converted(to: .float32)` makes such a tensor computable.
 ///
 /// ```swift
 /// let half = Tensor([0.1, 2.5], shape: [2], dtype: .float16)
