@@ -97,7 +97,8 @@ extension Tensor {
     let lifted =
       axes.count == 1 ? [ResizeAxis(inputSize: 1, outputSize: 1, factor: nil)] + axes : axes
     let window = lifted.map { axis in
-      let sources = axis.nearestSources(dtype: dtype)
+      let sources = axis.nearestSources(
+        dtype: dtype, keepsOrDoubles: Tensor.nearestKeepsOrDoubles(axes))
       return PoolingAxis(
         starts: sources.map(Int64.init), counts: sources.map { _ in 1 }, step: 1,
         divisors: sources.map { _ in 1 })

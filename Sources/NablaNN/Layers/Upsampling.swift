@@ -1,7 +1,7 @@
 // The upsampling layer: the options of `Tensor.upsampled`, applied to every input.
 
 /// Resizes the spatial axes of [N, C, L] or [N, C, H, W] inputs, as `torch.nn.Upsample`:
-/// nearest (the default), linear or bilinear, to a size or by a factor.
+/// nearest (the default), nearest-exact, linear, bilinear or bicubic, to a size or by a factor.
 ///
 /// ```swift
 /// Upsample(scaleFactor: 2)(Tensor.randomNormal([1, 3, 4, 4])).shape  // [1, 3, 8, 8]
@@ -24,9 +24,11 @@ public final class Upsample: Module, @unchecked Sendable {
   ///   - size: The output's spatial size, one number per spatial axis.
   ///   - scaleFactor: The growth of every spatial axis, or one factor per axis; the output
   ///     size is rounded down and, as in PyTorch, the factor itself places the new positions.
-  ///   - mode: Nearest, linear (for [N, C, L]) or bilinear (for [N, C, H, W]).
-  ///   - alignCorners: For linear modes: whether the corner pixels' centres of input and output
-  ///     line up (false by default, as PyTorch); nearest mode refuses true.
+  ///   - mode: Nearest or nearest-exact, linear (for [N, C, L]), or bilinear or bicubic (for
+  ///     [N, C, H, W]).
+  ///   - alignCorners: For linear, bilinear and bicubic: whether the corner pixels' centres of
+  ///     input and output line up (false by default, as PyTorch); the nearest modes refuse
+  ///     true.
   public init(
     size: [Int]? = nil, scaleFactor: ScaleFactor? = nil, mode: UpsamplingMode = .nearest,
     alignCorners: Bool = false
