@@ -107,6 +107,64 @@ import Testing
     }
   }
 
+  @Test func attentionWithABiasKeyAndValue() throws {
+    // nn.MultiheadAttention(8, 2, add_bias_kv=True), time first; boolean causal and key padding
+    // masks, which get a visible column for the extra key; averaged weights [N, L, S + 1].
+    let attention = MultiHeadAttention(embedDimension: 8, headCount: 2, addBiasKV: true)
+    try expectMatchesPyTorch("mha_bias_kv", attention, expected: ["output", "weights"]) { input in
+      let x = try input("input")
+      let (output, weights) = attention(
+        query: x, key: x, value: x, keyPaddingMask: .blocked(try input("key_padding_mask")),
+        attentionMask: .blocked(try input("attn_mask")))
+      return [output, try #require(weights)]
+    }
+  }
+
+  @Test func attentionWithAZeroKeyAndValue() throws {
+    // nn.MultiheadAttention(6, 3, add_zero_attn=True, batch_first=True); a float per-head mask
+    // [N·h, L, S]; per-head weights [N, h, L, S + 1].
+    let attention = MultiHeadAttention(
+      embedDimension: 6, headCount: 3, batchFirst: true, addZeroAttention: true)
+    try expectMatchesPyTorch("mha_zero_attn", attention, expected: ["output", "weights"]) {
+      input in
+      let (output, weights) = attention(
+        query: try input("query"), key: try input("key"), value: try input("value"),
+        attentionMask: .additive(try input("attn_mask")), averageAttentionWeights: false)
+      return [output, try #require(weights)]
+    }
+  }
+
+  @Test func unbatchedAttentionWithBothExtraKeys() throws {
+    // nn.MultiheadAttention(4, 2, kdim=5, vdim=3, add_bias_kv=True, add_zero_attn=True) over one
+    // sequence pair; a boolean key padding mask [S]; averaged weights [L, S + 2].
+    let attention = MultiHeadAttention(
+      embedDimension: 4, headCount: 2, keyDimension: 5, valueDimension: 3, addBiasKV: true,
+      addZeroAttention: true)
+    #expect(attention.stateDict().keys.contains("bias_k"))
+    try expectMatchesPyTorch("mha_bias_zero", attention, expected: ["output", "weights"]) {
+      input in
+      let (output, weights) = attention(
+        query: try input("query"), key: try input("key"), value: try input("value"),
+        keyPaddingMask: .blocked(try input("key_padding_mask")))
+      return [output, try #require(weights)]
+    }
+    let generator = RandomGenerator(seed: 6)
+    let query = Tensor.randomNormal([3, 4], dtype: .float64, generator: generator)
+    let key = Tensor.randomNormal([4, 5], dtype: .float64, generator: generator)
+    let value = Tensor.randomNormal([4, 3], dtype: .float64, generator: generator)
+    attention.convert(to: .float64)
+    let result = gradientCheck(at: [query, key, value]) { inputs in
+      attention(query: inputs[0], key: inputs[1], value: inputs[2], needWeights: false).output
+    }
+    #expect(result.passed, "\(result)")
+    // The parameters' gradients, bias_k and bias_v among them, through self-attention.
+    let selfAttention = MultiHeadAttention(
+      embedDimension: 4, headCount: 2, addBiasKV: true, addZeroAttention: true, dtype: .float64,
+      generator: generator)
+    expectModuleGradients(
+      selfAttention, Tensor.randomNormal([3, 2, 4], dtype: .float64, generator: generator))
+  }
+
   @Test func postNormEncoderLayer() throws {
     // nn.TransformerEncoderLayer(8, 2, dim_feedforward=16), time first, key padding mask.
     let layer = TransformerEncoderLayer(dModel: 8, headCount: 2, feedForwardSize: 16)

@@ -40,6 +40,16 @@ public enum AttentionMask {
     }
   }
 
+  /// The mask with `count` keys appended along its last axis that every query may attend to.
+  func visibleKeysAppended(_ count: Int) -> AttentionMask {
+    let visible: Double
+    switch self {
+    case .allowed: visible = 1
+    case .blocked, .additive: visible = 0
+    }
+    return with(tensor.padded([(0, count)], value: visible))
+  }
+
   /// The causal mask: query i may attend to keys 0...i (top-left aligned, as PyTorch's
   /// `is_causal`), as an `.allowed` mask of shape [queryCount, keyCount].
   public static func causal(queryCount: Int, keyCount: Int? = nil) -> AttentionMask {

@@ -8,8 +8,9 @@
 /// The parameters have PyTorch's names and layouts: `in_proj_weight` [3E, E] (the query, key and
 /// value projections stacked), or `q_proj_weight` [E, E], `k_proj_weight` [E, kdim] and
 /// `v_proj_weight` [E, vdim] when the key or value size differs from E; `in_proj_bias` [3E];
-/// `out_proj.weight` [E, E] and `out_proj.bias` [E]. Sequences are [length, batch, E] unless
-/// `batchFirst`, or [length, E] without a batch.
+/// `out_proj.weight` [E, E] and `out_proj.bias` [E]; with `addBiasKV`, `bias_k` and `bias_v`
+/// [1, 1, E]. Sequences are [length, batch, E] unless `batchFirst`, or [length, E] without a
+/// batch.
 ///
 /// ```swift
 /// let attention = MultiHeadAttention(embedDimension: 64, headCount: 8, batchFirst: true)
@@ -28,6 +29,12 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   public let valueProjectionWeight: Parameter?
   /// The stacked query, key and value biases, [3E] (`in_proj_bias`), or nil without biases.
   public let inProjectionBias: Parameter?
+  /// One more key, [1, 1, E] (`bias_k`), appended to every projected key sequence; nil
+  /// without `addBiasKV`.
+  public let keyBias: Parameter?
+  /// One more value, [1, 1, E] (`bias_v`), appended to every projected value sequence; nil
+  /// without `addBiasKV`.
+  public let valueBias: Parameter?
   /// The output projection (`out_proj`), E to E.
   public let outputProjection: Linear
 
@@ -43,6 +50,9 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   public let dropout: Double
   /// Whether sequences are [batch, length, E] rather than [length, batch, E].
   public let isBatchFirst: Bool
+  /// Whether a key and a value of zeros are appended to every head's sequences (PyTorch's
+  /// `add_zero_attn`), so that a query can attend to nothing.
+  public let addsZeroAttention: Bool
   /// The source of the dropout masks.
   public let generator: RandomGenerator
 
@@ -51,12 +61,13 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     [
       "inProjectionWeight": "in_proj_weight", "queryProjectionWeight": "q_proj_weight",
       "keyProjectionWeight": "k_proj_weight", "valueProjectionWeight": "v_proj_weight",
-      "inProjectionBias": "in_proj_bias", "outputProjection": "out_proj",
+      "inProjectionBias": "in_proj_bias", "outputProjection": "out_proj", "keyBias": "bias_k",
+      "valueBias": "bias_v",
     ]
   }
 
   /// Creates the layer with PyTorch's initialization: Xavier-uniform projections, zero biases,
-  /// and the output projection's weight as a `Linear`'s.
+  /// the output projection's weight as a `Linear`'s, and Xavier-normal `bias_k` and `bias_v`.
   ///
   /// - Parameters:
   ///   - embedDimension: The model size E; must be divisible by `headCount`.
@@ -66,12 +77,17 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   ///   - keyDimension: The key's feature size (`kdim`), E by default.
   ///   - valueDimension: The value's feature size (`vdim`), E by default.
   ///   - batchFirst: Whether sequences are [batch, length, E].
+  ///   - addBiasKV: Whether to learn one more key and value (`bias_k`, `bias_v`) that every
+  ///     query may attend to (PyTorch's `add_bias_kv`).
+  ///   - addZeroAttention: Whether to append a key and a value of zeros to every head's
+  ///     sequences (PyTorch's `add_zero_attn`).
   ///   - dtype: The parameters' element type.
   ///   - generator: The source of initial values and dropout masks.
   public init(
     embedDimension: Int, headCount: Int, dropout: Double = 0, bias: Bool = true,
     keyDimension: Int? = nil, valueDimension: Int? = nil, batchFirst: Bool = false,
-    dtype: DType = .float32, generator: RandomGenerator = .global
+    addBiasKV: Bool = false, addZeroAttention: Bool = false, dtype: DType = .float32,
+    generator: RandomGenerator = .global
   ) {
     require(
       embedDimension > 0 && headCount > 0,
@@ -90,6 +106,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     self.valueDimension = valueDimension ?? e
     self.dropout = dropout
     self.isBatchFirst = batchFirst
+    self.addsZeroAttention = addZeroAttention
     self.generator = generator
     func xavier(_ shape: [Int]) -> Parameter {
       Parameter(Initializer.xavierUniform(shape, dtype: dtype, generator: generator))
@@ -105,6 +122,10 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     }
     inProjectionBias = bias ? Parameter(Tensor.zeros([3 * e], dtype: dtype)) : nil
     outputProjection = Linear(e, e, bias: bias, dtype: dtype, generator: generator)
+    func xavierNormal() -> Parameter {
+      Parameter(Initializer.xavierNormal([1, 1, e], dtype: dtype, generator: generator))
+    }
+    (keyBias, valueBias) = addBiasKV ? (xavierNormal(), xavierNormal()) : (nil, nil)
     super.init()
     outputProjection.bias?.assign(Tensor.zeros([e], dtype: dtype))
   }
@@ -118,12 +139,14 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
   public convenience init(
     _ embedDimension: Int, _ headCount: Int, dropout: Double = 0, bias: Bool = true,
     keyDimension: Int? = nil, valueDimension: Int? = nil, batchFirst: Bool = false,
-    dtype: DType = .float32, generator: RandomGenerator = .global
+    addBiasKV: Bool = false, addZeroAttention: Bool = false, dtype: DType = .float32,
+    generator: RandomGenerator = .global
   ) {
     self.init(
       embedDimension: embedDimension, headCount: headCount, dropout: dropout, bias: bias,
       keyDimension: keyDimension, valueDimension: valueDimension, batchFirst: batchFirst,
-      dtype: dtype, generator: generator)
+      addBiasKV: addBiasKV, addZeroAttention: addZeroAttention, dtype: dtype,
+      generator: generator)
   }
 
   /// The projection weights and biases of the query, key and value, in that order.
@@ -188,7 +211,8 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
           + "\(describe(value.shape)) do not fit (batchFirst: \(isBatchFirst))")
 
       if let packed = inProjectionWeight, attentionMask == nil, keyPaddingMask == nil, !isCausal,
-        !needWeights, !isTraining || dropout == 0, isSelfAttention
+        !needWeights, !isTraining || dropout == 0, isSelfAttention, keyBias == nil,
+        !addsZeroAttention
       {
         // Self-attention with nothing masked or dropped: one product for the three projections,
         // and the heads attended in place in it.
@@ -200,10 +224,26 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
           nil
         )
       }
-      let projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
+      var projected = zip([q, k, v], projections()).map { input, projection -> Tensor in
         let biased = input.linear(weight: projection.weight, bias: projection.bias)
         // [N, length, E] -> [N, h, length, E / h].
         return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
+      }
+      // The extra keys and values every query may attend to: bias_k and bias_v, then zeros.
+      var extraKeys = 0
+      if let keyBias, let valueBias {
+        for (index, bias) in [(1, keyBias), (2, valueBias)] {
+          let row = bias.value.reshaped([1, h, 1, e / h]).expanded(to: [n, h, 1, e / h])
+          projected[index] = Tensor(concatenating: [projected[index], row], alongAxis: 2)
+        }
+        extraKeys += 1
+      }
+      if addsZeroAttention {
+        let zeros = Tensor.zeros([n, h, 1, e / h], dtype: projected[1].dtype)
+        for index in [1, 2] {
+          projected[index] = Tensor(concatenating: [projected[index], zeros], alongAxis: 2)
+        }
+        extraKeys += 1
       }
       var masks: [AttentionMask] = []
       if let attentionMask {
@@ -218,6 +258,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
         masks.append(keyPaddingMask.with(padding.reshaped([n, 1, 1, s])))
       }
       if isCausal { masks.append(.causal(queryCount: l, keyCount: s)) }
+      if extraKeys > 0 { masks = masks.map { $0.visibleKeysAppended(extraKeys) } }
       let attended = attend(
         scores: projected[0].scaledMatmulTransposed(
           projected[1], scale: 1 / Double(e / h).squareRoot()),

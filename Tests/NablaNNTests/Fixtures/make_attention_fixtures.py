@@ -228,6 +228,39 @@ store("transformer", source=s, target=t, source_key_padding_mask=padding, target
       output=model(s, t, tgt_mask=causal(4), src_key_padding_mask=padding,
                    memory_key_padding_mask=padding))
 
+# 15. add_bias_kv: one learned key and value (bias_k, bias_v) appended to every sequence, time
+#     first [L=5, N=2, E=8], 2 heads, a boolean causal mask and a boolean key padding mask (both
+#     padded by PyTorch with a visible column); averaged weights [N, L, S + 1].
+attention = make("mha_bias_kv", nn.MultiheadAttention(8, 2, add_bias_kv=True))
+x = uniform(5, 2, 8)
+mask = torch.ones(5, 5, dtype=torch.bool).triu(1)
+padding = torch.zeros(2, 5, dtype=torch.bool)
+padding[0, 3:] = True
+output, weights = attention(x, x, x, key_padding_mask=padding, attn_mask=mask)
+store("mha_bias_kv", input=x, attn_mask=mask, key_padding_mask=padding, output=output,
+      weights=weights)
+
+# 16. add_zero_attn: a key and value of zeros appended after the heads are split, batch first,
+#     query [2, 3, 6] to key and value [2, 4, 6], 3 heads, a float [N * h, L, S] mask; per-head
+#     weights [N, h, L, S + 1].
+attention = make("mha_zero_attn", nn.MultiheadAttention(6, 3, add_zero_attn=True,
+                                                         batch_first=True))
+q, k, v = uniform(2, 3, 6), uniform(2, 4, 6), uniform(2, 4, 6)
+mask = uniform(6, 3, 4)
+output, weights = attention(q, k, v, attn_mask=mask, average_attn_weights=False)
+store("mha_zero_attn", query=q, key=k, value=v, attn_mask=mask, output=output, weights=weights)
+
+# 17. Both, with other key and value sizes (kdim 5, vdim 3), one unbatched sequence pair, query
+#     [3, 4] to key [4, 5] and value [4, 3], 2 heads, a boolean key padding mask [S]; averaged
+#     weights [L, S + 2].
+attention = make("mha_bias_zero", nn.MultiheadAttention(4, 2, kdim=5, vdim=3, add_bias_kv=True,
+                                                        add_zero_attn=True))
+q, k, v = uniform(3, 4), uniform(4, 5), uniform(4, 3)
+padding = torch.tensor([False, True, False, False])
+output, weights = attention(q, k, v, key_padding_mask=padding)
+store("mha_bias_zero", query=q, key=k, value=v, key_padding_mask=padding, output=output,
+      weights=weights)
+
 metadata = {
     "source": "make_attention_fixtures.py",
     "torch": torch.__version__,
