@@ -22,6 +22,11 @@ import Testing
       $0[0].norm(p: 3, alongAxes: [0], keepingDims: true)
     }
     #expect(Tensor([3, -4]).norm().item == 5 && Tensor([3, -4]).norm(p: 1).item == 7)
+    let z = try fixtures("z")
+    for (name, p) in [("0", 0.0), ("-1", -1), ("-2.5", -2.5), ("-inf", -.infinity)] {
+      try fixtures.expectPyTorchs("norm\(name)", [z]) { $0[0].norm(p: p, alongAxis: 1) }
+    }
+    #expect(Tensor([3, 0, -4]).norm(p: 0).item == 2)
   }
 
   @Test func normalizedCosineAndDistanceMatchPyTorch() throws {
@@ -46,7 +51,7 @@ import Testing
 
   @Test func gradientsMatchCentralDifferences() throws {
     let y = try fixtures("y")
-    for p in [1, 2, 3, 0.5, .infinity] {
+    for p in [1, 2, 3, 0.5, .infinity, -1, -2.5, -.infinity, 0] {
       expectGradients([y]) { $0[0].norm(p: p, alongAxis: 1) }
     }
     expectGradients([y]) { $0[0].norm(p: 3) }

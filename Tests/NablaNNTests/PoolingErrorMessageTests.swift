@@ -98,7 +98,7 @@ import Testing
     expectMessage(
       result,
       "upsampled(size nil, scaleFactor 2.0, mode nearest, alignCorners true): alignCorners can "
-        + "only be set with the linear and bilinear modes")
+        + "only be set with the linear, bilinear and bicubic modes")
   }
 
   @Test func functionalMaxPoolWithIndicesNamesItsOptions() async {

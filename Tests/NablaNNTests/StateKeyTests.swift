@@ -18,7 +18,30 @@ private final class Merged: Module, @unchecked Sendable {
   override var stateKeys: [String: String] { ["block": "", "extra": ""] }
 }
 
+/// A model whose attributes in PyTorch are `default` (a Swift keyword, spelled with backticks)
+/// and `backbone.fc` (a layer PyTorch keeps inside a container that the Swift model does not
+/// have, given as a dotted key).
+private final class Ported: Module, @unchecked Sendable {
+  let `default` = Linear(2, 2)
+  let head = Linear(2, 1)
+  override var stateKeys: [String: String] { ["head": "backbone.fc"] }
+}
+
 @Suite struct StateKeyTests {
+  @Test func keywordAndDottedKeys() throws {
+    let ported = Ported()
+    let keys = ["default.weight", "default.bias", "backbone.fc.weight", "backbone.fc.bias"]
+    #expect(ported.namedParameters().map(\.name) == keys)
+    // A state dict with those names, as PyTorch writes it, loads strictly.
+    let state = Dictionary(
+      uniqueKeysWithValues: zip(keys, [[2, 2], [2], [1, 2], [1]]).map {
+        ($0, Tensor.full($1, value: 0.5))
+      })
+    try ported.loadStateDict(state)
+    #expect(ported.head.weight.value.scalars == [0.5, 0.5])
+    #expect(ported.default.bias?.value.scalars == [0.5, 0.5])
+  }
+
   @Test func keysMayStartWithAnUnderscore() {
     let wrapper = Wrapper()
     #expect(

@@ -8,30 +8,44 @@ extension Tensor {
   /// p is 2): (Σ |x|ᵖ)^(1/p), the sum of magnitudes for p = 1, the largest magnitude for
   /// p = ∞, as `torch.linalg.vector_norm`.
   ///
+  /// As in PyTorch, p = 0 counts the nonzero elements (its gradient is 0), p = −∞ is the
+  /// smallest magnitude, and a negative p follows the formula, which is 0 where an element is.
+  ///
   /// ```swift
   /// Tensor([3, -4]).norm()  // 5
   /// Tensor([3, -4]).norm(p: 1)  // 7
   /// Tensor([3, -4]).norm(p: .infinity)  // 4
+  /// Tensor([3, 0, -4]).norm(p: 0)  // 2
   /// ```
   ///
   /// - Parameters:
-  ///   - p: The order, positive (∞ included).
+  ///   - p: The order: any number, ±∞ included.
   ///   - axes: The axes to reduce; nil reduces all of them.
   ///   - keepingDims: Whether reduced axes stay, with size 1.
   public func norm(p: Double = 2, alongAxes axes: [Int]? = nil, keepingDims: Bool = false)
     -> Tensor
   {
-    require(p > 0, "norm: the order p must be positive, got \(p)")
+    require(!p.isNaN, "norm: the order p must be a number, got \(p)")
     let resolved = resolveAxes(axes, "norm")
     if p == 1 { return abs().sum(alongAxes: resolved, keepingDims: keepingDims) }
     if p == .infinity { return abs().max(alongAxes: resolved, keepingDims: keepingDims) }
+    if p == -.infinity { return abs().min(alongAxes: resolved, keepingDims: keepingDims) }
+    if p == 0 {
+      requireFloatingPoint("norm")
+      let count = withoutGradients {
+        (self .!= 0).converted(to: dtype).sum(alongAxes: resolved, keepingDims: keepingDims)
+      }
+      let (inputShape, inputType) = (shape, dtype)
+      return record("norm", count, [self]) { _ in [Tensor.zeros(inputShape, dtype: inputType)] }
+    }
     let kept = withoutGradients {
       (p == 2 ? squared() : abs().pow(p)).sum(alongAxes: resolved, keepingDims: true).pow(1 / p)
     }
     let result = keepingDims ? kept : kept.reshaped(reducedShape(resolved, keepingDims: false))
     let input = self
     return record("norm", result, [self]) { g in
-      // d‖x‖/dx = sign(x)·|x|^(p−1) / ‖x‖^(p−1), and 0 where ‖x‖ is 0.
+      // d‖x‖/dx = sign(x)·|x|^(p−1) / ‖x‖^(p−1), and 0 where ‖x‖ is 0 (for a negative p,
+      // wherever an element is 0).
       let zero = g.scalarLike(0)
       let scale = g.reshaped(kept.shape) / kept.pow(p - 1)
       var direction = p == 2 ? input : input.sign() * input.abs().pow(p - 1)

@@ -25,7 +25,9 @@ def record(name, function, *inputs):
     out[name] = result.detach()
     out[name + ".weights"] = weights
     for index, tensor in enumerate(inputs):
-        out[f"{name}.grad{index}"] = tensor.grad
+        # p = 0 leaves no gradient at all: it is zero.
+        out[f"{name}.grad{index}"] = (
+            tensor.grad if tensor.grad is not None else torch.zeros_like(tensor))
 
 
 for p in [1, 2, 3, 0.5, float("inf")]:
@@ -38,4 +40,11 @@ record("cosine", lambda a, b: F.cosine_similarity(a, b, dim=1), x[[0, 1, 3]], y[
 record("cosine.broadcast", lambda a, b: F.cosine_similarity(a, b, dim=1), x[[0, 1, 3]], y[:1])
 record("pairwise", lambda a, b: F.pairwise_distance(a, b), x, y)
 record("pairwise3", lambda a, b: F.pairwise_distance(a, b, p=3, keepdim=True), x, y)
+# The orders below 1 that PyTorch also takes: p = 0 counts nonzero elements; negative orders,
+# which are 0 wherever an element is, and -inf, the smallest magnitude. Row 0 of z has a zero.
+z = x.clone()
+z[0, 2] = 0
+out["z"] = z
+for p in [0, -1, -2.5, float("-inf")]:
+    record(f"norm{p}", lambda t: torch.linalg.vector_norm(t, ord=p, dim=1), z)
 save_file(out, "norms.safetensors")
