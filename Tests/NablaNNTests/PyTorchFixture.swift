@@ -4,6 +4,15 @@ import Testing
 
 @testable import NablaNN
 
+/// The tensors of `Fixtures/<name>.safetensors` in the test bundle.
+private func fixtureTensors(_ name: String) throws -> [String: Tensor] {
+  let resources = try #require(Bundle.module.resourceURL)
+  return try SafeTensors.read(
+    from: resources.appendingPathComponent("Fixtures/\(name).safetensors")
+  )
+  .tensors
+}
+
 /// A safetensors file written by one of the PyTorch scripts in Fixtures (make_rnn_fixtures.py,
 /// make_attention_fixtures.py).
 ///
@@ -14,11 +23,7 @@ struct PyTorchFixture {
   let tensors: [String: Tensor]
 
   /// Reads `Fixtures/<name>.safetensors` from the test bundle.
-  init(_ name: String) throws {
-    let resources = try #require(Bundle.module.resourceURL)
-    let url = resources.appendingPathComponent("Fixtures/\(name).safetensors")
-    tensors = try SafeTensors.read(from: url).tensors
-  }
+  init(_ name: String) throws { tensors = try fixtureTensors(name) }
 
   /// The PyTorch state dict of `case`: the tensors named `<case>.<name>`, without the prefix.
   func state(_ case: String) -> [String: Tensor] {
@@ -72,11 +77,7 @@ struct FunctionFixture {
   let tensors: [String: Tensor]
 
   /// Reads `Fixtures/<file>.safetensors` from the test bundle.
-  init(_ file: String) throws {
-    let resources = try #require(Bundle.module.resourceURL)
-    let url = resources.appendingPathComponent("Fixtures/\(file).safetensors")
-    tensors = try SafeTensors.read(from: url).tensors
-  }
+  init(_ file: String) throws { tensors = try fixtureTensors(file) }
 
   /// The tensor `name`; a missing one fails the test.
   func callAsFunction(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws

@@ -114,6 +114,17 @@ struct ResizeAxis {
     }
   }
 
+  /// Where output `position` falls on the input for the interpolating modes: o·(in − 1)/(out − 1)
+  /// with `alignCorners`, (o + ½)·scale − ½ without (at least 0 when `clampedAtZero`).
+  private func sourcePosition(_ position: Int, alignCorners: Bool, clampedAtZero: Bool) -> Double {
+    if alignCorners {
+      let step = outputSize > 1 ? Double(inputSize - 1) / Double(outputSize - 1) : 0
+      return step * Double(position)
+    }
+    let source = scale * (Double(position) + 0.5) - 0.5
+    return clampedAtZero ? Swift.max(source, 0) : source
+  }
+
   /// The [outputSize, inputSize] matrix of bicubic interpolation along this axis, as PyTorch:
   /// source o·(in − 1)/(out − 1) with `alignCorners`, (o + ½)·scale − ½ without (not clamped,
   /// unlike the linear modes), whose fraction weights the four inputs around it by Keys'
@@ -125,13 +136,7 @@ struct ResizeAxis {
     func far(_ x: Double) -> Double { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
     var matrix = [Double](repeating: 0, count: outputSize * inputSize)
     for position in 0..<outputSize {
-      let source: Double
-      if alignCorners {
-        let step = outputSize > 1 ? Double(inputSize - 1) / Double(outputSize - 1) : 0
-        source = step * Double(position)
-      } else {
-        source = scale * (Double(position) + 0.5) - 0.5
-      }
+      let source = sourcePosition(position, alignCorners: alignCorners, clampedAtZero: false)
       let low = Int(source.rounded(.down))
       let t = source - Double(low)
       let weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
@@ -148,13 +153,7 @@ struct ResizeAxis {
   func linearWeights(alignCorners: Bool) -> [Double] {
     var matrix = [Double](repeating: 0, count: outputSize * inputSize)
     for position in 0..<outputSize {
-      let source: Double
-      if alignCorners {
-        let step = outputSize > 1 ? Double(inputSize - 1) / Double(outputSize - 1) : 0
-        source = step * Double(position)
-      } else {
-        source = Swift.max(scale * (Double(position) + 0.5) - 0.5, 0)
-      }
+      let source = sourcePosition(position, alignCorners: alignCorners, clampedAtZero: true)
       // PyTorch takes the floor in single precision and clamps the fraction to [0, 1].
       let low = Swift.min(Int(Float(source).rounded(.down)), inputSize - 1)
       let high = low < inputSize - 1 ? low + 1 : low
