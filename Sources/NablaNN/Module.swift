@@ -71,8 +71,8 @@ open class Module: @unchecked Sendable {
   /// - The table is looked up by the property's name as `Mirror` reports it, without the
   ///   leading underscore of a property wrapper's storage (`_scale` is looked up as `scale`); a
   ///   key may start with an underscore (`["model": "_model"]`).
-  /// - A PyTorch attribute named by a Swift keyword needs no entry: name the property in
-  ///   backticks (`` let `default` = Linear(2, 2) `` has the key `default`).
+  /// - A PyTorch attribute named by a Swift keyword needs no entry: Swift declares the property
+  ///   with the keyword in backticks, and its key is the plain name (`default`).
   /// - A key may have dots, for a layer that PyTorch keeps inside a container the Swift model
   ///   does not have (`["head": "backbone.fc"]` gives `backbone.fc.weight`).
   /// - The empty key merges a module, or an array of modules, into this one: their parameters,
