@@ -45,17 +45,17 @@ extension Tensor {
     let result = Tensor(empty: shape, dtype: dtype)
     let correction1 = 1 - Foundation.pow(s.beta1, Double(s.step))
     let correction2 = 1 - Foundation.pow(s.beta2, Double(s.step))
-    if dtype == .float32 {
-      nabla_adam_update_f32(
-        scalarCount, f32, gradient.f32, firstMoment.f32, secondMoment.f32, maxSecondMoment?.f32,
-        result.f32, s.learningRate, s.beta1, s.beta2, s.epsilon, s.weightDecay, s.decoupledDecay,
-        correction1, correction2)
-    } else {
-      nabla_adam_update_f64(
-        scalarCount, f64, gradient.f64, firstMoment.f64, secondMoment.f64, maxSecondMoment?.f64,
-        result.f64, s.learningRate, s.beta1, s.beta2, s.epsilon, s.weightDecay, s.decoupledDecay,
-        correction1, correction2)
+    var step = NablaAdamStep(
+      learningRate: s.learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+      weightDecay: s.weightDecay, decoupledDecay: s.decoupledDecay,
+      biasCorrection1: correction1, biasCorrection2: correction2)
+    let (m, v, vMax) = (firstMoment, secondMoment, maxSecondMoment)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.adamUpdate(
+        scalarCount, data(Scalar.self), gradient.data(Scalar.self), m.data(Scalar.self),
+        v.data(Scalar.self), vMax?.data(Scalar.self), result.data(Scalar.self), &step)
     }
+    run(dtype.kernelType)
     return result
   }
 
@@ -76,16 +76,16 @@ extension Tensor {
       momentumBuffer!.makeUnique()
     }
     let result = Tensor(empty: shape, dtype: dtype)
-    let isNesterov: Int32 = nesterov ? 1 : 0
-    if dtype == .float32 {
-      nabla_sgd_update_f32(
-        scalarCount, f32, gradient.f32, useMomentum ? momentumBuffer!.f32 : nil, firstStep,
-        result.f32, learningRate, momentum, dampening, weightDecay, isNesterov)
-    } else {
-      nabla_sgd_update_f64(
-        scalarCount, f64, gradient.f64, useMomentum ? momentumBuffer!.f64 : nil, firstStep,
-        result.f64, learningRate, momentum, dampening, weightDecay, isNesterov)
+    var step = NablaSGDStep(
+      learningRate: learningRate, momentum: momentum, dampening: dampening,
+      weightDecay: weightDecay, firstStep: firstStep, nesterov: nesterov ? 1 : 0)
+    let buffer = useMomentum ? momentumBuffer : nil
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.sgdUpdate(
+        scalarCount, data(Scalar.self), gradient.data(Scalar.self), buffer?.data(Scalar.self),
+        result.data(Scalar.self), &step)
     }
+    run(dtype.kernelType)
     return result
   }
 }

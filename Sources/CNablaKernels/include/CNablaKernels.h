@@ -276,33 +276,45 @@ void nabla_index_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t in
 
 // MARK: - Optimizer updates
 
-/// One Adam or AdamW step for n elements, as PyTorch's single-tensor Adam: decoupled decay
-/// (AdamW) shrinks the parameter, weightDecay (Adam) adds to the gradient, the moments are updated
-/// in place, maxSecondMoment (AMSGrad, or NULL) keeps the running maximum, and result receives
-/// p − lr/bc1 · m / (√v / √bc2 + eps).
+/// The settings of one Adam or AdamW step.
+typedef struct NablaAdamStep {
+  double learningRate, beta1, beta2, epsilon;
+  /// Adam's L2 penalty, added to the gradient.
+  double weightDecay;
+  /// AdamW's decay, which shrinks the parameter by 1 − learningRate · decoupledDecay.
+  double decoupledDecay;
+  /// 1 − beta1^t and 1 − beta2^t at step t.
+  double biasCorrection1, biasCorrection2;
+} NablaAdamStep;
+
+/// One Adam or AdamW step for n elements, as PyTorch's single-tensor Adam: the moments are
+/// updated in place, maxSecondMoment (AMSGrad, or NULL) keeps the running maximum, and result
+/// receives p − lr/bc1 · m / (√v / √bc2 + eps).
 void nabla_adam_update_f32(ptrdiff_t n, const float *parameter, const float *gradient,
                            float *firstMoment, float *secondMoment, float *maxSecondMoment,
-                           float *result, double learningRate, double beta1, double beta2,
-                           double epsilon, double weightDecay, double decoupledDecay,
-                           double biasCorrection1, double biasCorrection2);
+                           float *result, const NablaAdamStep *step);
 /// Double-precision form of nabla_adam_update_f32.
 void nabla_adam_update_f64(ptrdiff_t n, const double *parameter, const double *gradient,
                            double *firstMoment, double *secondMoment, double *maxSecondMoment,
-                           double *result, double learningRate, double beta1, double beta2,
-                           double epsilon, double weightDecay, double decoupledDecay,
-                           double biasCorrection1, double biasCorrection2);
+                           double *result, const NablaAdamStep *step);
+
+/// The settings of one SGD step.
+typedef struct NablaSGDStep {
+  double learningRate, momentum, dampening, weightDecay;
+  /// Whether the momentum buffer starts on this step (then it is set to the direction).
+  int firstStep;
+  /// Whether to step along d + momentum · buffer rather than the buffer.
+  int nesterov;
+} NablaSGDStep;
 
 /// One SGD step for n elements, as PyTorch's: d = g + weightDecay·p; with a momentum buffer
 /// (NULL for none) buf = d on the first step, else momentum·buf + (1 − dampening)·d, and d = buf
 /// (or d + momentum·buf with Nesterov); result receives p − lr·d.
 void nabla_sgd_update_f32(ptrdiff_t n, const float *parameter, const float *gradient,
-                          float *momentumBuffer, int firstStep, float *result, double learningRate,
-                          double momentum, double dampening, double weightDecay, int nesterov);
+                          float *momentumBuffer, float *result, const NablaSGDStep *step);
 /// Double-precision form of nabla_sgd_update_f32.
 void nabla_sgd_update_f64(ptrdiff_t n, const double *parameter, const double *gradient,
-                          double *momentumBuffer, int firstStep, double *result,
-                          double learningRate, double momentum, double dampening,
-                          double weightDecay, int nesterov);
+                          double *momentumBuffer, double *result, const NablaSGDStep *step);
 
 // MARK: - Recurrent steps (LSTM, GRU, Elman RNN)
 //

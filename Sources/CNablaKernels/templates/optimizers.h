@@ -54,22 +54,23 @@ static void NAME(adam_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
 }
 
 void NAME(nabla_adam_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *firstMoment,
-                             T *secondMoment, T *maxSecondMoment, T *result, double learningRate,
-                             double beta1, double beta2, double epsilon, double weightDecay,
-                             double decoupledDecay, double biasCorrection1,
-                             double biasCorrection2) {
+                             T *secondMoment, T *maxSecondMoment, T *result,
+                             const NablaAdamStep *step) {
+  const NablaAdamStep s = *step;
   NAME(AdamJob) job = {parameter, gradient, firstMoment, secondMoment, maxSecondMoment, result,
-                       (T)(learningRate / biasCorrection1), (T)sqrt(biasCorrection2),
-                       (T)(1 - learningRate * decoupledDecay), (T)(1 - beta1), (T)beta2,
-                       (T)(1 - beta2), (T)epsilon, (T)weightDecay, decoupledDecay != 0,
-                       weightDecay != 0};
+                       (T)(s.learningRate / s.biasCorrection1), (T)sqrt(s.biasCorrection2),
+                       (T)(1 - s.learningRate * s.decoupledDecay), (T)(1 - s.beta1), (T)s.beta2,
+                       (T)(1 - s.beta2), (T)s.epsilon, (T)s.weightDecay, s.decoupledDecay != 0,
+                       s.weightDecay != 0};
   nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(adam_range), &job);
 }
 
 void NAME(nabla_sgd_update)(ptrdiff_t n, const T *parameter, const T *gradient, T *momentumBuffer,
-                            int firstStep, T *result, double learningRate, double momentum,
-                            double dampening, double weightDecay, int nesterov) {
-  T lr = (T)learningRate, mu = (T)momentum, keep = (T)(1 - dampening), wd = (T)weightDecay;
+                            T *result, const NablaSGDStep *step) {
+  const double weightDecay = step->weightDecay;
+  const int firstStep = step->firstStep, nesterov = step->nesterov;
+  T lr = (T)step->learningRate, mu = (T)step->momentum, keep = (T)(1 - step->dampening);
+  T wd = (T)weightDecay;
   for (ptrdiff_t i = 0; i < n; i++) {
     T p = parameter[i], d = gradient[i];
     if (weightDecay != 0) d += wd * p;

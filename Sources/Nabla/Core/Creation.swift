@@ -31,8 +31,8 @@ extension Tensor {
   mutating func fill(with value: Double) {
     let count = scalarCount
     switch dtype {
-    case .float32: f32.update(repeating: Float(value), count: count)
-    case .float64: f64.update(repeating: value, count: count)
+    case .float32: data(Float.self).update(repeating: Float(value), count: count)
+    case .float64: data(Double.self).update(repeating: value, count: count)
     default:
       guard count > 0 else { return }
       let width = dtype.byteCount

@@ -247,12 +247,8 @@ public struct Tensor: @unchecked Sendable {
     try withExtendedLifetime(storage) { try body(UnsafeRawPointer(storage.data)) }
   }
 
-  // Typed pointers for the kernel calls (in NablaOptimizers too). Callers keep the tensor alive
-  // while they use them.
-  package var f32: UnsafeMutablePointer<Float> { storage.data.assumingMemoryBound(to: Float.self) }
-  package var f64: UnsafeMutablePointer<Double> {
-    storage.data.assumingMemoryBound(to: Double.self)
-  }
+  // The indices of int64 tensors for the kernel calls (floating-point data comes through
+  // `data(_:)`). Callers keep the tensor alive while they use them.
   var i64: UnsafeMutablePointer<Int64> { storage.data.assumingMemoryBound(to: Int64.self) }
 }
 

@@ -56,18 +56,18 @@ extension Tensor {
     let (outer, size, inner) = outerAxisInner(shape, axis: axis)
     let result = Tensor(empty: shape, dtype: dtype)
     let flag: Int32 = isLog ? 1 : 0
-    if dtype == .float32 {
-      nabla_softmax_f32(flag, outer, size, inner, f32, result.f32)
-    } else {
-      nabla_softmax_f64(flag, outer, size, inner, f64, result.f64)
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.softmax(flag, outer, size, inner, data(Scalar.self), result.data(Scalar.self))
     }
+    forward(dtype.kernelType)
     return record(name, result, [self]) { g in
       let gradient = Tensor(empty: result.shape, dtype: result.dtype)
-      if result.dtype == .float32 {
-        nabla_softmax_backward_f32(flag, outer, size, inner, result.f32, g.f32, gradient.f32)
-      } else {
-        nabla_softmax_backward_f64(flag, outer, size, inner, result.f64, g.f64, gradient.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.softmaxBackward(
+          flag, outer, size, inner, result.data(Scalar.self), g.data(Scalar.self),
+          gradient.data(Scalar.self))
       }
+      backward(result.dtype.kernelType)
       return [gradient]
     }
   }

@@ -26,13 +26,12 @@ extension Tensor {
       ?? coalesce(
         shape, [broadcastStrides(a.shape, to: shape), broadcastStrides(b.shape, to: shape)])
     require(loopShape.count <= NABLA_MAX_RANK, "\(name): rank \(shape.count) is too large")
-    if a.dtype == .float32 {
-      nabla_binary_f32(
-        op, loopShape.count, loopShape, a.f32, strides[0], b.f32, strides[1], result.f32)
-    } else {
-      nabla_binary_f64(
-        op, loopShape.count, loopShape, a.f64, strides[0], b.f64, strides[1], result.f64)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.binary(
+        op, loopShape.count, loopShape, a.data(Scalar.self), strides[0], b.data(Scalar.self),
+        strides[1], result.data(Scalar.self))
     }
+    run(a.dtype.kernelType)
     return result
   }
 

@@ -18,22 +18,20 @@ extension Tensor {
     let qkv = detached()
     let weights = Tensor(empty: [batch, heads, length, length], dtype: dtype)
     let output = Tensor(empty: [batch, length, width], dtype: dtype)
-    if dtype == .float32 {
-      nabla_attention_heads_f32(
-        batch, heads, length, width, scale, qkv.f32, weights.f32, output.f32)
-    } else {
-      nabla_attention_heads_f64(
-        batch, heads, length, width, scale, qkv.f64, weights.f64, output.f64)
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.attentionHeads(
+        batch, heads, length, width, scale, qkv.data(Scalar.self), weights.data(Scalar.self),
+        output.data(Scalar.self))
     }
+    forward(dtype.kernelType)
     return record("selfAttentionHeads", output, [self]) { g in
       let gradient = Tensor(empty: qkv.shape, dtype: qkv.dtype)
-      if qkv.dtype == .float32 {
-        nabla_attention_heads_backward_f32(
-          batch, heads, length, width, scale, qkv.f32, weights.f32, g.f32, gradient.f32)
-      } else {
-        nabla_attention_heads_backward_f64(
-          batch, heads, length, width, scale, qkv.f64, weights.f64, g.f64, gradient.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.attentionHeadsBackward(
+          batch, heads, length, width, scale, qkv.data(Scalar.self), weights.data(Scalar.self),
+          g.data(Scalar.self), gradient.data(Scalar.self))
       }
+      backward(qkv.dtype.kernelType)
       return [gradient]
     }
   }

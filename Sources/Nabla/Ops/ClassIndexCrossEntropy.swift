@@ -13,32 +13,27 @@ extension Tensor {
     let (rows, classes) = (shape[0], shape[1])
     let logProbabilities = Tensor(empty: shape, dtype: dtype)
     var kept = 0
-    let value: Double
-    if dtype == .float32 {
-      nabla_softmax_f32(1, rows, classes, 1, f32, logProbabilities.f32)
-      let sum = nabla_nll_sum_f32(
-        rows, classes, logProbabilities.f32, targets.i64, Int64(ignoreIndex), &kept)
-      value = Double(mean ? sum / Float(kept) : sum)
-    } else {
-      nabla_softmax_f64(1, rows, classes, 1, f64, logProbabilities.f64)
-      let sum = nabla_nll_sum_f64(
-        rows, classes, logProbabilities.f64, targets.i64, Int64(ignoreIndex), &kept)
-      value = mean ? sum / Double(kept) : sum
+    // The sum and its mean in the element type, as the kernels compute it.
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) -> Double {
+      let logp = logProbabilities.data(Scalar.self)
+      Scalar.kernels.softmax(1, rows, classes, 1, data(Scalar.self), logp)
+      let sum = Scalar.kernels.nllSum(
+        rows, classes, logp, targets.i64, Int64(ignoreIndex), &kept)
+      return Double(mean ? sum / Scalar(kept) : sum)
     }
+    let value = forward(dtype.kernelType)
     let divisor = mean ? Double(kept) : 1
     let result = Tensor(scalar: value, dtype: dtype)
     return record("crossEntropy", result, [self]) { g in
       let gradient = Tensor(empty: logProbabilities.shape, dtype: logProbabilities.dtype)
       let index = Int64(ignoreIndex)
-      if gradient.dtype == .float32 {
-        let scale = g.f32[0] / Float(divisor)
-        nabla_cross_entropy_backward_f32(
-          rows, classes, logProbabilities.f32, targets.i64, index, scale, gradient.f32)
-      } else {
-        let scale = g.f64[0] / divisor
-        nabla_cross_entropy_backward_f64(
-          rows, classes, logProbabilities.f64, targets.i64, index, scale, gradient.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        let scale = g.data(Scalar.self)[0] / Scalar(divisor)
+        Scalar.kernels.crossEntropyBackward(
+          rows, classes, logProbabilities.data(Scalar.self), targets.i64, index, scale,
+          gradient.data(Scalar.self))
       }
+      backward(gradient.dtype.kernelType)
       return [gradient]
     }
   }

@@ -118,15 +118,12 @@ extension Tensor {
       shape,
       [mask.shape, a.shape, b.shape].map { broadcastStrides($0, to: shape) })
     require(loopShape.count <= NABLA_MAX_RANK, "where: rank \(shape.count) is too large")
-    if a.dtype == .float32 {
-      nabla_where_f32(
-        loopShape.count, loopShape, mask.f32, strides[0], a.f32, strides[1], b.f32, strides[2],
-        result.f32)
-    } else {
-      nabla_where_f64(
-        loopShape.count, loopShape, mask.f64, strides[0], a.f64, strides[1], b.f64, strides[2],
-        result.f64)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.select(
+        loopShape.count, loopShape, mask.data(Scalar.self), strides[0], a.data(Scalar.self),
+        strides[1], b.data(Scalar.self), strides[2], result.data(Scalar.self))
     }
+    run(a.dtype.kernelType)
     let (shapeA, shapeB) = (a.shape, b.shape)
     return a.record("where", result, [a, b]) { g in
       let zero = g.scalarLike(0)

@@ -350,26 +350,26 @@ private struct ImageConvolution {
     _ input: Tensor, _ weight: Tensor, _ bias: Tensor?, into output: Tensor,
     keeping columns: Tensor?
   ) {
-    withUnsafePointer(to: geometry) { g in
-      if output.dtype == .float32 {
-        nabla_conv_images_forward_f32(
-          g, batch, groups, rows, input.f32, weight.f32, bias?.f32, output.f32, columns?.f32)
-      } else {
-        nabla_conv_images_forward_f64(
-          g, batch, groups, rows, input.f64, weight.f64, bias?.f64, output.f64, columns?.f64)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      withUnsafePointer(to: geometry) { g in
+        Scalar.kernels.convolutionForward(
+          g, batch, groups, rows, input.data(Scalar.self), weight.data(Scalar.self),
+          bias?.data(Scalar.self), output.data(Scalar.self), columns?.data(Scalar.self))
       }
     }
+    run(output.dtype.kernelType)
   }
 
   /// input = the adjoint of the convolution applied to `output` (overwrites `input`).
   func fold(_ weight: Tensor, _ output: Tensor, into input: Tensor) {
-    withUnsafePointer(to: geometry) { g in
-      if input.dtype == .float32 {
-        nabla_conv_images_fold_f32(g, batch, groups, rows, weight.f32, output.f32, input.f32)
-      } else {
-        nabla_conv_images_fold_f64(g, batch, groups, rows, weight.f64, output.f64, input.f64)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      withUnsafePointer(to: geometry) { g in
+        Scalar.kernels.convolutionFold(
+          g, batch, groups, rows, weight.data(Scalar.self), output.data(Scalar.self),
+          input.data(Scalar.self))
       }
     }
+    run(input.dtype.kernelType)
   }
 
   /// The weight's (and the bias's) gradient for an output gradient `output`, overwritten;
@@ -379,16 +379,15 @@ private struct ImageConvolution {
     _ input: Tensor, columns: Tensor?, _ output: Tensor, into weightGradient: Tensor,
     _ biasGradient: Tensor?, folding: (weight: Tensor, into: Tensor)? = nil
   ) {
-    withUnsafePointer(to: geometry) { g in
-      if input.dtype == .float32 {
-        nabla_conv_images_weight_gradient_f32(
-          g, batch, groups, rows, input.f32, columns?.f32, output.f32, weightGradient.f32,
-          biasGradient?.f32, folding?.weight.f32, folding?.into.f32)
-      } else {
-        nabla_conv_images_weight_gradient_f64(
-          g, batch, groups, rows, input.f64, columns?.f64, output.f64, weightGradient.f64,
-          biasGradient?.f64, folding?.weight.f64, folding?.into.f64)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      withUnsafePointer(to: geometry) { g in
+        Scalar.kernels.convolutionWeightGradient(
+          g, batch, groups, rows, input.data(Scalar.self), columns?.data(Scalar.self),
+          output.data(Scalar.self), weightGradient.data(Scalar.self),
+          biasGradient?.data(Scalar.self), folding?.weight.data(Scalar.self),
+          folding?.into.data(Scalar.self))
       }
     }
+    run(input.dtype.kernelType)
   }
 }

@@ -282,11 +282,11 @@ extension Tensor {
     let (inputShape, inputType) = (shape, dtype)
     return record("gather", result, [self]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: inputType)
-      if inputType == .float32 {
-        nabla_scatter_add_f32(outer, size, count, inner, g.f32, indices.i64, gradient.f32)
-      } else {
-        nabla_scatter_add_f64(outer, size, count, inner, g.f64, indices.i64, gradient.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.scatterAdd(
+          outer, size, count, inner, g.data(Scalar.self), indices.i64, gradient.data(Scalar.self))
       }
+      backward(inputType.kernelType)
       return [gradient]
     }
   }
@@ -313,11 +313,11 @@ extension Tensor {
     let (inputShape, inputType) = (shape, dtype)
     return record("indexSelect", result, [self]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: inputType)
-      if inputType == .float32 {
-        nabla_index_add_f32(outer, size, count, inner, g.f32, indices.i64, gradient.f32)
-      } else {
-        nabla_index_add_f64(outer, size, count, inner, g.f64, indices.i64, gradient.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.indexAdd(
+          outer, size, count, inner, g.data(Scalar.self), indices.i64, gradient.data(Scalar.self))
       }
+      backward(inputType.kernelType)
       return [gradient]
     }
   }

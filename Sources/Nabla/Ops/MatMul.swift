@@ -98,15 +98,12 @@ extension Tensor {
     let count = result.scalarCount / Swift.max(m * n, 1)
     let (ta, tb): (Int32, Int32) = (transposeX ? 1 : 0, transposeY ? 1 : 0)
     let (lda, ldb) = (transposeX ? m : k, transposeY ? k : n)
-    if result.dtype == .float32 {
-      nabla_sgemm_batched(
-        count, ta, tb, m, n, k, Float(alpha), x.f32, m * k, lda, y.f32, k * n, ldb, 0, result.f32,
-        m * n, n)
-    } else {
-      nabla_dgemm_batched(
-        count, ta, tb, m, n, k, alpha, x.f64, m * k, lda, y.f64, k * n, ldb, 0, result.f64, m * n,
-        n)
+    func run<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.gemmBatched(
+        count, ta, tb, m, n, k, Scalar(alpha), x.data(Scalar.self), m * k, lda,
+        y.data(Scalar.self), k * n, ldb, 0, result.data(Scalar.self), m * n, n)
     }
+    run(result.dtype.kernelType)
   }
 }
 
@@ -191,13 +188,11 @@ private func gemmWithBias(
   ldc: Int, bias: Tensor? = nil
 ) {
   let (ta, tb): (Int32, Int32) = (transposeA ? 1 : 0, transposeB ? 1 : 0)
-  if c.dtype == .float32 {
-    nabla_sgemm_bias(
-      ta, tb, m, n, k, 1, a.f32 + aOffset, lda, b.f32 + bOffset, ldb, Float(beta),
-      bias.map { UnsafePointer($0.f32) }, c.f32 + cOffset, ldc)
-  } else {
-    nabla_dgemm_bias(
-      ta, tb, m, n, k, 1, a.f64 + aOffset, lda, b.f64 + bOffset, ldb, beta,
-      bias.map { UnsafePointer($0.f64) }, c.f64 + cOffset, ldc)
+  func run<Scalar: KernelScalar>(_: Scalar.Type) {
+    Scalar.kernels.gemmWithBias(
+      ta, tb, m, n, k, 1, a.data(Scalar.self) + aOffset, lda, b.data(Scalar.self) + bOffset, ldb,
+      Scalar(beta), bias.map { UnsafePointer($0.data(Scalar.self)) }, c.data(Scalar.self) + cOffset,
+      ldc)
   }
+  run(c.dtype.kernelType)
 }

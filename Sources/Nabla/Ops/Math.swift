@@ -8,21 +8,19 @@ extension Tensor {
   func unary(_ op: NablaUnaryOp, _ name: String, _ p1: Double = 0, _ p2: Double = 0) -> Tensor {
     requireFloatingPoint(name)
     let result = Tensor(empty: shape, dtype: dtype)
-    if dtype == .float32 {
-      nabla_unary_f32(op, scalarCount, f32, result.f32, p1, p2)
-    } else {
-      nabla_unary_f64(op, scalarCount, f64, result.f64, p1, p2)
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.unary(op, scalarCount, data(Scalar.self), result.data(Scalar.self), p1, p2)
     }
+    forward(dtype.kernelType)
     let input = detached()
     return record(name, result, [self]) { g in
       let gradient = Tensor(empty: input.shape, dtype: input.dtype)
-      if input.dtype == .float32 {
-        nabla_unary_backward_f32(
-          op, input.scalarCount, input.f32, result.f32, g.f32, gradient.f32, p1, p2)
-      } else {
-        nabla_unary_backward_f64(
-          op, input.scalarCount, input.f64, result.f64, g.f64, gradient.f64, p1, p2)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.unaryBackward(
+          op, input.scalarCount, input.data(Scalar.self), result.data(Scalar.self),
+          g.data(Scalar.self), gradient.data(Scalar.self), p1, p2)
       }
+      backward(input.dtype.kernelType)
       return [gradient]
     }
   }

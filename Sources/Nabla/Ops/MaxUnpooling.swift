@@ -93,9 +93,10 @@ extension Tensor {
     }
     let outputShape = Array(view.shape[..<2]) + (kernel.count == 1 ? [1] : []) + sizes
     let result = Tensor.zeros(outputShape, dtype: dtype)
-    func scatter<Element>(_ values: UnsafePointer<Element>, _ target: UnsafeMutablePointer<Element>)
-    {
-      let positions = indices.i64
+    func scatter<Scalar: KernelScalar>(_: Scalar.Type) {
+      let (values, target, positions) = (
+        view.data(Scalar.self), result.data(Scalar.self), indices.i64
+      )
       for plane in 0..<planeCount {
         for k in 0..<inPlane {
           let at = plane * inPlane + k
@@ -103,9 +104,7 @@ extension Tensor {
         }
       }
     }
-    withExtendedLifetime((view, indices)) {
-      if dtype == .float32 { scatter(view.f32, result.f32) } else { scatter(view.f64, result.f64) }
-    }
+    withExtendedLifetime((view, indices)) { scatter(dtype.kernelType) }
     let (flatIndices, viewShape) = (indices.reshaped([planeCount, inPlane]), view.shape)
     let output = view.record("maxUnpool", result, [view]) { g in
       // Each input position receives the gradient of the output position it was written to.

@@ -45,11 +45,12 @@ extension Tensor {
     let output = Tensor(empty: input.shape, dtype: input.dtype)
     let mean = Tensor(empty: [rows], dtype: input.dtype)
     let rstd = Tensor(empty: [rows], dtype: input.dtype)
-    if input.dtype == .float32 {
-      nabla_layer_norm_f32(rows, d, x.f32, w?.f32, b?.f32, epsilon, output.f32, mean.f32, rstd.f32)
-    } else {
-      nabla_layer_norm_f64(rows, d, x.f64, w?.f64, b?.f64, epsilon, output.f64, mean.f64, rstd.f64)
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.layerNorm(
+        rows, d, x.data(Scalar.self), w?.data(Scalar.self), b?.data(Scalar.self), epsilon,
+        output.data(Scalar.self), mean.data(Scalar.self), rstd.data(Scalar.self))
     }
+    forward(input.dtype.kernelType)
     let inputs = [input] + [weight, bias].compactMap { $0 }
     let (hasWeight, hasBias) = (weight != nil, bias != nil)
     let needInput = input.requiresGrad
@@ -57,15 +58,13 @@ extension Tensor {
       let inputGradient = needInput ? Tensor(empty: x.shape, dtype: x.dtype) : nil
       let weightGradient = hasWeight ? Tensor(empty: normalizedShape, dtype: x.dtype) : nil
       let biasGradient = hasBias ? Tensor(empty: normalizedShape, dtype: x.dtype) : nil
-      if x.dtype == .float32 {
-        nabla_layer_norm_backward_f32(
-          rows, d, x.f32, w?.f32, mean.f32, rstd.f32, g.f32, inputGradient?.f32,
-          weightGradient?.f32, biasGradient?.f32)
-      } else {
-        nabla_layer_norm_backward_f64(
-          rows, d, x.f64, w?.f64, mean.f64, rstd.f64, g.f64, inputGradient?.f64,
-          weightGradient?.f64, biasGradient?.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.layerNormBackward(
+          rows, d, x.data(Scalar.self), w?.data(Scalar.self), mean.data(Scalar.self),
+          rstd.data(Scalar.self), g.data(Scalar.self), inputGradient?.data(Scalar.self),
+          weightGradient?.data(Scalar.self), biasGradient?.data(Scalar.self))
       }
+      backward(x.dtype.kernelType)
       return [inputGradient] + (hasWeight ? [weightGradient] : []) + (hasBias ? [biasGradient] : [])
     }
   }

@@ -156,23 +156,22 @@ extension Tensor {
     let result = Tensor(empty: outputShape, dtype: input.dtype)
     let positions = Tensor(empty: outputShape, dtype: .int64)
     withWindows(rows, columns, height: height, width: width) { windows in
-      if input.dtype == .float32 {
-        nabla_max_pool_f32(planes, windows, input.f32, result.f32, positions.i64)
-      } else {
-        nabla_max_pool_f64(planes, windows, input.f64, result.f64, positions.i64)
+      func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.maxPool(
+          planes, windows, input.data(Scalar.self), result.data(Scalar.self), positions.i64)
       }
+      forward(input.dtype.kernelType)
     }
     let (inputShape, dtype) = (input.shape, input.dtype)
     let outPlane = rows.outputSize * columns.outputSize
     let output = input.record("maxPool", result, [input]) { g in
       let gradient = Tensor(empty: inputShape, dtype: dtype)
-      if dtype == .float32 {
-        nabla_max_pool_backward_f32(
-          planes, height * width, outPlane, g.f32, positions.i64, gradient.f32)
-      } else {
-        nabla_max_pool_backward_f64(
-          planes, height * width, outPlane, g.f64, positions.i64, gradient.f64)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.maxPoolBackward(
+          planes, height * width, outPlane, g.data(Scalar.self), positions.i64,
+          gradient.data(Scalar.self))
       }
+      backward(dtype.kernelType)
       return [gradient]
     }
     return (output, positions)
@@ -185,23 +184,23 @@ extension Tensor {
     let outputShape = [input.shape[0], input.shape[1], rows.outputSize, columns.outputSize]
     let result = Tensor(empty: outputShape, dtype: input.dtype)
     withWindows(rows, columns, height: height, width: width) { windows in
-      if input.dtype == .float32 {
-        nabla_avg_pool_f32(planes, windows, rows.divisors, columns.divisors, input.f32, result.f32)
-      } else {
-        nabla_avg_pool_f64(planes, windows, rows.divisors, columns.divisors, input.f64, result.f64)
+      func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.averagePool(
+          planes, windows, rows.divisors, columns.divisors, input.data(Scalar.self),
+          result.data(Scalar.self))
       }
+      forward(input.dtype.kernelType)
     }
     let (inputShape, dtype) = (input.shape, input.dtype)
     return input.record("avgPool", result, [input]) { g in
       let gradient = Tensor.zeros(inputShape, dtype: dtype)
       withWindows(rows, columns, height: height, width: width) { windows in
-        if dtype == .float32 {
-          nabla_avg_pool_backward_f32(
-            planes, windows, rows.divisors, columns.divisors, g.f32, gradient.f32)
-        } else {
-          nabla_avg_pool_backward_f64(
-            planes, windows, rows.divisors, columns.divisors, g.f64, gradient.f64)
+        func backward<Scalar: KernelScalar>(_: Scalar.Type) {
+          Scalar.kernels.averagePoolBackward(
+            planes, windows, rows.divisors, columns.divisors, g.data(Scalar.self),
+            gradient.data(Scalar.self))
         }
+        backward(dtype.kernelType)
       }
       return [gradient]
     }

@@ -111,7 +111,7 @@ struct RecurrenceGradients {
 
 extension Recurrence {
   func forward<Scalar: BinaryFloatingPoint>(
-    _ k: StepKernels<Scalar>, _ x: RecurrenceOperands
+    _ k: Kernels<Scalar>, _ x: RecurrenceOperands
   ) -> (RecurrenceResults, SavedRecurrence) {
     let (n, h, s, width) = (batch, hiddenSize, stateSize, gateWidth)
     let dtype = x.input.dtype
@@ -163,7 +163,7 @@ extension Recurrence {
   }
 
   func backward<Scalar: BinaryFloatingPoint>(
-    _ k: StepKernels<Scalar>, _ incoming: [Tensor?], _ saved: SavedRecurrence,
+    _ k: Kernels<Scalar>, _ incoming: [Tensor?], _ saved: SavedRecurrence,
     _ x: RecurrenceOperands, _ needs: RecurrenceNeeds
   ) -> RecurrenceGradients {
     let (n, h, s, width) = (batch, hiddenSize, stateSize, gateWidth)
@@ -171,12 +171,15 @@ extension Recurrence {
     // A result that no gradient reached has a gradient of zeros.
     let gradient = incoming[0] ?? Tensor(empty: [steps, n, s], dtype: dtype, zeroed: true)
     var hiddenGradient = Tensor(empty: [n, s], dtype: dtype, zeroed: incoming[1] == nil)
-    if let g = incoming[1] { (pointer(hiddenGradient) as UnsafeMutablePointer<Scalar>).update(
-        from: pointer(g), count: n * s) }
+    if let g = incoming[1] {
+      (pointer(hiddenGradient) as UnsafeMutablePointer<Scalar>).update(
+        from: pointer(g), count: n * s)
+    }
     var carry = Tensor(empty: [n, isProjected ? h : s], dtype: dtype)
     var cellGradient: Tensor? = nil
     if kind == .lstm {
-      let dc = Tensor(empty: [n, h], dtype: dtype, zeroed: incoming.count < 3 || incoming[2] == nil)
+      let dc = Tensor(
+        empty: [n, h], dtype: dtype, zeroed: incoming.count < 3 || incoming[2] == nil)
       if incoming.count == 3, let g = incoming[2] {
         (pointer(dc) as UnsafeMutablePointer<Scalar>).update(from: pointer(g), count: n * h)
       }
@@ -230,7 +233,7 @@ extension Recurrence {
     }
     if needs.bias {
       let biasGradient = Tensor(empty: [width], dtype: dtype)
-      k.sumRows(
+      k.reduce(
         NABLA_REDUCE_SUM, 1, steps * n, width, pointer(gateGradient), pointer(biasGradient))
       gradients.bias = biasGradient
     }
@@ -242,7 +245,7 @@ extension Recurrence {
 /// The arrays of one forward pass, and its steps over a block of rows.
 private struct ForwardPass<Scalar: BinaryFloatingPoint> {
   let run: Recurrence
-  let k: StepKernels<Scalar>
+  let k: Kernels<Scalar>
   let input: UnsafeMutablePointer<Scalar>
   let states: UnsafeMutablePointer<Scalar>
   let output: UnsafeMutablePointer<Scalar>
@@ -269,15 +272,15 @@ private struct ForwardPass<Scalar: BinaryFloatingPoint> {
       let (next, out) = (block.at(states, leave, s), block.at(output, t, s))
       switch run.kind {
       case .tanh, .relu:
-        k.rnn(m, h, lengths, t, run.kind == .relu ? 1 : 0, x, hg, bias, hPrev, next, out)
+        k.rnnStep(m, h, lengths, t, run.kind == .relu ? 1 : 0, x, hg, bias, hPrev, next, out)
       case .gru:
         // The GRU's four gate blocks of a step are [N, H] each: the block's rows of each.
-        k.gru(
+        k.gruStep(
           m, h, lengths, t, x, hg, bias, hPrev, block.at(activations!, 4 * t, h), run.batch * h,
           next, out)
       case .lstm:
         let raw = unprojected.map { block.at($0, t, h) }
-        k.lstm(
+        k.lstmStep(
           m, h, lengths, t, x, hg, bias, raw == nil ? hPrev : UnsafePointer(block.at(zeros!, 0, h)),
           block.at(cells!, enter, h), block.at(activations!, t, 4 * h),
           block.at(tanhCells!, t, h), raw ?? next, block.at(cells!, leave, h),
@@ -311,7 +314,7 @@ private struct ForwardPass<Scalar: BinaryFloatingPoint> {
 /// The arrays of one backward pass, and its steps over a block of rows.
 private struct BackwardPass<Scalar: BinaryFloatingPoint> {
   let run: Recurrence
-  let k: StepKernels<Scalar>
+  let k: Kernels<Scalar>
   let gradient: UnsafeMutablePointer<Scalar>
   let hiddenGradient: UnsafeMutablePointer<Scalar>
   let carry: UnsafeMutablePointer<Scalar>
@@ -348,15 +351,15 @@ private struct BackwardPass<Scalar: BinaryFloatingPoint> {
       let dPre = block.at(gateGradient, t, width)
       switch run.kind {
       case .tanh, .relu:
-        k.rnnBackward(
+        k.rnnStepBackward(
           m, h, lengths, t, run.kind == .relu ? 1 : 0, block.at(states, leave, s), dOut, dState,
           dPre, dCarry)
       case .lstm:
-        k.lstmBackward(
+        k.lstmStepBackward(
           m, h, lengths, t, block.at(activations!, t, 4 * h), block.at(tanhCells!, t, h),
           block.at(cells!, enter, h), dOut, dState, dc, dPre, dCarry)
       case .gru:
-        k.gruBackward(
+        k.gruStepBackward(
           m, h, lengths, t, block.at(activations!, 4 * t, h), run.batch * h,
           block.at(states, enter, s), dOut, dState, block.at(inputGradient, t, width), dPre,
           dCarry)

@@ -78,10 +78,10 @@ extension Tensor {
       input: projectedInput.detached(), hidden: initialHidden.detached(),
       cell: initialCell?.detached(), weight: hiddenWeight.detached(),
       bias: hiddenBias?.detached(), projection: projectionWeight?.detached())
-    let (results, saved) =
-      projectedInput.dtype == .float32
-      ? run.forward(StepKernels<Float>.standard, operands)
-      : run.forward(StepKernels<Double>.standard, operands)
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) -> (RecurrenceResults, SavedRecurrence) {
+      run.forward(Scalar.kernels, operands)
+    }
+    let (results, saved) = forward(projectedInput.dtype.kernelType)
     let optionals: [Tensor?] = [initialCell, hiddenBias, projectionWeight]
     let inputs = [projectedInput, initialHidden, hiddenWeight] + optionals.compactMap { $0 }
     let needs = RecurrenceNeeds(
@@ -91,60 +91,16 @@ extension Tensor {
       kind.name, results: [results.output, results.hidden] + (results.cell.map { [$0] } ?? []),
       inputs
     ) { gradients in
-      let grads =
-        operands.input.dtype == .float32
-        ? run.backward(StepKernels<Float>.standard, gradients, saved, operands, needs)
-        : run.backward(StepKernels<Double>.standard, gradients, saved, operands, needs)
+      func backward<Scalar: KernelScalar>(_: Scalar.Type) -> RecurrenceGradients {
+        run.backward(Scalar.kernels, gradients, saved, operands, needs)
+      }
+      let grads = backward(operands.input.dtype.kernelType)
       let present = zip([grads.cell, grads.bias, grads.projection], optionals).filter {
         $0.1 != nil
       }
       return [grads.input, grads.hidden, grads.weight] + present.map(\.0)
     }
     return (recorded[0], recorded[1], results.cell == nil ? nil : recorded[2])
-  }
-}
-
-/// The fused step kernels and GEMM of one element type.
-struct StepKernels<Scalar> {
-  typealias In = UnsafePointer<Scalar>?
-  typealias Out = UnsafeMutablePointer<Scalar>?
-  typealias Lengths = UnsafePointer<Int64>?
-
-  let gemm: (Int32, Int32, Int, Int, Int, Scalar, In, Int, In, Int, Scalar, Out, Int) -> Void
-  /// Packs op(B) once, for `packedGemm` at every step (free with nabla_packed_matrix_free).
-  let packB: (Int32, Int, Int, In, Int) -> OpaquePointer?
-  let packedGemm: (Int32, Int, Scalar, In, Int, OpaquePointer?, Scalar, Out, Int) -> Void
-  let rnn: (Int, Int, Lengths, Int, Int32, In, In, In, In, Out, Out) -> Void
-  let rnnBackward: (Int, Int, Lengths, Int, Int32, In, In, In, Out, Out) -> Void
-  let lstm: (Int, Int, Lengths, Int, In, In, In, In, In, Out, Out, Out, Out, Out) -> Void
-  let lstmBackward: (Int, Int, Lengths, Int, In, In, In, In, In, Out, Out, Out) -> Void
-  let gru: (Int, Int, Lengths, Int, In, In, In, In, Out, Int, Out, Out) -> Void
-  let gruBackward: (Int, Int, Lengths, Int, In, Int, In, In, In, Out, Out, Out) -> Void
-  let sumRows: (NablaReduceOp, Int, Int, Int, In, Out) -> Void
-  /// Whether each row of an m × n × k product of `gemm` is computed on its own (the same bits
-  /// however many rows there are).
-  let rowsIndependent: (Int, Int, Int) -> Int32
-}
-
-extension StepKernels<Float> {
-  static var standard: StepKernels<Float> {
-    StepKernels<Float>(
-      gemm: nabla_sgemm, packB: nabla_sgemm_pack_b, packedGemm: nabla_sgemm_packed,
-      rnn: nabla_rnn_step_f32, rnnBackward: nabla_rnn_step_backward_f32,
-      lstm: nabla_lstm_step_f32, lstmBackward: nabla_lstm_step_backward_f32,
-      gru: nabla_gru_step_f32, gruBackward: nabla_gru_step_backward_f32,
-      sumRows: nabla_reduce_f32, rowsIndependent: nabla_sgemm_rows_independent)
-  }
-}
-
-extension StepKernels<Double> {
-  static var standard: StepKernels<Double> {
-    StepKernels<Double>(
-      gemm: nabla_dgemm, packB: nabla_dgemm_pack_b, packedGemm: nabla_dgemm_packed,
-      rnn: nabla_rnn_step_f64, rnnBackward: nabla_rnn_step_backward_f64,
-      lstm: nabla_lstm_step_f64, lstmBackward: nabla_lstm_step_backward_f64,
-      gru: nabla_gru_step_f64, gruBackward: nabla_gru_step_backward_f64,
-      sumRows: nabla_reduce_f64, rowsIndependent: nabla_dgemm_rows_independent)
   }
 }
 

@@ -22,11 +22,11 @@ extension Tensor {
       var newShape = current.shape
       newShape[axis] = 1
       let result = Tensor(empty: newShape, dtype: dtype)
-      if dtype == .float32 {
-        nabla_reduce_f32(op, outer, size, inner, current.f32, result.f32)
-      } else {
-        nabla_reduce_f64(op, outer, size, inner, current.f64, result.f64)
+      func run<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.reduce(
+          op, outer, size, inner, current.data(Scalar.self), result.data(Scalar.self))
       }
+      run(dtype.kernelType)
       current = result
     }
     return current
@@ -149,8 +149,11 @@ extension Tensor {
     let result = Tensor(empty: reducedShape([normalized], keepingDims: keepingDims), dtype: .int64)
     let flag: Int32 = isMin ? 1 : 0
     switch dtype {
-    case .float32: nabla_argreduce_f32(flag, outer, size, inner, f32, result.i64)
-    case .float64: nabla_argreduce_f64(flag, outer, size, inner, f64, result.i64)
+    case .float32, .float64:
+      func run<Scalar: KernelScalar>(_: Scalar.Type) {
+        Scalar.kernels.argReduce(flag, outer, size, inner, data(Scalar.self), result.i64)
+      }
+      run(dtype.kernelType)
     case .float16, .bfloat16, .int32, .uint8, .int8, .bool:
       return converted(to: dtype.comparisonType).argExtreme(isMin, axis, keepingDims, name)
     case .int64:

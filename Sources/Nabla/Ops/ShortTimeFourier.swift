@@ -96,11 +96,11 @@ extension Tensor {
     }
     let indices = Tensor(indices: positions, shape: [outer, count * size])
     let result = Tensor.zeros(lead + [length], dtype: dtype)
-    if dtype == .float32 {
-      nabla_scatter_add_f32(outer, length, count * size, 1, f32, indices.i64, result.f32)
-    } else {
-      nabla_scatter_add_f64(outer, length, count * size, 1, f64, indices.i64, result.f64)
+    func forward<Scalar: KernelScalar>(_: Scalar.Type) {
+      Scalar.kernels.scatterAdd(
+        outer, length, count * size, 1, data(Scalar.self), indices.i64, result.data(Scalar.self))
     }
+    forward(dtype.kernelType)
     return record("overlapAdded", result, [self]) { g in
       [g.unfolded(alongAxis: -1, size: size, step: step)]
     }
