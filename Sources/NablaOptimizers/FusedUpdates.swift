@@ -55,7 +55,7 @@ extension Tensor {
         scalarCount, data(Scalar.self), gradient.data(Scalar.self), m.data(Scalar.self),
         v.data(Scalar.self), vMax?.data(Scalar.self), result.data(Scalar.self), &step)
     }
-    run(dtype.kernelType)
+    dtype.isSingle ? run(Float.self) : run(Double.self)
     return result
   }
 
@@ -85,7 +85,7 @@ extension Tensor {
         scalarCount, data(Scalar.self), gradient.data(Scalar.self), buffer?.data(Scalar.self),
         result.data(Scalar.self), &step)
     }
-    run(dtype.kernelType)
+    dtype.isSingle ? run(Float.self) : run(Double.self)
     return result
   }
 }

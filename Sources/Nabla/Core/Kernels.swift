@@ -1,7 +1,7 @@
-// The boundary between the ops and the C kernels: one table of kernels per element type, chosen
-// once from a tensor's dtype. An op writes its kernel call once, in a function generic over the
-// element type, instead of choosing between an `_f32` and an `_f64` function at every call; a
-// new element type is one more table.
+// The boundary between the ops and the C kernels: one table of kernels per element type. An op
+// writes its kernel call once, in a function generic over the element type, instead of writing
+// it twice for an `_f32` and an `_f64` function; a new element type is one more table (and one
+// more case where the ops pick the type).
 
 import CNablaKernels
 
@@ -13,14 +13,14 @@ package protocol KernelScalar: BinaryFloatingPoint {
 
 /// The C kernels of one element type, as Swift functions typed by it.
 ///
-/// An op calls them from a function generic over the element type, which ``DType/kernelType``
-/// picks once:
+/// An op writes its kernel call once, in a function generic over the element type, and calls
+/// it with the type of its dtype (concretely, so that it is specialized for each):
 ///
 /// ```swift
 /// func run<Scalar: KernelScalar>(_: Scalar.Type) {
-///   Scalar.kernels.softmax(flag, outer, size, inner, data(), result.data())
+///   Scalar.kernels.softmax(flag, outer, size, inner, data(Scalar.self), result.data(Scalar.self))
 /// }
-/// run(dtype.kernelType)
+/// dtype.isSingle ? run(Float.self) : run(Double.self)
 /// ```
 package final class Kernels<Scalar>: Sendable {
   package typealias In = UnsafePointer<Scalar>?
@@ -257,15 +257,10 @@ extension Double: KernelScalar {
 }
 
 extension DType {
-  /// The element type whose kernels compute on tensors of this dtype (float32 or float64; the
-  /// ops check the dtype first).
-  package var kernelType: any KernelScalar.Type {
-    switch self {
-    case .float32: Float.self
-    case .float64: Double.self
-    default: preconditionFailure("no kernels compute in \(self)")
-    }
-  }
+  /// Whether kernels compute on this dtype in single precision (float32) rather than double
+  /// (float64); an op calls its kernel function with `Float.self` or `Double.self` by it, so
+  /// that the function is specialized for each.
+  package var isSingle: Bool { self == .float32 }
 }
 
 extension Tensor {
@@ -275,8 +270,7 @@ extension Tensor {
     -> UnsafeMutablePointer<Scalar>
   {
     assert(
-      ObjectIdentifier(dtype.kernelType) == ObjectIdentifier(Scalar.self),
-      "a \(dtype) tensor read as \(Scalar.self)")
+      dtype.isSingle == (Scalar.self == Float.self), "a \(dtype) tensor read as \(Scalar.self)")
     return storage.data.assumingMemoryBound(to: Scalar.self)
   }
 }

@@ -59,7 +59,7 @@ extension Tensor {
     func forward<Scalar: KernelScalar>(_: Scalar.Type) {
       Scalar.kernels.softmax(flag, outer, size, inner, data(Scalar.self), result.data(Scalar.self))
     }
-    forward(dtype.kernelType)
+    dtype.isSingle ? forward(Float.self) : forward(Double.self)
     return record(name, result, [self]) { g in
       let gradient = Tensor(empty: result.shape, dtype: result.dtype)
       func backward<Scalar: KernelScalar>(_: Scalar.Type) {
@@ -67,7 +67,7 @@ extension Tensor {
           flag, outer, size, inner, result.data(Scalar.self), g.data(Scalar.self),
           gradient.data(Scalar.self))
       }
-      backward(result.dtype.kernelType)
+      result.dtype.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
   }

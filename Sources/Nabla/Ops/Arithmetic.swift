@@ -31,7 +31,7 @@ extension Tensor {
         op, loopShape.count, loopShape, a.data(Scalar.self), strides[0], b.data(Scalar.self),
         strides[1], result.data(Scalar.self))
     }
-    run(a.dtype.kernelType)
+    a.dtype.isSingle ? run(Float.self) : run(Double.self)
     return result
   }
 

@@ -23,7 +23,7 @@ extension Tensor {
         batch, heads, length, width, scale, qkv.data(Scalar.self), weights.data(Scalar.self),
         output.data(Scalar.self))
     }
-    forward(dtype.kernelType)
+    dtype.isSingle ? forward(Float.self) : forward(Double.self)
     return record("selfAttentionHeads", output, [self]) { g in
       let gradient = Tensor(empty: qkv.shape, dtype: qkv.dtype)
       func backward<Scalar: KernelScalar>(_: Scalar.Type) {
@@ -31,7 +31,7 @@ extension Tensor {
           batch, heads, length, width, scale, qkv.data(Scalar.self), weights.data(Scalar.self),
           g.data(Scalar.self), gradient.data(Scalar.self))
       }
-      backward(qkv.dtype.kernelType)
+      qkv.dtype.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
   }

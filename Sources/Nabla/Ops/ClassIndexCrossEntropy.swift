@@ -21,7 +21,7 @@ extension Tensor {
         rows, classes, logp, targets.i64, Int64(ignoreIndex), &kept)
       return Double(mean ? sum / Scalar(kept) : sum)
     }
-    let value = forward(dtype.kernelType)
+    let value = dtype.isSingle ? forward(Float.self) : forward(Double.self)
     let divisor = mean ? Double(kept) : 1
     let result = Tensor(scalar: value, dtype: dtype)
     return record("crossEntropy", result, [self]) { g in
@@ -33,7 +33,7 @@ extension Tensor {
           rows, classes, logProbabilities.data(Scalar.self), targets.i64, index, scale,
           gradient.data(Scalar.self))
       }
-      backward(gradient.dtype.kernelType)
+      gradient.dtype.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
   }

@@ -123,7 +123,7 @@ extension Tensor {
         loopShape.count, loopShape, mask.data(Scalar.self), strides[0], a.data(Scalar.self),
         strides[1], b.data(Scalar.self), strides[2], result.data(Scalar.self))
     }
-    run(a.dtype.kernelType)
+    a.dtype.isSingle ? run(Float.self) : run(Double.self)
     let (shapeA, shapeB) = (a.shape, b.shape)
     return a.record("where", result, [a, b]) { g in
       let zero = g.scalarLike(0)

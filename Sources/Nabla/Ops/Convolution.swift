@@ -357,7 +357,7 @@ private struct ImageConvolution {
           bias?.data(Scalar.self), output.data(Scalar.self), columns?.data(Scalar.self))
       }
     }
-    run(output.dtype.kernelType)
+    output.dtype.isSingle ? run(Float.self) : run(Double.self)
   }
 
   /// input = the adjoint of the convolution applied to `output` (overwrites `input`).
@@ -369,7 +369,7 @@ private struct ImageConvolution {
           input.data(Scalar.self))
       }
     }
-    run(input.dtype.kernelType)
+    input.dtype.isSingle ? run(Float.self) : run(Double.self)
   }
 
   /// The weight's (and the bias's) gradient for an output gradient `output`, overwritten;
@@ -388,6 +388,6 @@ private struct ImageConvolution {
           folding?.into.data(Scalar.self))
       }
     }
-    run(input.dtype.kernelType)
+    input.dtype.isSingle ? run(Float.self) : run(Double.self)
   }
 }

@@ -286,7 +286,7 @@ extension Tensor {
         Scalar.kernels.scatterAdd(
           outer, size, count, inner, g.data(Scalar.self), indices.i64, gradient.data(Scalar.self))
       }
-      backward(inputType.kernelType)
+      inputType.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
   }
@@ -317,7 +317,7 @@ extension Tensor {
         Scalar.kernels.indexAdd(
           outer, size, count, inner, g.data(Scalar.self), indices.i64, gradient.data(Scalar.self))
       }
-      backward(inputType.kernelType)
+      inputType.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
   }

@@ -103,7 +103,7 @@ extension Tensor {
         count, ta, tb, m, n, k, Scalar(alpha), x.data(Scalar.self), m * k, lda,
         y.data(Scalar.self), k * n, ldb, 0, result.data(Scalar.self), m * n, n)
     }
-    run(result.dtype.kernelType)
+    result.dtype.isSingle ? run(Float.self) : run(Double.self)
   }
 }
 
@@ -194,5 +194,5 @@ private func gemmWithBias(
       Scalar(beta), bias.map { UnsafePointer($0.data(Scalar.self)) }, c.data(Scalar.self) + cOffset,
       ldc)
   }
-  run(c.dtype.kernelType)
+  c.dtype.isSingle ? run(Float.self) : run(Double.self)
 }

@@ -11,7 +11,7 @@ extension Tensor {
     func forward<Scalar: KernelScalar>(_: Scalar.Type) {
       Scalar.kernels.unary(op, scalarCount, data(Scalar.self), result.data(Scalar.self), p1, p2)
     }
-    forward(dtype.kernelType)
+    dtype.isSingle ? forward(Float.self) : forward(Double.self)
     let input = detached()
     return record(name, result, [self]) { g in
       let gradient = Tensor(empty: input.shape, dtype: input.dtype)
@@ -20,7 +20,7 @@ extension Tensor {
           op, input.scalarCount, input.data(Scalar.self), result.data(Scalar.self),
           g.data(Scalar.self), gradient.data(Scalar.self), p1, p2)
       }
-      backward(input.dtype.kernelType)
+      input.dtype.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
   }

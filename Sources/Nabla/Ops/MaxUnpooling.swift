@@ -104,7 +104,9 @@ extension Tensor {
         }
       }
     }
-    withExtendedLifetime((view, indices)) { scatter(dtype.kernelType) }
+    withExtendedLifetime((view, indices)) {
+      dtype.isSingle ? scatter(Float.self) : scatter(Double.self)
+    }
     let (flatIndices, viewShape) = (indices.reshaped([planeCount, inPlane]), view.shape)
     let output = view.record("maxUnpool", result, [view]) { g in
       // Each input position receives the gradient of the output position it was written to.

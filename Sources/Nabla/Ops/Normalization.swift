@@ -50,7 +50,7 @@ extension Tensor {
         rows, d, x.data(Scalar.self), w?.data(Scalar.self), b?.data(Scalar.self), epsilon,
         output.data(Scalar.self), mean.data(Scalar.self), rstd.data(Scalar.self))
     }
-    forward(input.dtype.kernelType)
+    input.dtype.isSingle ? forward(Float.self) : forward(Double.self)
     let inputs = [input] + [weight, bias].compactMap { $0 }
     let (hasWeight, hasBias) = (weight != nil, bias != nil)
     let needInput = input.requiresGrad
@@ -64,7 +64,7 @@ extension Tensor {
           rstd.data(Scalar.self), g.data(Scalar.self), inputGradient?.data(Scalar.self),
           weightGradient?.data(Scalar.self), biasGradient?.data(Scalar.self))
       }
-      backward(x.dtype.kernelType)
+      x.dtype.isSingle ? backward(Float.self) : backward(Double.self)
       return [inputGradient] + (hasWeight ? [weightGradient] : []) + (hasBias ? [biasGradient] : [])
     }
   }

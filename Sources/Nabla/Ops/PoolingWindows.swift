@@ -160,7 +160,7 @@ extension Tensor {
         Scalar.kernels.maxPool(
           planes, windows, input.data(Scalar.self), result.data(Scalar.self), positions.i64)
       }
-      forward(input.dtype.kernelType)
+      input.dtype.isSingle ? forward(Float.self) : forward(Double.self)
     }
     let (inputShape, dtype) = (input.shape, input.dtype)
     let outPlane = rows.outputSize * columns.outputSize
@@ -171,7 +171,7 @@ extension Tensor {
           planes, height * width, outPlane, g.data(Scalar.self), positions.i64,
           gradient.data(Scalar.self))
       }
-      backward(dtype.kernelType)
+      dtype.isSingle ? backward(Float.self) : backward(Double.self)
       return [gradient]
     }
     return (output, positions)
@@ -189,7 +189,7 @@ extension Tensor {
           planes, windows, rows.divisors, columns.divisors, input.data(Scalar.self),
           result.data(Scalar.self))
       }
-      forward(input.dtype.kernelType)
+      input.dtype.isSingle ? forward(Float.self) : forward(Double.self)
     }
     let (inputShape, dtype) = (input.shape, input.dtype)
     return input.record("avgPool", result, [input]) { g in
@@ -200,7 +200,7 @@ extension Tensor {
             planes, windows, rows.divisors, columns.divisors, g.data(Scalar.self),
             gradient.data(Scalar.self))
         }
-        backward(dtype.kernelType)
+        dtype.isSingle ? backward(Float.self) : backward(Double.self)
       }
       return [gradient]
     }

@@ -81,7 +81,8 @@ extension Tensor {
     func forward<Scalar: KernelScalar>(_: Scalar.Type) -> (RecurrenceResults, SavedRecurrence) {
       run.forward(Scalar.kernels, operands)
     }
-    let (results, saved) = forward(projectedInput.dtype.kernelType)
+    let (results, saved) =
+      projectedInput.dtype.isSingle ? forward(Float.self) : forward(Double.self)
     let optionals: [Tensor?] = [initialCell, hiddenBias, projectionWeight]
     let inputs = [projectedInput, initialHidden, hiddenWeight] + optionals.compactMap { $0 }
     let needs = RecurrenceNeeds(
@@ -94,7 +95,7 @@ extension Tensor {
       func backward<Scalar: KernelScalar>(_: Scalar.Type) -> RecurrenceGradients {
         run.backward(Scalar.kernels, gradients, saved, operands, needs)
       }
-      let grads = backward(operands.input.dtype.kernelType)
+      let grads = operands.input.dtype.isSingle ? backward(Float.self) : backward(Double.self)
       let present = zip([grads.cell, grads.bias, grads.projection], optionals).filter {
         $0.1 != nil
       }

@@ -26,7 +26,7 @@ extension Tensor {
         Scalar.kernels.reduce(
           op, outer, size, inner, current.data(Scalar.self), result.data(Scalar.self))
       }
-      run(dtype.kernelType)
+      dtype.isSingle ? run(Float.self) : run(Double.self)
       current = result
     }
     return current
@@ -153,7 +153,7 @@ extension Tensor {
       func run<Scalar: KernelScalar>(_: Scalar.Type) {
         Scalar.kernels.argReduce(flag, outer, size, inner, data(Scalar.self), result.i64)
       }
-      run(dtype.kernelType)
+      dtype.isSingle ? run(Float.self) : run(Double.self)
     case .float16, .bfloat16, .int32, .uint8, .int8, .bool:
       return converted(to: dtype.comparisonType).argExtreme(isMin, axis, keepingDims, name)
     case .int64:

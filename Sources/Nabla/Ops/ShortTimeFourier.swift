@@ -100,7 +100,7 @@ extension Tensor {
       Scalar.kernels.scatterAdd(
         outer, length, count * size, 1, data(Scalar.self), indices.i64, result.data(Scalar.self))
     }
-    forward(dtype.kernelType)
+    dtype.isSingle ? forward(Float.self) : forward(Double.self)
     return record("overlapAdded", result, [self]) { g in
       [g.unfolded(alongAxis: -1, size: size, step: step)]
     }
