@@ -318,7 +318,8 @@ void nabla_sgd_update_f64(ptrdiff_t n, const double *parameter, const double *gr
 
 // MARK: - Recurrent steps (LSTM, GRU, Elman RNN)
 //
-// The pointwise part of one time step for a batch of n rows and hidden size h: the caller computes
+// The pointwise part of one time step (`step`: a batch of n rows, hidden size h, time t and the
+// rows' lengths, below written n, h, t and lengths for short): the caller computes
 // xg = x·W_ihᵀ + b_ih (all steps at once) and hg = h_prev·W_hhᵀ (per step) with GEMM; bias is
 // b_hh (NULL for none). Gate blocks follow PyTorch: LSTM (i, f, g, o), GRU (r, z, n). Row b is
 // active when lengths is NULL or t < lengths[b]; an inactive row keeps its state (hNext = hPrev),
@@ -326,68 +327,68 @@ void nabla_sgd_update_f64(ptrdiff_t n, const double *parameter, const double *gr
 // dOut may be NULL. Backward kernels take dh (gradient of the state after the step) and write the
 // gate gradients and dhCarry (the part of dh_prev that does not go through W_hh).
 
+/// Where a recurrent step is: `batch` sequences of `hidden` features at step `time`; row b
+/// takes part while time < lengths[b] (every row when `lengths` is NULL) and otherwise carries its
+/// state through.
+typedef struct NablaRecurrentStep {
+  ptrdiff_t batch, hidden, time;
+  const int64_t *lengths;
+} NablaRecurrentStep;
+
 /// Elman step: hNext = tanh or relu (relu != 0) of xg + hg + bias; all [n, h].
-void nabla_rnn_step_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
-                        const float *xg, const float *hg, const float *bias, const float *hPrev,
-                        float *hNext, float *out);
+void nabla_rnn_step_f32(const NablaRecurrentStep *step, int relu, const float *xg, const float *hg,
+                        const float *bias, const float *hPrev, float *hNext, float *out);
 /// Double-precision form of nabla_rnn_step_f32.
-void nabla_rnn_step_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
-                        const double *xg, const double *hg, const double *bias, const double *hPrev,
-                        double *hNext, double *out);
-/// Backward of nabla_rnn_step_f32 from its output hNext: dPre [n, h] is the pre-activation gradient.
-void nabla_rnn_step_backward_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                 int relu, const float *hNext, const float *dOut, const float *dh,
-                                 float *dPre, float *dhCarry);
+void nabla_rnn_step_f64(const NablaRecurrentStep *step, int relu, const double *xg,
+                        const double *hg, const double *bias, const double *hPrev, double *hNext,
+                        double *out);
+/// Backward of nabla_rnn_step_f32 from its output hNext: dPre [n, h] is the pre-activation
+/// gradient.
+void nabla_rnn_step_backward_f32(const NablaRecurrentStep *step, int relu, const float *hNext,
+                                 const float *dOut, const float *dh, float *dPre, float *dhCarry);
 /// Double-precision form of nabla_rnn_step_backward_f32.
-void nabla_rnn_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                 int relu, const double *hNext, const double *dOut, const double *dh,
-                                 double *dPre, double *dhCarry);
+void nabla_rnn_step_backward_f64(const NablaRecurrentStep *step, int relu, const double *hNext,
+                                 const double *dOut, const double *dh, double *dPre,
+                                 double *dhCarry);
 
 /// LSTM step: xg, hg, act are [n, 4h], bias [4h]; act receives the gate activations
 /// (σ(i), σ(f), tanh(g), σ(o)) and tanhC receives tanh(cNext), both kept for backward.
-void nabla_lstm_step_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                         const float *xg, const float *hg, const float *bias, const float *hPrev,
-                         const float *cPrev, float *act, float *tanhC, float *hNext, float *cNext,
-                         float *out);
+void nabla_lstm_step_f32(const NablaRecurrentStep *step, const float *xg, const float *hg,
+                         const float *bias, const float *hPrev, const float *cPrev, float *act,
+                         float *tanhC, float *hNext, float *cNext, float *out);
 /// Double-precision form of nabla_lstm_step_f32.
-void nabla_lstm_step_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                         const double *xg, const double *hg, const double *bias,
-                         const double *hPrev, const double *cPrev, double *act, double *tanhC,
-                         double *hNext, double *cNext, double *out);
+void nabla_lstm_step_f64(const NablaRecurrentStep *step, const double *xg, const double *hg,
+                         const double *bias, const double *hPrev, const double *cPrev, double *act,
+                         double *tanhC, double *hNext, double *cNext, double *out);
 /// Backward of nabla_lstm_step_f32: dc holds the gradient of cNext on entry and that of cPrev on
 /// return; dGates [n, 4h] is the gradient of the gate pre-activations (of xg and of hg alike).
-void nabla_lstm_step_backward_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                  const float *act, const float *tanhC, const float *cPrev,
-                                  const float *dOut, const float *dh, float *dc, float *dGates,
-                                  float *dhCarry);
+void nabla_lstm_step_backward_f32(const NablaRecurrentStep *step, const float *act,
+                                  const float *tanhC, const float *cPrev, const float *dOut,
+                                  const float *dh, float *dc, float *dGates, float *dhCarry);
 /// Double-precision form of nabla_lstm_step_backward_f32.
-void nabla_lstm_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                  const double *act, const double *tanhC, const double *cPrev,
-                                  const double *dOut, const double *dh, double *dc, double *dGates,
-                                  double *dhCarry);
+void nabla_lstm_step_backward_f64(const NablaRecurrentStep *step, const double *act,
+                                  const double *tanhC, const double *cPrev, const double *dOut,
+                                  const double *dh, double *dc, double *dGates, double *dhCarry);
 
 /// GRU step: xg, hg are [n, 3h], bias [3h]; act receives (r, z, n, hg_n + b_hn) for backward,
 /// four blocks [n, h] that start `stride` elements apart (n·h; for n rows of a larger batch, the
 /// batch's rows times h, each block being those rows of the batch's block);
 /// n = tanh(xg_n + r * (hg_n + b_hn)), hNext = (1 - z) * n + z * hPrev.
-void nabla_gru_step_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                        const float *xg, const float *hg, const float *bias, const float *hPrev,
-                        float *act, ptrdiff_t stride, float *hNext, float *out);
+void nabla_gru_step_f32(const NablaRecurrentStep *step, const float *xg, const float *hg,
+                        const float *bias, const float *hPrev, float *act, ptrdiff_t stride,
+                        float *hNext, float *out);
 /// Double-precision form of nabla_gru_step_f32.
-void nabla_gru_step_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                        const double *xg, const double *hg, const double *bias,
-                        const double *hPrev, double *act, ptrdiff_t stride, double *hNext,
-                        double *out);
+void nabla_gru_step_f64(const NablaRecurrentStep *step, const double *xg, const double *hg,
+                        const double *bias, const double *hPrev, double *act, ptrdiff_t stride,
+                        double *hNext, double *out);
 /// Backward of nabla_gru_step_f32: dXg and dHg [n, 3h] are the gradients of xg and of hg + bias.
-void nabla_gru_step_backward_f32(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                 const float *act, ptrdiff_t stride, const float *hPrev,
-                                 const float *dOut, const float *dh, float *dXg, float *dHg,
-                                 float *dhCarry);
+void nabla_gru_step_backward_f32(const NablaRecurrentStep *step, const float *act, ptrdiff_t stride,
+                                 const float *hPrev, const float *dOut, const float *dh, float *dXg,
+                                 float *dHg, float *dhCarry);
 /// Double-precision form of nabla_gru_step_backward_f32.
-void nabla_gru_step_backward_f64(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                 const double *act, ptrdiff_t stride, const double *hPrev,
-                                 const double *dOut, const double *dh, double *dXg, double *dHg,
-                                 double *dhCarry);
+void nabla_gru_step_backward_f64(const NablaRecurrentStep *step, const double *act,
+                                 ptrdiff_t stride, const double *hPrev, const double *dOut,
+                                 const double *dh, double *dXg, double *dHg, double *dhCarry);
 
 // MARK: - Layer normalization
 

@@ -15,9 +15,11 @@ static inline T NAME(rnn_sigmoid)(T x) {
   return x != x ? x : y;  // NaN stays NaN
 }
 
-WIDE_VECTORS void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t, int relu,
-                          const T *xg, const T *hg, const T *bias, const T *hPrev, T *hNext,
-                          T *out) {
+WIDE_VECTORS void NAME(nabla_rnn_step)(const NablaRecurrentStep *step, int relu, const T *xg,
+                                       const T *hg, const T *bias, const T *hPrev, T *hNext,
+                                       T *out) {
+  const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
+  const int64_t *lengths = step->lengths;
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *x = xg + b * h, *r = hg + b * h, *p = hPrev + b * h;
     T *next = hNext + b * h, *y = out ? out + b * h : NULL;
@@ -34,9 +36,11 @@ WIDE_VECTORS void NAME(nabla_rnn_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *
   }
 }
 
-WIDE_VECTORS void NAME(nabla_rnn_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   int relu, const T *hNext, const T *dOut, const T *dh, T *dPre,
-                                   T *dhCarry) {
+WIDE_VECTORS void NAME(nabla_rnn_step_backward)(const NablaRecurrentStep *step, int relu,
+                                                const T *hNext, const T *dOut, const T *dh, T *dPre,
+                                                T *dhCarry) {
+  const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
+  const int64_t *lengths = step->lengths;
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *y = hNext + b * h, *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
     T *gp = dPre + b * h, *carry = dhCarry + b * h;
@@ -125,18 +129,22 @@ WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
 }
 
 // The LSTM step's entry points, with subnormals counted as zero (see prelude.h).
-void NAME(nabla_lstm_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                           const T *xg, const T *hg, const T *bias, const T *hPrev, const T *cPrev,
-                           T *act, T *tanhC, T *hNext, T *cNext, T *out) {
+void NAME(nabla_lstm_step)(const NablaRecurrentStep *step, const T *xg, const T *hg, const T *bias,
+                           const T *hPrev, const T *cPrev, T *act, T *tanhC, T *hNext, T *cNext,
+                           T *out) {
+  const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
+  const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
   NAME(lstm_step_rows)(n, h, lengths, t, xg, hg, bias, hPrev, cPrev, act, tanhC, hNext, cNext,
                        out);
   nabla_restore_subnormals(saved);
 }
 
-void NAME(nabla_lstm_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                    const T *act, const T *tanhC, const T *cPrev, const T *dOut,
-                                    const T *dh, T *dc, T *dGates, T *dhCarry) {
+void NAME(nabla_lstm_step_backward)(const NablaRecurrentStep *step, const T *act, const T *tanhC,
+                                    const T *cPrev, const T *dOut, const T *dh, T *dc, T *dGates,
+                                    T *dhCarry) {
+  const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
+  const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
   NAME(lstm_step_backward_rows)(n, h, lengths, t, act, tanhC, cPrev, dOut, dh, dc, dGates,
                                 dhCarry);
@@ -227,17 +235,20 @@ WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, 
 }
 
 // The GRU step's entry points, with subnormals counted as zero (see prelude.h).
-void NAME(nabla_gru_step)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                          const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
-                          ptrdiff_t stride, T *hNext, T *out) {
+void NAME(nabla_gru_step)(const NablaRecurrentStep *step, const T *xg, const T *hg, const T *bias,
+                          const T *hPrev, T *act, ptrdiff_t stride, T *hNext, T *out) {
+  const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
+  const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
   NAME(gru_step_body)(n, h, lengths, t, xg, hg, bias, hPrev, act, stride, hNext, out);
   nabla_restore_subnormals(saved);
 }
 
-void NAME(nabla_gru_step_backward)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   const T *act, ptrdiff_t stride, const T *hPrev,
-                                   const T *dOut, const T *dh, T *dXg, T *dHg, T *dhCarry) {
+void NAME(nabla_gru_step_backward)(const NablaRecurrentStep *step, const T *act, ptrdiff_t stride,
+                                   const T *hPrev, const T *dOut, const T *dh, T *dXg, T *dHg,
+                                   T *dhCarry) {
+  const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
+  const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
   NAME(gru_step_backward_body)(n, h, lengths, t, act, stride, hPrev, dOut, dh, dXg, dHg,
                                dhCarry);

@@ -85,15 +85,19 @@ package final class Kernels<Scalar>: Sendable {
   package let sgdUpdate: @Sendable (Int, In, In, Out, Out, UnsafePointer<NablaSGDStep>?) -> Void
 
   // The fused steps of the recurrent layers.
-  let rnnStep: @Sendable (Int, Int, Indices, Int, Int32, In, In, In, In, Out, Out) -> Void
-  let rnnStepBackward: @Sendable (Int, Int, Indices, Int, Int32, In, In, In, Out, Out) -> Void
+  let rnnStep:
+    @Sendable (UnsafePointer<NablaRecurrentStep>?, Int32, In, In, In, In, Out, Out) -> Void
+  let rnnStepBackward:
+    @Sendable (UnsafePointer<NablaRecurrentStep>?, Int32, In, In, In, Out, Out) -> Void
   let lstmStep:
-    @Sendable (Int, Int, Indices, Int, In, In, In, In, In, Out, Out, Out, Out, Out) -> Void
+    @Sendable (UnsafePointer<NablaRecurrentStep>?, In, In, In, In, In, Out, Out, Out, Out, Out) ->
+      Void
   let lstmStepBackward:
-    @Sendable (Int, Int, Indices, Int, In, In, In, In, In, Out, Out, Out) -> Void
-  let gruStep: @Sendable (Int, Int, Indices, Int, In, In, In, In, Out, Int, Out, Out) -> Void
+    @Sendable (UnsafePointer<NablaRecurrentStep>?, In, In, In, In, In, Out, Out, Out) -> Void
+  let gruStep:
+    @Sendable (UnsafePointer<NablaRecurrentStep>?, In, In, In, In, Out, Int, Out, Out) -> Void
   let gruStepBackward:
-    @Sendable (Int, Int, Indices, Int, In, Int, In, In, In, Out, Out, Out) -> Void
+    @Sendable (UnsafePointer<NablaRecurrentStep>?, In, Int, In, In, In, Out, Out, Out) -> Void
 
   /// A table of the given kernels.
   init(
@@ -152,21 +156,28 @@ package final class Kernels<Scalar>: Sendable {
     packedGemm:
       @escaping @Sendable (Int32, Int, Scalar, In, Int, OpaquePointer?, Scalar, Out, Int) -> Void,
     rowsIndependent: @escaping @Sendable (Int, Int, Int) -> Int32,
-    rnnStep: @escaping @Sendable (Int, Int, Indices, Int, Int32, In, In, In, In, Out, Out) -> Void,
+    rnnStep:
+      @escaping @Sendable (UnsafePointer<NablaRecurrentStep>?, Int32, In, In, In, In, Out, Out) ->
+      Void,
     rnnStepBackward:
-      @escaping @Sendable (Int, Int, Indices, Int, Int32, In, In, In, Out, Out) -> Void,
+      @escaping @Sendable (UnsafePointer<NablaRecurrentStep>?, Int32, In, In, In, Out, Out) -> Void,
     lstmStep:
-      @escaping @Sendable (Int, Int, Indices, Int, In, In, In, In, In, Out, Out, Out, Out, Out) ->
+      @escaping @Sendable (
+        UnsafePointer<NablaRecurrentStep>?, In, In, In, In, In, Out, Out, Out, Out, Out
+      ) ->
       Void,
     lstmStepBackward:
-      @escaping @Sendable (Int, Int, Indices, Int, In, In, In, In, In, Out, Out, Out) -> Void,
+      @escaping @Sendable (UnsafePointer<NablaRecurrentStep>?, In, In, In, In, In, Out, Out, Out) ->
+      Void,
     gruStep:
-      @escaping @Sendable (Int, Int, Indices, Int, In, In, In, In, Out, Int, Out, Out) -> Void,
+      @escaping @Sendable (UnsafePointer<NablaRecurrentStep>?, In, In, In, In, Out, Int, Out, Out)
+      -> Void,
     adamUpdate:
       @escaping @Sendable (Int, In, In, Out, Out, Out, Out, UnsafePointer<NablaAdamStep>?) -> Void,
     sgdUpdate: @escaping @Sendable (Int, In, In, Out, Out, UnsafePointer<NablaSGDStep>?) -> Void,
     gruStepBackward:
-      @escaping @Sendable (Int, Int, Indices, Int, In, Int, In, In, In, Out, Out, Out) -> Void
+      @escaping @Sendable (UnsafePointer<NablaRecurrentStep>?, In, Int, In, In, In, Out, Out, Out)
+      -> Void
   ) {
     self.unary = unary
     self.unaryBackward = unaryBackward

@@ -266,22 +266,24 @@ private struct ForwardPass<Scalar: BinaryFloatingPoint> {
     for step in 0..<run.steps {
       let t = run.time(ofStep: step)
       let (enter, leave) = (run.enteringRow(t), run.leavingRow(t))
+      var position = NablaRecurrentStep(batch: m, hidden: h, time: t, lengths: lengths)
       let hPrev = UnsafePointer(block.at(states, enter, s))
       k.packedGemm(0, m, 1, hPrev, s, packedWeight, 0, hg, width)
       let x = UnsafePointer(block.at(input, t, width))
       let (next, out) = (block.at(states, leave, s), block.at(output, t, s))
       switch run.kind {
       case .tanh, .relu:
-        k.rnnStep(m, h, lengths, t, run.kind == .relu ? 1 : 0, x, hg, bias, hPrev, next, out)
+        k.rnnStep(
+          &position, run.kind == .relu ? 1 : 0, x, hg, bias, hPrev, next, out)
       case .gru:
         // The GRU's four gate blocks of a step are [N, H] each: the block's rows of each.
         k.gruStep(
-          m, h, lengths, t, x, hg, bias, hPrev, block.at(activations!, 4 * t, h), run.batch * h,
+          &position, x, hg, bias, hPrev, block.at(activations!, 4 * t, h), run.batch * h,
           next, out)
       case .lstm:
         let raw = unprojected.map { block.at($0, t, h) }
         k.lstmStep(
-          m, h, lengths, t, x, hg, bias, raw == nil ? hPrev : UnsafePointer(block.at(zeros!, 0, h)),
+          &position, x, hg, bias, raw == nil ? hPrev : UnsafePointer(block.at(zeros!, 0, h)),
           block.at(cells!, enter, h), block.at(activations!, t, 4 * h),
           block.at(tanhCells!, t, h), raw ?? next, block.at(cells!, leave, h),
           raw == nil ? out : nil)
@@ -338,6 +340,7 @@ private struct BackwardPass<Scalar: BinaryFloatingPoint> {
     for step in (0..<run.steps).reversed() {
       let t = run.time(ofStep: step)
       let (enter, leave) = (run.enteringRow(t), run.leavingRow(t))
+      var position = NablaRecurrentStep(batch: m, hidden: h, time: t, lengths: lengths)
       var dOut: UnsafeMutablePointer<Scalar>? = block.at(gradient, t, s)
       var dState = dh
       if let projectedGradient, let unprojectedGradient {
@@ -352,15 +355,15 @@ private struct BackwardPass<Scalar: BinaryFloatingPoint> {
       switch run.kind {
       case .tanh, .relu:
         k.rnnStepBackward(
-          m, h, lengths, t, run.kind == .relu ? 1 : 0, block.at(states, leave, s), dOut, dState,
+          &position, run.kind == .relu ? 1 : 0, block.at(states, leave, s), dOut, dState,
           dPre, dCarry)
       case .lstm:
         k.lstmStepBackward(
-          m, h, lengths, t, block.at(activations!, t, 4 * h), block.at(tanhCells!, t, h),
+          &position, block.at(activations!, t, 4 * h), block.at(tanhCells!, t, h),
           block.at(cells!, enter, h), dOut, dState, dc, dPre, dCarry)
       case .gru:
         k.gruStepBackward(
-          m, h, lengths, t, block.at(activations!, 4 * t, h), run.batch * h,
+          &position, block.at(activations!, 4 * t, h), run.batch * h,
           block.at(states, enter, s), dOut, dState, block.at(inputGradient, t, width), dPre,
           dCarry)
       }
