@@ -34,6 +34,11 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
   public let group: ProcessGroup
   /// The largest size of a bucket of gradients, in bytes.
   public let bucketCapacity: Int
+  /// The size of the first bucket of each dtype in bytes.
+  public let firstBucketCapacity: Int
+  /// The names of the parameters whose gradients each bucket carries, in the order the buckets
+  /// are sent (the parameters in reverse order, as backward reaches them).
+  public var bucketParameterNames: [[String]] { buckets.map { $0.slots.map(\.name) } }
   /// Whether parameters may get no gradient in a step (PyTorch's `find_unused_parameters`).
   public let findsUnusedParameters: Bool
   /// Whether buckets are sent during backward (true) or all after it.
@@ -56,6 +61,9 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
   ///   - module: The model; every rank must build the same architecture.
   ///   - group: The processes to average over.
   ///   - bucketCapacity: The size of a bucket of gradients in bytes (25 MiB by default).
+  ///   - firstBucketCapacity: The size of the first bucket (of each dtype), sent first, in bytes
+  ///     (1 MiB by default, as PyTorch's): a small first bucket starts the communication early
+  ///     in backward.
   ///   - findsUnusedParameters: Allow parameters that get no gradient in a step: they count as
   ///     zero on this rank, and a parameter no rank used keeps its gradient as it was. Costs one
   ///     small extra all-reduce per step. Without it, such a parameter stops the job naming it.
@@ -63,20 +71,24 @@ public final class DistributedDataParallel<Model: Module>: @unchecked Sendable {
   ///   - broadcastsBuffers: Give every rank rank 0's buffers at each call of the model.
   public init(
     _ module: Model, group: ProcessGroup = .world, bucketCapacity: Int = 25 * 1024 * 1024,
-    findsUnusedParameters: Bool = false, overlapsCommunication: Bool = true,
+    firstBucketCapacity: Int = 1024 * 1024, findsUnusedParameters: Bool = false,
+    overlapsCommunication: Bool = true,
     broadcastsBuffers: Bool = true
   ) {
     require(
-      bucketCapacity > 0,
-      "DistributedDataParallel: the bucket capacity must be positive, got \(bucketCapacity)")
+      bucketCapacity > 0 && firstBucketCapacity > 0,
+      "DistributedDataParallel: the bucket capacities must be positive, got \(bucketCapacity) "
+        + "and \(firstBucketCapacity) (first)")
     self.module = module
     self.group = group
     self.bucketCapacity = bucketCapacity
+    self.firstBucketCapacity = firstBucketCapacity
     self.findsUnusedParameters = findsUnusedParameters
     self.overlapsCommunication = overlapsCommunication
     self.broadcastsBuffers = broadcastsBuffers
     let trainable = module.namedParameters().filter { !$0.parameter.isFrozen }
-    buckets = makeBuckets(trainable.reversed(), capacity: bucketCapacity)
+    buckets = makeBuckets(
+      trainable.reversed(), capacity: bucketCapacity, firstCapacity: firstBucketCapacity)
     checkReplicas()
     for parameter in module.parameters() {
       parameter.assign(group.broadcast(parameter.value, from: 0))

@@ -84,16 +84,19 @@ final class GradientBucket {
 }
 
 /// Splits `parameters` (in the order given) into buckets of one dtype and at most `capacity`
-/// bytes each; a parameter larger than the capacity gets a bucket of its own.
-func makeBuckets(_ parameters: [(name: String, parameter: Parameter)], capacity: Int)
-  -> [GradientBucket]
-{
+/// bytes each, the first of each dtype at most `firstCapacity` (as PyTorch's DDP, so that the
+/// first all-reduce starts early in backward); a parameter larger than its bucket's limit gets
+/// a bucket of its own.
+func makeBuckets(
+  _ parameters: [(name: String, parameter: Parameter)], capacity: Int, firstCapacity: Int
+) -> [GradientBucket] {
   var buckets: [GradientBucket] = []
   var open: [DType: GradientBucket] = [:]
   for (name, parameter) in parameters {
     let dtype = parameter.value.dtype
     let size = parameter.value.scalarCount * dtype.byteCount
-    if let bucket = open[dtype], bucket.byteCount + size <= capacity || bucket.slots.isEmpty {
+    let limit = buckets.first { $0.dtype == dtype } === open[dtype] ? firstCapacity : capacity
+    if let bucket = open[dtype], bucket.byteCount + size <= limit || bucket.slots.isEmpty {
       bucket.append(parameter, name: name)
     } else {
       let bucket = GradientBucket(dtype: dtype)

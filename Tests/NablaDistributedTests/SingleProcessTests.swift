@@ -8,6 +8,25 @@ import Testing
 @Suite struct SingleProcessTests {
   let world = try! ProcessGroup.initialize(usingMPI: false)
 
+  @Test func theFirstBucketIsSmall() {
+    // Reverse order: 1.bias (40 B), 1.weight (20 KiB), 0.bias (2 KiB), 0.weight (1 MiB). The
+    // first bucket holds at most 1 MiB, so 0.weight starts the second.
+    let model = Sequential {
+      Linear(512, 512)
+      Linear(512, 10)
+    }
+    let parallel = DistributedDataParallel(model, group: world)
+    #expect(
+      parallel.bucketParameterNames == [["1.bias", "1.weight", "0.bias"], ["0.weight"]])
+    let one = DistributedDataParallel(model, group: world, firstBucketCapacity: 25 << 20)
+    #expect(one.bucketParameterNames == [["1.bias", "1.weight", "0.bias", "0.weight"]])
+    // As in PyTorch, the first bucket's limit does not follow the others'.
+    let small = DistributedDataParallel(
+      model, group: world, bucketCapacity: 4096, firstBucketCapacity: 4096)
+    #expect(
+      small.bucketParameterNames == [["1.bias"], ["1.weight"], ["0.bias"], ["0.weight"]])
+  }
+
   @Test func theWorldIsOneProcessWithoutMPI() {
     #expect(world.rank == 0 && world.size == 1 && world.localRank == 0 && world.isMain)
     #expect(world.backend == "single process (no MPI)")
