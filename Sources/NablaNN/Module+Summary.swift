@@ -3,11 +3,12 @@ import Foundation
 // `model.summary(inputShape:)`: a table of the modules, their output shapes and parameter counts,
 // from one forward pass.
 //
-// Swift cannot wrap a method that subclasses override, so there are no forward hooks. Instead,
-// during a summary, a recorder is set for the task (a task-local value) and a module reports its
-// output by running its forward pass inside `reportingOutput { }`: every built-in layer does,
-// `Sequential` reports each of its layers (custom ones too), and the summary reports the model
-// itself. Outside a summary, reporting costs one task-local read per layer call.
+// Swift cannot wrap a method that subclasses override. Instead, during a summary, a recorder is
+// set for the task (a task-local value) and a module reports its output by running its forward
+// pass inside `reportingOutput { }` (or `forwarding(_:_:)`, which also runs the module's hooks):
+// every built-in layer does, `Sequential` reports each of its layers (custom ones too), and the
+// summary reports the model itself. Outside a summary, reporting costs one task-local read per
+// layer call.
 
 extension Module {
   /// Runs `forward` and, while `summary(inputShape:)` is running, reports its result as this

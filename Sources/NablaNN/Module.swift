@@ -25,6 +25,9 @@ open class Module: @unchecked Sendable {
   /// Whether the module is in training mode (dropout active, batch statistics used).
   public internal(set) var isTraining = true
 
+  /// The forward hooks and pre-hooks, or nil before the first is registered.
+  var hooks: ModuleHooks?
+
   /// Creates a module in training mode.
   public init() {}
 

@@ -62,13 +62,14 @@ struct CallSite {
   }
 
   /// The layers the call went through, innermost first, as "Linear.callAsFunction(_:)"; the
-  /// wrappers through which layers report their outputs to a summary (`Module.reportingOutput`)
-  /// are not layers and are left out.
+  /// wrappers through which layers run their hooks and report their outputs to a summary
+  /// (`Module.forwarding`, `Module.reportingOutput`) are not layers and are left out.
   var layers: [String] {
     frames().drop { !$0.isLibrary }.prefix(while: \.isLibrary)
       .filter {
         $0.isLayer && !$0.function.hasPrefix("closure ")
           && !$0.function.hasPrefix("Module.reporting")
+          && !$0.function.hasPrefix("Module.forwarding")
       }
       .map(\.function)
   }

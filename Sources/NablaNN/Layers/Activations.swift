@@ -12,7 +12,7 @@ public final class ReLU: Module, @unchecked Sendable {
 
   /// max(0, x) for each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput { input.relu() }
+    forwarding(input) { input in input.relu() }
   }
 }
 
@@ -33,7 +33,7 @@ public final class LeakyReLU: Module, @unchecked Sendable {
 
   /// The leaky rectifier of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.leakyRelu(negativeSlope: negativeSlope)
     }
   }
@@ -53,7 +53,7 @@ public final class ELU: Module, @unchecked Sendable {
 
   /// The ELU of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput { input.elu(alpha: alpha) }
+    forwarding(input) { input in input.elu(alpha: alpha) }
   }
 }
 
@@ -77,7 +77,7 @@ public final class GELU: Module, @unchecked Sendable {
 
   /// The GELU of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.gelu(approximation: approximation)
     }
   }
@@ -90,7 +90,7 @@ public final class Sigmoid: Module, @unchecked Sendable {
 
   /// The sigmoid of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput { input.sigmoid() }
+    forwarding(input) { input in input.sigmoid() }
   }
 }
 
@@ -101,7 +101,7 @@ public final class Tanh: Module, @unchecked Sendable {
 
   /// The tanh of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput { input.tanh() }
+    forwarding(input) { input in input.tanh() }
   }
 }
 
@@ -126,7 +126,7 @@ public final class Softplus: Module, @unchecked Sendable {
 
   /// The softplus of each element of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.softplus(beta: beta, threshold: threshold)
     }
   }
@@ -149,7 +149,7 @@ public final class Softmax: Module, @unchecked Sendable {
 
   /// The softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.softmax(alongAxis: axis)
     }
   }
@@ -169,7 +169,7 @@ public final class LogSoftmax: Module, @unchecked Sendable {
 
   /// The log-softmax of `input` along `axis`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.logSoftmax(alongAxis: axis)
     }
   }

@@ -19,7 +19,7 @@ public final class AdaptiveAvgPool1D: Module, @unchecked Sendable {
 
   /// The input averaged down to `outputSize` positions.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.adaptivePool(outputSize: [outputSize], isMax: false, context: configuration)
     }
   }
@@ -47,7 +47,7 @@ public final class AdaptiveAvgPool2D: Module, @unchecked Sendable {
 
   /// The input averaged down to `outputSize`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.adaptivePool(outputSize: outputSize.values, isMax: false, context: configuration)
     }
   }
@@ -71,7 +71,7 @@ public final class AdaptiveMaxPool1D: Module, @unchecked Sendable {
 
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.adaptivePool(outputSize: [outputSize], isMax: true, context: configuration)
     }
   }
@@ -104,7 +104,7 @@ public final class AdaptiveMaxPool2D: Module, @unchecked Sendable {
 
   /// The maximum of each adaptive window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.adaptivePool(outputSize: outputSize.values, isMax: true, context: configuration)
     }
   }

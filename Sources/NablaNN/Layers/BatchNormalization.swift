@@ -68,7 +68,7 @@ public class BatchNormalization: Module, @unchecked Sendable {
   /// The input normalized with the batch's statistics (training, or no running statistics) or
   /// with the running ones (evaluation).
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       require(
         ranks.contains(input.rank) && input.shape[1] == featureCount,
         "\(configuration): expected an input of rank \(ranks.map(String.init).joined(separator: " or ")) "

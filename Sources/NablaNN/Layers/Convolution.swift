@@ -136,7 +136,7 @@ public final class Conv1D: Module, @unchecked Sendable {
 
   /// The convolution of `input`, [N, C, L] or [C, L].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.convolution(
         weight: weight.value, bias: bias?.value, stride: [stride], padding: padding,
         dilation: [dilation], groups: groups, paddingMode: paddingMode,
@@ -222,7 +222,7 @@ public final class Conv2D: Module, @unchecked Sendable {
 
   /// The convolution of `input`, [N, C, H, W] or [C, H, W].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.convolution(
         weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding,
         dilation: dilation.values, groups: groups, paddingMode: paddingMode,
@@ -310,7 +310,7 @@ public final class ConvTranspose1D: Module, @unchecked Sendable {
 
   /// The transposed convolution of `input`, [N, C, L] or [C, L].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.transposedConvolution(
         weight: weight.value, bias: bias?.value, stride: [stride], padding: [padding],
         outputPadding: [outputPadding], dilation: [dilation], groups: groups, context: configuration
@@ -398,7 +398,7 @@ public final class ConvTranspose2D: Module, @unchecked Sendable {
 
   /// The transposed convolution of `input`, [N, C, H, W] or [C, H, W].
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.transposedConvolution(
         weight: weight.value, bias: bias?.value, stride: stride.values, padding: padding.values,
         outputPadding: outputPadding.values, dilation: dilation.values, groups: groups,

@@ -35,7 +35,7 @@ public final class Dropout: Module, @unchecked Sendable {
   /// The input with a fresh random mask applied in training mode; the input itself in
   /// evaluation mode.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       require(
         input.dtype.supportsArithmetic,
         "Dropout: expected a float32 or float64 tensor, got \(input.dtype) of shape "

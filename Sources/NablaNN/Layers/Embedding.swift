@@ -86,7 +86,7 @@ public final class Embedding: Module, @unchecked Sendable {
 
   /// The vectors of the int64 `input` indices: shape `input.shape + [dimension]`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       require(
         input.dtype == .int64,
         "Embedding(\(count), \(dimension)): indices must be int64, got \(input.dtype) of shape "
@@ -192,7 +192,7 @@ public final class SinusoidalPositionalEncoding: Module, @unchecked Sendable {
 
   /// `input` [..., length, dimension] plus the first `length` rows of the table.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input + positionRows(table, input, "SinusoidalPositionalEncoding").converted(to: input.dtype)
     }
   }
@@ -229,7 +229,7 @@ public final class LearnedPositionalEmbedding: Module, @unchecked Sendable {
 
   /// `input` [..., length, dimension] plus the first `length` rows of `weight`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input + positionRows(weight.value, input, "LearnedPositionalEmbedding")
     }
   }

@@ -54,7 +54,7 @@ public final class GroupNorm: Module, @unchecked Sendable {
 
   /// The input normalized per sample and group.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       require(
         input.rank >= 2 && input.shape[1] == channelCount,
         "\(configuration): expected an input [N, \(channelCount), ...], got shape "

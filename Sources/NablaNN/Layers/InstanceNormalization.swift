@@ -64,7 +64,7 @@ public final class InstanceNorm2D: Module, @unchecked Sendable {
 
   /// The input normalized per sample and channel.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       require(
         (input.rank == 4 || input.rank == 3) && input.shape[input.rank - 3] == featureCount,
         "\(configuration): expected an input [N, \(featureCount), H, W] or [\(featureCount), H, W], "

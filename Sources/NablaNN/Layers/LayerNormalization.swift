@@ -55,7 +55,7 @@ public final class LayerNorm: Module, @unchecked Sendable {
 
   /// `input` normalized over its trailing `normalizedShape` axes, then scaled and shifted.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       _ = trailingAxes(input, normalizedShape, "LayerNorm")
       return input.layerNorm(
         normalizedShape: normalizedShape, weight: weight?.value, bias: bias?.value,
@@ -107,7 +107,7 @@ public final class RMSNorm: Module, @unchecked Sendable {
 
   /// `input` divided by its root mean square over the trailing axes, then scaled.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       let axes = trailingAxes(input, normalizedShape, "RMSNorm")
       let eps =
         epsilon ?? (input.dtype == .float64 ? Double.ulpOfOne : Double(Float.ulpOfOne))

@@ -51,7 +51,7 @@ public final class Linear: Module, @unchecked Sendable {
 
   /// x·Wᵀ + b over the last axis of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       let inputSize = weight.value.shape[1]
       require(
         input.rank >= 1 && input.shape[input.rank - 1] == inputSize,
@@ -69,7 +69,7 @@ public final class Identity: Module, @unchecked Sendable {
 
   /// Returns `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput { input }
+    forwarding(input) { input in input }
   }
 }
 
@@ -92,7 +92,7 @@ public final class Flatten: Module, @unchecked Sendable {
 
   /// The input with the axes merged.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.flattened(from: startAxis, to: endAxis)
     }
   }

@@ -42,7 +42,7 @@ public final class MaxUnpool1D: Module, @unchecked Sendable {
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
     }
   }
@@ -103,7 +103,7 @@ public final class MaxUnpool2D: Module, @unchecked Sendable {
 
   /// Stops: unpooling needs the pooling's indices, `callAsFunction(_:indices:outputSize:)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       stop("\(configuration): needs the indices of the max pooling; call it as (x, indices:)")
     }
   }

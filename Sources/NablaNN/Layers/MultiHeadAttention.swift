@@ -161,7 +161,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
 
   /// Self-attention of `input` with no mask; the output only.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(query: input, key: input, value: input, needWeights: false).output
     }
   }

@@ -61,7 +61,7 @@ public final class MaxPool1D: Module, @unchecked Sendable {
 
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.maxPool(options, context: configuration)
     }
   }
@@ -135,7 +135,7 @@ public final class MaxPool2D: Module, @unchecked Sendable {
 
   /// The maximum of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.maxPool(options, context: configuration)
     }
   }
@@ -204,7 +204,7 @@ public final class AvgPool1D: Module, @unchecked Sendable {
 
   /// The mean of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.averagePool(options, context: configuration)
     }
   }
@@ -270,7 +270,7 @@ public final class AvgPool2D: Module, @unchecked Sendable {
 
   /// The mean of each window of `input` (or its sum over the divisor override).
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.averagePool(options, context: configuration)
     }
   }
@@ -321,7 +321,7 @@ public final class LPPool1D: Module, @unchecked Sendable {
 
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.lpPool(
         power: power,
         SlidingPoolingOptions(
@@ -376,7 +376,7 @@ public final class LPPool2D: Module, @unchecked Sendable {
 
   /// The p-norm of each window of `input`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.lpPool(
         power: power,
         SlidingPoolingOptions(

@@ -277,7 +277,7 @@ public final class RNNCell: RecurrentCell, @unchecked Sendable {
 
   /// The next hidden state from a zero hidden state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, hidden: nil)
     }
   }
@@ -354,7 +354,7 @@ public final class LSTMCell: RecurrentCell, @unchecked Sendable {
 
   /// The next hidden state from a zero state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, state: nil).hidden
     }
   }
@@ -411,7 +411,7 @@ public final class GRUCell: RecurrentCell, @unchecked Sendable {
 
   /// The next hidden state from a zero hidden state.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, hidden: nil)
     }
   }

@@ -262,7 +262,7 @@ public final class RNN: RecurrentLayer, @unchecked Sendable {
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, initialHidden: nil).output
     }
   }
@@ -365,7 +365,7 @@ public final class LSTM: RecurrentLayer, @unchecked Sendable {
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, initialState: nil).output
     }
   }
@@ -442,7 +442,7 @@ public final class GRU: RecurrentLayer, @unchecked Sendable {
 
   /// The outputs of the last layer at every step, from zero initial states.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, initialHidden: nil).output
     }
   }

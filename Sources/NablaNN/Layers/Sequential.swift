@@ -42,11 +42,12 @@ public final class Sequential: Module, @unchecked Sendable {
     layers.enumerated().map { ("\($0.offset)", $0.element) }
   }
 
-  /// Feeds `input` through every layer in turn. During a `summary`, it reports the output of
-  /// each layer, so that custom layers in a sequence show their output shapes too.
+  /// Feeds `input` through every layer in turn. It runs each layer inside the layer's
+  /// `forwarding`, so that custom layers in a sequence run their hooks and show their output
+  /// shapes in a `summary` too.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
-      layers.reduce(input) { x, layer in layer.reportingOutput { layer(x) } }
+    forwarding(input) { input in
+      layers.reduce(input) { x, layer in layer.forwarding(x) { layer($0) } }
     }
   }
 }

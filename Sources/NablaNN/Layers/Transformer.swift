@@ -91,7 +91,7 @@ public final class TransformerEncoderLayer: Module, TransformerLayer, @unchecked
 
   /// The layer applied to `source` without masks.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, mask: nil)
     }
   }
@@ -199,7 +199,7 @@ public final class TransformerDecoderLayer: Module, TransformerLayer, @unchecked
 
   /// The decoder layer needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       stop("TransformerDecoderLayer: call it with a memory, layer(target, memory: memory)")
     }
   }

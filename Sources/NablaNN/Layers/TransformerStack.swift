@@ -30,7 +30,7 @@ public final class TransformerEncoder: Module, @unchecked Sendable {
 
   /// The stack applied to `input` without masks.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       callAsFunction(input, mask: nil)
     }
   }
@@ -78,7 +78,7 @@ public final class TransformerDecoder: Module, @unchecked Sendable {
 
   /// The decoder needs a memory: call `callAsFunction(_:memory:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       stop("TransformerDecoder: call it with a memory, decoder(target, memory: memory)")
     }
   }
@@ -147,7 +147,7 @@ public final class Transformer: Module, @unchecked Sendable {
 
   /// The model needs a target: call `callAsFunction(_:target:...)`.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       stop("Transformer: call it with a target, model(source, target: target)")
     }
   }

@@ -64,7 +64,7 @@ public final class Upsample: Module, @unchecked Sendable {
 
   /// The resized input.
   public override func callAsFunction(_ input: Tensor) -> Tensor {
-    reportingOutput {
+    forwarding(input) { input in
       input.upsampled(
         size: size, scaleFactor: scaleFactor, mode: mode, alignCorners: alignCorners,
         context: configuration)
