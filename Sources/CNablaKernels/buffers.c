@@ -4,6 +4,7 @@
 // Sizes from 256 bytes up are rounded up to a power of two and kept in one free list per size, up
 // to a bounded total; smaller ones go straight to the system allocator.
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include "CNablaKernels.h"
 
@@ -20,6 +21,25 @@ static void *free_lists[BUCKETS][PER_BUCKET];
 static int free_counts[BUCKETS];
 static size_t cached_bytes = 0;
 
+// The bytes of the buffers handed out and not yet freed, and the most there have been.
+static _Atomic size_t live_bytes = 0;
+static _Atomic size_t peak_bytes = 0;
+
+static void count_allocation(size_t bytes) {
+  size_t live = atomic_fetch_add_explicit(&live_bytes, bytes, memory_order_relaxed) + bytes;
+  size_t peak = atomic_load_explicit(&peak_bytes, memory_order_relaxed);
+  while (live > peak && !atomic_compare_exchange_weak_explicit(&peak_bytes, &peak, live,
+                                                               memory_order_relaxed,
+                                                               memory_order_relaxed)) {
+  }
+}
+
+size_t nabla_buffer_live_bytes(void) { return atomic_load(&live_bytes); }
+
+size_t nabla_buffer_peak_bytes(void) { return atomic_load(&peak_bytes); }
+
+void nabla_buffer_reset_peak(void) { atomic_store(&peak_bytes, atomic_load(&live_bytes)); }
+
 /// The bucket of a large size (log2 of the rounded size), or -1 for small ones.
 static int bucket_of(size_t bytes, size_t *rounded) {
   if (bytes < SMALLEST_CACHED) return -1;
@@ -30,6 +50,7 @@ static int bucket_of(size_t bytes, size_t *rounded) {
 }
 
 void *nabla_buffer_allocate(size_t bytes) {
+  count_allocation(bytes);
   size_t rounded = bytes;
   int bucket = bucket_of(bytes, &rounded);
   if (bucket >= 0) {
@@ -48,6 +69,7 @@ void *nabla_buffer_allocate(size_t bytes) {
 
 void nabla_buffer_free(void *buffer, size_t bytes) {
   if (buffer == NULL) return;
+  atomic_fetch_sub_explicit(&live_bytes, bytes, memory_order_relaxed);
   size_t rounded = bytes;
   int bucket = bucket_of(bytes, &rounded);
   if (bucket >= 0) {

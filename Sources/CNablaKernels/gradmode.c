@@ -14,6 +14,29 @@ void nabla_resume_recording(void) {
   if (paused_depth > 0) paused_depth--;
 }
 
+int nabla_lift_recording_pauses(void) {
+  int depth = paused_depth;
+  paused_depth = 0;
+  return depth;
+}
+
+void nabla_restore_recording_pauses(int depth) { paused_depth = depth; }
+
+static _Thread_local long recording_scope = 0;
+
+long nabla_recording_scope(void) { return recording_scope; }
+
+long nabla_new_recording_scope(void) {
+  static _Atomic long last = 0;
+  return ++last;
+}
+
+long nabla_set_recording_scope(long scope) {
+  long previous = recording_scope;
+  recording_scope = scope;
+  return previous;
+}
+
 static _Thread_local int anomaly_depth = 0;
 
 int nabla_anomaly_depth(void) { return anomaly_depth; }

@@ -22,6 +22,17 @@ int nabla_recording_paused(void);
 void nabla_pause_recording(void);
 /// Leaves the innermost scope entered with nabla_pause_recording.
 void nabla_resume_recording(void);
+/// Turns recording back on for this thread, returning how many scopes had paused it (for
+/// nabla_restore_recording_pauses): a checkpoint recomputes its body with a graph during backward.
+int nabla_lift_recording_pauses(void);
+/// Restores the pauses that nabla_lift_recording_pauses lifted.
+void nabla_restore_recording_pauses(int depth);
+/// The checkpoint scope whose nodes this thread is recording now (0 outside any).
+long nabla_recording_scope(void);
+/// Sets the checkpoint scope of the nodes this thread records; returns the previous one.
+long nabla_set_recording_scope(long scope);
+/// A checkpoint scope number not handed out before (from 1 up, on any thread).
+long nabla_new_recording_scope(void);
 /// How many scopes that check every op for NaN and infinity the current thread is inside.
 int nabla_anomaly_depth(void);
 /// Sets that count for the current thread (to enter, leave or suspend such scopes).
@@ -39,6 +50,13 @@ void nabla_buffer_free(void *buffer, size_t bytes);
 
 /// Returns every cached buffer to the system.
 void nabla_buffer_release_cache(void);
+
+/// The bytes of tensor buffers allocated and not yet freed, on all threads.
+size_t nabla_buffer_live_bytes(void);
+/// The most nabla_buffer_live_bytes has been since the start or the last nabla_buffer_reset_peak.
+size_t nabla_buffer_peak_bytes(void);
+/// Starts measuring the peak again from the bytes live now.
+void nabla_buffer_reset_peak(void);
 
 // MARK: - Threads
 

@@ -26,6 +26,8 @@ final class GradNode {
   var origin: RecordedOrigin?
   /// Hooks on the gradient arriving here, and on a leaf's accumulated gradient (GradientHooks).
   var hooks = NodeHooks()
+  /// The `checkpointed` body this node was recorded in (0 outside any).
+  let scope = nabla_recording_scope()
 
   init(op: String, shape: [Int], parents: [GradNode?], backward: ((Tensor) -> [Tensor?])?) {
     self.op = op
@@ -228,7 +230,20 @@ extension Tensor {
       gradient.shape == shape && gradient.dtype == dtype,
       "backward: the gradient has shape \(describe(gradient.shape)) (\(gradient.dtype)) but the "
         + "tensor has shape \(describe(shape)) (\(dtype))")
-    let order = Tensor.topologicalOrder(from: root)
+    Tensor.propagate(gradient, from: root, retainingGraph: retainingGraph)
+  }
+
+  /// Walks the graph below `root` in reverse topological order, running each node's backward
+  /// rule on the gradient that reached it, and adds the gradients that reach leaves into their
+  /// `grad`. The nodes in `sinks` are not walked through: the gradients that reach them are
+  /// returned instead (a checkpoint's recomputed body ends at the nodes it was given).
+  @discardableResult
+  static func propagate(
+    _ gradient: Tensor, from root: GradNode, retainingGraph: Bool,
+    sinks: Set<ObjectIdentifier> = []
+  ) -> [ObjectIdentifier: Tensor] {
+    var collected: [ObjectIdentifier: Tensor] = [:]
+    let order = Tensor.topologicalOrder(from: root, stoppingAt: sinks)
     let isChecking = isDetectingAnomalies
     var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): gradient.detached()]
     // The gradients of the results of ops with several, gathered until the op's node is reached.
@@ -265,6 +280,10 @@ extension Tensor {
         guard var incoming = pending.removeValue(forKey: ObjectIdentifier(current)) else {
           continue
         }
+        if sinks.contains(ObjectIdentifier(current)) {
+          collected[ObjectIdentifier(current)] = incoming
+          continue
+        }
         incoming = current.hooks.transform(incoming, shape: current.shape)
         if current.isLeaf {
           current.grad = current.grad.map { $0 + incoming } ?? incoming
@@ -283,6 +302,7 @@ extension Tensor {
         propagate(current, run(current) { rule(incoming) })
       }
     }
+    return collected
   }
 
   /// Stops the program: backward reached a node that an earlier backward freed.
@@ -292,13 +312,16 @@ extension Tensor {
         + "pass retainingGraph: true to the first call to go through it twice")
   }
 
-  /// The nodes reachable from `root`, each after all of its inputs (depth first, no recursion).
-  private static func topologicalOrder(from root: GradNode) -> [GradNode] {
+  /// The nodes reachable from `root`, each after all of its inputs (depth first, no recursion);
+  /// the inputs of the nodes in `sinks` are not visited.
+  private static func topologicalOrder(
+    from root: GradNode, stoppingAt sinks: Set<ObjectIdentifier>
+  ) -> [GradNode] {
     var order: [GradNode] = []
     var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
     var stack: [(node: GradNode, nextParent: Int)] = [(root, 0)]
     while let (current, nextParent) = stack.last {
-      if nextParent < current.parents.count {
+      if nextParent < current.parents.count && !sinks.contains(ObjectIdentifier(current)) {
         stack[stack.count - 1].nextParent += 1
         if let parent = current.parents[nextParent],
           visited.insert(ObjectIdentifier(parent)).inserted

@@ -40,6 +40,20 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   /// Creates a generator whose stream is fixed by `seed`.
   public init(seed: UInt64) { reseed(seed) }
 
+  /// The generator's place in its stream, to come back to (see `Recomputation`).
+  func place() -> (state: [UInt32], position: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    return (state, position)
+  }
+
+  /// Goes back to a place `place()` returned.
+  func move(to place: (state: [UInt32], position: Int)) {
+    lock.lock()
+    defer { lock.unlock() }
+    (state, position) = place
+  }
+
   /// Restarts the stream from `seed` (its low 32 bits, as PyTorch's CPU generator takes them).
   public func reseed(_ seed: UInt64) {
     lock.lock()
@@ -87,6 +101,7 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   /// This is the requirement of `RandomNumberGenerator` that Swift's random APIs draw from.
   public func next() -> UInt64 {
     lock.lock()
+    Recomputation.current?.note(self, state, position)
     defer { lock.unlock() }
     return nextUnlocked()
   }
@@ -101,6 +116,7 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   public func nextInt(below bound: Int) -> Int {
     require(bound > 0, "nextInt(below:): bound \(bound) must be positive")
     lock.lock()
+    Recomputation.current?.note(self, state, position)
     defer { lock.unlock() }
     return nextIntUnlocked(below: bound)
   }
@@ -130,6 +146,7 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   public func permutation(count: Int) -> [Int] {
     require(count >= 0, "permutation(count:): count \(count) must not be negative")
     lock.lock()
+    Recomputation.current?.note(self, state, position)
     defer { lock.unlock() }
     var order = Array(0..<count)
     for i in stride(from: count - 1, to: 0, by: -1) {
@@ -142,6 +159,7 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   /// draws doubles).
   public func uniformDoubles(_ count: Int) -> [Double] {
     lock.lock()
+    Recomputation.current?.note(self, state, position)
     defer { lock.unlock() }
     return (0..<count).map { _ in Double(nextUnlocked() & ((1 << 53) - 1)) * 0x1p-53 }
   }
@@ -150,6 +168,7 @@ public final class RandomGenerator: RandomNumberGenerator, @unchecked Sendable {
   /// precision of a float, as PyTorch draws floats).
   public func uniformSingles(_ count: Int) -> [Double] {
     lock.lock()
+    Recomputation.current?.note(self, state, position)
     defer { lock.unlock() }
     return (0..<count).map { _ in Double(next32Unlocked() & 0xFF_FFFF) * 0x1p-24 }
   }

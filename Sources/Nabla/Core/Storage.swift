@@ -37,4 +37,20 @@ final class TensorStorage {
 public enum BufferCache {
   /// Returns every cached buffer to the system, for example after a large one-off computation.
   public static func release() { nabla_buffer_release_cache() }
+
+  /// The bytes of the tensor buffers in use now, on all threads (cached free buffers aside).
+  public static var bytesInUse: Int { nabla_buffer_live_bytes() }
+
+  /// The most bytes of tensor buffers that were in use at once since the program started or
+  /// `resetPeak()` was last called: a training step's memory high-water mark.
+  ///
+  /// ```swift
+  /// BufferCache.resetPeak()
+  /// loss(model(x)).backward()
+  /// print(BufferCache.peakBytesInUse)
+  /// ```
+  public static var peakBytesInUse: Int { nabla_buffer_peak_bytes() }
+
+  /// Starts measuring `peakBytesInUse` again from the bytes in use now.
+  public static func resetPeak() { nabla_buffer_reset_peak() }
 }
