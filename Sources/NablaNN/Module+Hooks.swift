@@ -67,11 +67,7 @@ extension Module {
   /// - Returns: A handle whose `remove()` removes the hook.
   @discardableResult
   public func registerForwardPreHook(_ hook: @escaping ForwardPreHook) -> ModuleHookHandle {
-    let hooks = self.hooks ?? ModuleHooks()
-    self.hooks = hooks
-    hooks.nextID += 1
-    hooks.pre.append((hooks.nextID, hook))
-    return ModuleHookHandle(self, hooks.nextID)
+    addingHook { $0.pre.append(($1, hook)) }
   }
 
   /// Registers `hook` to run after every forward pass of this module, as PyTorch's
@@ -95,10 +91,15 @@ extension Module {
   /// - Returns: A handle whose `remove()` removes the hook.
   @discardableResult
   public func registerForwardHook(_ hook: @escaping ForwardHook) -> ModuleHookHandle {
+    addingHook { $0.post.append(($1, hook)) }
+  }
+
+  /// Gives a new hook its number, lets `add` store it under that number, and returns its handle.
+  private func addingHook(_ add: (ModuleHooks, Int) -> Void) -> ModuleHookHandle {
     let hooks = self.hooks ?? ModuleHooks()
     self.hooks = hooks
     hooks.nextID += 1
-    hooks.post.append((hooks.nextID, hook))
+    add(hooks, hooks.nextID)
     return ModuleHookHandle(self, hooks.nextID)
   }
 
