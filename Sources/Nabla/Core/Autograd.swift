@@ -235,12 +235,15 @@ extension Tensor {
 
   /// Walks the graph below `root` in reverse topological order, running each node's backward
   /// rule on the gradient that reached it, and adds the gradients that reach leaves into their
-  /// `grad`. The nodes in `sinks` are not walked through: the gradients that reach them are
-  /// returned instead (a checkpoint's recomputed body ends at the nodes it was given).
+  /// `grad` (unless `accumulatingLeaves` is false). The gradients that reach the nodes in
+  /// `sinks` are returned and not walked further (a checkpoint's recomputed body ends at the
+  /// nodes it was given); those that reach `captures` are returned and walked on
+  /// (`gradients(of:withRespectTo:)`).
   @discardableResult
   static func propagate(
     _ gradient: Tensor, from root: GradNode, retainingGraph: Bool,
-    sinks: Set<ObjectIdentifier> = []
+    sinks: Set<ObjectIdentifier> = [], captures: Set<ObjectIdentifier> = [],
+    accumulatingLeaves: Bool = true
   ) -> [ObjectIdentifier: Tensor] {
     var collected: [ObjectIdentifier: Tensor] = [:]
     let order = Tensor.topologicalOrder(from: root, stoppingAt: sinks)
@@ -285,7 +288,11 @@ extension Tensor {
           continue
         }
         incoming = current.hooks.transform(incoming, shape: current.shape)
+        if captures.contains(ObjectIdentifier(current)) {
+          collected[ObjectIdentifier(current)] = incoming
+        }
         if current.isLeaf {
+          guard accumulatingLeaves else { continue }
           current.grad = current.grad.map { $0 + incoming } ?? incoming
           current.hooks.accumulated(current.grad!)
           continue
@@ -303,6 +310,64 @@ extension Tensor {
       }
     }
     return collected
+  }
+
+  /// The gradients of `output` with respect to `inputs`, as `torch.autograd.grad`: nothing is
+  /// accumulated into any `grad`. An input that is an intermediate result gets the gradient
+  /// that reaches it, and the inputs it was computed from get theirs through it too.
+  ///
+  /// ```swift
+  /// let x = Tensor([1, 2, 3], dtype: .float64).requiringGrad()
+  /// let y = (x * x).sum()
+  /// Tensor.gradients(of: y, withRespectTo: [x])[0]  // [2, 4, 6]; x.grad stays nil
+  /// ```
+  ///
+  /// - Parameters:
+  ///   - output: The tensor to differentiate: one element, or any shape with `upstream`.
+  ///   - inputs: Tensors that require gradients and that `output` was computed from (leaves or
+  ///     intermediate results).
+  ///   - upstream: The gradient of some scalar with respect to `output` (PyTorch's
+  ///     `grad_outputs`); ones for a one-element output by default.
+  ///   - retainingGraph: Keep the graph so that backward can run through it again.
+  ///   - allowUnused: Whether an input that `output` does not depend on gets nil; by default it
+  ///     stops the program, naming the input.
+  /// - Returns: One gradient per input, of its shape.
+  public static func gradients(
+    of output: Tensor, withRespectTo inputs: [Tensor], upstream: Tensor? = nil,
+    retainingGraph: Bool = false, allowUnused: Bool = false
+  ) -> [Tensor?] {
+    guard let root = output.node else {
+      stop(
+        "gradients: the output does not require gradients (no input of the ops that made it "
+          + "requires them, or it was made inside withoutGradients)")
+    }
+    let nodes = inputs.enumerated().map { index, input -> GradNode in
+      guard let node = input.node else {
+        stop(
+          "gradients: input \(index) (shape \(describe(input.shape))) does not require gradients")
+      }
+      return node
+    }
+    require(
+      upstream != nil || output.scalarCount == 1,
+      "gradients: the output has shape \(describe(output.shape)); pass upstream: for an output "
+        + "of more than one element")
+    let gradient = upstream ?? Tensor.ones(output.shape, dtype: output.dtype)
+    require(
+      gradient.shape == output.shape && gradient.dtype == output.dtype,
+      "gradients: upstream has shape \(describe(gradient.shape)) (\(gradient.dtype)) but the "
+        + "output has shape \(describe(output.shape)) (\(output.dtype))")
+    let reached = propagate(
+      gradient.detached(), from: root, retainingGraph: retainingGraph,
+      captures: Set(nodes.map { ObjectIdentifier($0) }), accumulatingLeaves: false)
+    return nodes.enumerated().map { index, node in
+      if let found = reached[ObjectIdentifier(node)] { return found }
+      require(
+        allowUnused,
+        "gradients: input \(index) (shape \(describe(inputs[index].shape))) was not used to "
+          + "compute the output; pass allowUnused: true to get nil for it")
+      return nil
+    }
   }
 
   /// Stops the program: backward reached a node that an earlier backward freed.
