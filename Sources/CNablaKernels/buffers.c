@@ -10,9 +10,9 @@
 
 enum {
   ALIGNMENT = 64,
-  SMALLEST_CACHED = 1 << 8,    // 256 bytes
-  BUCKETS = 48,                // powers of two up to 2^47 bytes
-  PER_BUCKET = 64,             // buffers kept per size
+  SMALLEST_CACHED = 1 << 8,  // 256 bytes
+  BUCKETS = 48,              // powers of two up to 2^47 bytes
+  PER_BUCKET = 64,           // buffers kept per size
 };
 static const size_t CACHE_LIMIT = (size_t)256 << 20;  // bytes kept in all free lists together
 
@@ -28,9 +28,8 @@ static _Atomic size_t peak_bytes = 0;
 static void count_allocation(size_t bytes) {
   size_t live = atomic_fetch_add_explicit(&live_bytes, bytes, memory_order_relaxed) + bytes;
   size_t peak = atomic_load_explicit(&peak_bytes, memory_order_relaxed);
-  while (live > peak && !atomic_compare_exchange_weak_explicit(&peak_bytes, &peak, live,
-                                                               memory_order_relaxed,
-                                                               memory_order_relaxed)) {
+  while (live > peak && !atomic_compare_exchange_weak_explicit(
+                            &peak_bytes, &peak, live, memory_order_relaxed, memory_order_relaxed)) {
   }
 }
 

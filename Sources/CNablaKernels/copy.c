@@ -6,23 +6,24 @@
 #include "CNablaKernels.h"
 #include "templates/prelude.h"
 
-#define COPY_ROWS(U)                                                                        \
-  {                                                                                         \
-    const U *s = (const U *)src;                                                            \
-    U *d = (U *)dst;                                                                        \
-    NABLA_FOR_EACH_ROW(rank, shape, srcStrides, dstStrides, srcStrides, {                   \
-      const U *sr = s + o0;                                                                 \
-      U *dr = d + o1;                                                                       \
-      if (ss == 1 && ds == 1) {                                                             \
-        memcpy(dr, sr, (size_t)last * sizeof(U));                                           \
-      } else {                                                                              \
-        for (ptrdiff_t i = 0; i < last; i++) dr[i * ds] = sr[i * ss];                         \
-      }                                                                                     \
-    });                                                                                     \
+#define COPY_ROWS(U)                                                                               \
+  {                                                                                                \
+    const U *s = (const U *)src;                                                                   \
+    U *d = (U *)dst;                                                                               \
+    NABLA_FOR_EACH_ROW(rank, shape, srcStrides, dstStrides, srcStrides, {                          \
+      const U *sr = s + o0;                                                                        \
+      U *dr = d + o1;                                                                              \
+      if (ss == 1 && ds == 1) {                                                                    \
+        memcpy(dr, sr, (size_t)last * sizeof(U));                                                  \
+      } else {                                                                                     \
+        for (ptrdiff_t i = 0; i < last; i++) dr[i * ds] = sr[i * ss];                              \
+      }                                                                                            \
+    });                                                                                            \
   }
 
-void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape, const void *src,
-                        const ptrdiff_t *srcStrides, void *dst, const ptrdiff_t *dstStrides) {
+void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape,
+                        const void *src, const ptrdiff_t *srcStrides, void *dst,
+                        const ptrdiff_t *dstStrides) {
   if (rank == 0) {
     memcpy(dst, src, (size_t)elementSize);
     return;
@@ -67,14 +68,15 @@ static float half_to_float(uint16_t half) {
     return sign ? -magnitude : magnitude;
   }
   // Infinities and NaNs keep the all-ones exponent and the payload; normals rebias 15 → 127.
-  return float_of(sign | (exponent == 0x1F ? 0x7F800000u : (exponent + 112) << 23) | fraction << 13);
+  return float_of(sign | (exponent == 0x1F ? 0x7F800000u : (exponent + 112) << 23) |
+                  fraction << 13);
 }
 
 static uint16_t float_to_half(float value) {
   uint32_t bits = bits_of(value);
   uint16_t sign = (uint16_t)((bits >> 16) & 0x8000);
   uint32_t magnitude = bits & 0x7FFFFFFF;
-  if (magnitude > 0x7F800000) return sign | 0x7E00;  // NaN
+  if (magnitude > 0x7F800000) return sign | 0x7E00;   // NaN
   if (magnitude >= 0x477FF000) return sign | 0x7C00;  // 65520 and above round to infinity
   if (magnitude < 0x38800000) {
     // Below 2⁻¹⁴, the smallest normal: a count of 2⁻²⁴ units, rounded to nearest even (1024
@@ -205,8 +207,8 @@ void nabla_gather(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t
       }
 }
 
-void nabla_index_select(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
-                        const void *x, const int64_t *index, void *out) {
+void nabla_index_select(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m,
+                        ptrdiff_t inner, const void *x, const int64_t *index, void *out) {
   const char *src = (const char *)x;
   char *dst = (char *)out;
   size_t row = (size_t)(inner * elementSize);

@@ -26,37 +26,37 @@
 // values of A per step, astep apart (a[p * astep + i]): a packed panel (astep = MR), or the
 // columns of a transposed A where they are (astep = lda); NAME_##_rows reads MR rows of A where
 // they are (a[i * lda + p]), for an A stored row by row. Neither in-place form needs packing.
-#define MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, A_AT, A_STEP) \
-  V acc[MR][NV];                                                                                 \
-  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = ZERO(); \
-  for (ptrdiff_t p = 0; p < kc; p++) {                                                           \
-    V bv[NV];                                                                                    \
-    UNROLLED for (int v = 0; v < NV; v++) bv[v] = LOAD(b + v * LANES);                           \
-    UNROLLED for (int i = 0; i < MR; i++) {                                                      \
-      V av = SET1(A_AT(i));                                                                      \
-      UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = FMADD(av, bv[v], acc[i][v]);            \
-    }                                                                                            \
-    a += A_STEP;                                                                                 \
-    b += NV * LANES;                                                                             \
-  }                                                                                              \
-  V va = SET1(alpha), vb = SET1(beta);                                                           \
-  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) {                  \
-    T *target = c + i * ldc + v * LANES;                                                         \
-    V scaled = MUL(va, acc[i][v]);                                                               \
-    STORE(target, beta == 0 ? scaled : FMADD(vb, LOAD(target), scaled));                         \
+#define MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, A_AT, A_STEP)  \
+  V acc[MR][NV];                                                                                   \
+  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = ZERO();  \
+  for (ptrdiff_t p = 0; p < kc; p++) {                                                             \
+    V bv[NV];                                                                                      \
+    UNROLLED for (int v = 0; v < NV; v++) bv[v] = LOAD(b + v * LANES);                             \
+    UNROLLED for (int i = 0; i < MR; i++) {                                                        \
+      V av = SET1(A_AT(i));                                                                        \
+      UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = FMADD(av, bv[v], acc[i][v]);               \
+    }                                                                                              \
+    a += A_STEP;                                                                                   \
+    b += NV * LANES;                                                                               \
+  }                                                                                                \
+  V va = SET1(alpha), vb = SET1(beta);                                                             \
+  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) {                    \
+    T *target = c + i * ldc + v * LANES;                                                           \
+    V scaled = MUL(va, acc[i][v]);                                                                 \
+    STORE(target, beta == 0 ? scaled : FMADD(vb, LOAD(target), scaled));                           \
   }
 
 #define PACKED_A(i) a[i]
-#define ROWS_A(i) a[(i) * lda]
-#define DEFINE_MICRO_KERNEL(NAME_, ATTRIBUTES, T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE,  \
-                            ZERO)                                                                \
-  ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,      \
-                               ptrdiff_t ldc, T alpha, T beta) {                                 \
-    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, astep) \
-  }                                                                                              \
-  ATTRIBUTES __attribute__((unused)) static void NAME_##_rows(                                   \
-      ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c, ptrdiff_t ldc, T alpha, T beta) { \
-    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, ROWS_A, 1)       \
+#define ROWS_A(i) a[(i)*lda]
+#define DEFINE_MICRO_KERNEL(NAME_, ATTRIBUTES, T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, \
+                            ZERO)                                                                  \
+  ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,        \
+                               ptrdiff_t ldc, T alpha, T beta){MICRO_KERNEL_BODY(                  \
+      T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, astep)} ATTRIBUTES       \
+      __attribute__((unused)) static void NAME_##_rows(ptrdiff_t kc, const T *a, ptrdiff_t lda,    \
+                                                       const T *b, T *c, ptrdiff_t ldc, T alpha,   \
+                                                       T beta) {                                   \
+    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, ROWS_A, 1)         \
   }
 
 #if defined(__x86_64__)
@@ -77,9 +77,8 @@ DEFINE_MICRO_KERNEL(kernel_avx512_f32_tail, AVX512, float, __m512, 16, 4, 2, _mm
 DEFINE_MICRO_KERNEL(kernel_avx512_f64_tail, AVX512, double, __m512d, 8, 4, 2, _mm512_set1_pd,
                     _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_mul_pd, _mm512_storeu_pd,
                     _mm512_setzero_pd)
-DEFINE_MICRO_KERNEL(kernel_avx2_f32, AVX2, float, __m256, 8, 6, 2, _mm256_set1_ps,
-                    _mm256_loadu_ps, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_storeu_ps,
-                    _mm256_setzero_ps)
+DEFINE_MICRO_KERNEL(kernel_avx2_f32, AVX2, float, __m256, 8, 6, 2, _mm256_set1_ps, _mm256_loadu_ps,
+                    _mm256_fmadd_ps, _mm256_mul_ps, _mm256_storeu_ps, _mm256_setzero_ps)
 DEFINE_MICRO_KERNEL(kernel_avx2_f64, AVX2, double, __m256d, 4, 6, 2, _mm256_set1_pd,
                     _mm256_loadu_pd, _mm256_fmadd_pd, _mm256_mul_pd, _mm256_storeu_pd,
                     _mm256_setzero_pd)
@@ -175,8 +174,15 @@ static KernelChoice_f32 choice_f32(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
     case NABLA_GEMM_AVX512:
-      return (KernelChoice_f32){kernel_avx512_f32, kernel_avx512_f32_rows, 12, 32, 256, 192, 4096,
-                                kernel_avx512_f32_tail, 4};
+      return (KernelChoice_f32){kernel_avx512_f32,
+                                kernel_avx512_f32_rows,
+                                12,
+                                32,
+                                256,
+                                192,
+                                4096,
+                                kernel_avx512_f32_tail,
+                                4};
     case NABLA_GEMM_AVX2:
       return (KernelChoice_f32){kernel_avx2_f32, kernel_avx2_f32_rows, 6, 16, 256, 192, 4096};
 #endif
@@ -185,7 +191,8 @@ static KernelChoice_f32 choice_f32(void) {
       return (KernelChoice_f32){kernel_neon_f32, kernel_neon_f32_rows, 8, 12, 256, 192, 4096};
 #endif
     default:
-      return (KernelChoice_f32){generic_kernel_f32, NULL, GENERIC_MR_f32, GENERIC_NR_f32, 256, 256, 4096};
+      return (KernelChoice_f32){
+          generic_kernel_f32, NULL, GENERIC_MR_f32, GENERIC_NR_f32, 256, 256, 4096};
   }
 }
 
@@ -193,8 +200,15 @@ static KernelChoice_f64 choice_f64(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
     case NABLA_GEMM_AVX512:
-      return (KernelChoice_f64){kernel_avx512_f64, kernel_avx512_f64_rows, 12, 16, 256, 96, 4096,
-                                kernel_avx512_f64_tail, 4};
+      return (KernelChoice_f64){kernel_avx512_f64,
+                                kernel_avx512_f64_rows,
+                                12,
+                                16,
+                                256,
+                                96,
+                                4096,
+                                kernel_avx512_f64_tail,
+                                4};
     case NABLA_GEMM_AVX2:
       return (KernelChoice_f64){kernel_avx2_f64, kernel_avx2_f64_rows, 6, 8, 256, 96, 4096};
 #endif
@@ -203,7 +217,8 @@ static KernelChoice_f64 choice_f64(void) {
       return (KernelChoice_f64){kernel_neon_f64, kernel_neon_f64_rows, 8, 6, 256, 96, 4096};
 #endif
     default:
-      return (KernelChoice_f64){generic_kernel_f64, NULL, GENERIC_MR_f64, GENERIC_NR_f64, 256, 128, 4096};
+      return (KernelChoice_f64){
+          generic_kernel_f64, NULL, GENERIC_MR_f64, GENERIC_NR_f64, 256, 128, 4096};
   }
 }
 
@@ -216,8 +231,7 @@ void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
 void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                       const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
                       const float *bias, float *c, ptrdiff_t ldc) {
-  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
-           NULL);
+  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc, NULL);
 }
 
 void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
@@ -229,8 +243,7 @@ void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, 
 void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
                       const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
                       const double *bias, double *c, ptrdiff_t ldc) {
-  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
-           NULL);
+  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc, NULL);
 }
 
 int nabla_sgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
@@ -298,11 +311,11 @@ void nabla_packed_matrix_free(NablaPackedMatrix *packed) {
 }
 
 void nabla_sgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
-                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA,
-                         ptrdiff_t lda, const float *b, ptrdiff_t strideB, ptrdiff_t ldb,
-                         float beta, float *c, ptrdiff_t strideC, ptrdiff_t ldc) {
-  BatchedGemmJob_f32 job = {choice_f32(), transA, transB, m, n, k, lda, ldb, ldc,
-                            strideA, strideB, strideC, alpha, beta, a, b, c};
+                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA, ptrdiff_t lda,
+                         const float *b, ptrdiff_t strideB, ptrdiff_t ldb, float beta, float *c,
+                         ptrdiff_t strideC, ptrdiff_t ldc) {
+  BatchedGemmJob_f32 job = {choice_f32(), transA,  transB,  m,     n,    k, lda, ldb, ldc,
+                            strideA,      strideB, strideC, alpha, beta, a, b,   c};
   gemm_batched_f32(job, count);
 }
 
@@ -310,7 +323,7 @@ void nabla_dgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, p
                          ptrdiff_t k, double alpha, const double *a, ptrdiff_t strideA,
                          ptrdiff_t lda, const double *b, ptrdiff_t strideB, ptrdiff_t ldb,
                          double beta, double *c, ptrdiff_t strideC, ptrdiff_t ldc) {
-  BatchedGemmJob_f64 job = {choice_f64(), transA, transB, m, n, k, lda, ldb, ldc,
-                            strideA, strideB, strideC, alpha, beta, a, b, c};
+  BatchedGemmJob_f64 job = {choice_f64(), transA,  transB,  m,     n,    k, lda, ldb, ldc,
+                            strideA,      strideB, strideC, alpha, beta, a, b,   c};
   gemm_batched_f64(job, count);
 }

@@ -84,8 +84,8 @@ void nabla_set_thread_count(int count);
 // MARK: - Matrix multiply
 
 /// C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or its transpose.
-/// op(A) is m x k, op(B) is k x n, C is m x n; lda, ldb, ldc are the row strides of A, B, C as stored.
-/// With beta == 0, C is not read (NaNs in it do not propagate).
+/// op(A) is m x k, op(B) is k x n, C is m x n; lda, ldb, ldc are the row strides of A, B, C as
+/// stored. With beta == 0, C is not read (NaNs in it do not propagate).
 void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                  const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
                  ptrdiff_t ldc);
@@ -100,9 +100,9 @@ void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_
                       const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
                       const float *bias, float *c, ptrdiff_t ldc);
 /// Double-precision form of nabla_sgemm_bias.
-void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-                      double alpha, const double *a, ptrdiff_t lda, const double *b,
-                      ptrdiff_t ldb, double beta, const double *bias, double *c, ptrdiff_t ldc);
+void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
+                      const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
+                      const double *bias, double *c, ptrdiff_t ldc);
 
 /// Whether each row of C of an m x n x k nabla_sgemm (any transposes, packed or not) is
 /// computed on its own: the same bits whatever the other rows of A are and however many rows
@@ -115,9 +115,9 @@ int nabla_dgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k);
 /// strideB·i and strideC·i elements in (a stride of 0 repeats one matrix). Small products are
 /// spread over the thread pool a whole product per task; results do not depend on the threads.
 void nabla_sgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
-                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA,
-                         ptrdiff_t lda, const float *b, ptrdiff_t strideB, ptrdiff_t ldb,
-                         float beta, float *c, ptrdiff_t strideC, ptrdiff_t ldc);
+                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA, ptrdiff_t lda,
+                         const float *b, ptrdiff_t strideB, ptrdiff_t ldb, float beta, float *c,
+                         ptrdiff_t strideC, ptrdiff_t ldc);
 /// Double-precision form of nabla_sgemm_batched.
 void nabla_dgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
                          ptrdiff_t k, double alpha, const double *a, ptrdiff_t strideA,
@@ -155,8 +155,9 @@ double nabla_fma_flops_per_iteration(ptrdiff_t iterations, float *sink);
 // MARK: - Copies
 
 /// Copies a strided view of elements of elementSize bytes (1, 2, 4 or 8) into another strided view.
-void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape, const void *src,
-                        const ptrdiff_t *srcStrides, void *dst, const ptrdiff_t *dstStrides);
+void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape,
+                        const void *src, const ptrdiff_t *srcStrides, void *dst,
+                        const ptrdiff_t *dstStrides);
 
 /// Converts n elements between element types, by code: 0 float32, 1 float64, 2 int64, 3 float16,
 /// 4 bfloat16, 5 int32, 6 uint8, 7 int8, 8 bool. Half-precision results round to nearest even,
@@ -171,8 +172,19 @@ ptrdiff_t nabla_element_size(int type);
 
 /// Binary elementwise operations. Comparisons write 1 for true and 0 for false.
 typedef enum {
-  NABLA_ADD, NABLA_SUB, NABLA_MUL, NABLA_DIV, NABLA_MAXIMUM, NABLA_MINIMUM, NABLA_POW,
-  NABLA_EQ, NABLA_NE, NABLA_LT, NABLA_LE, NABLA_GT, NABLA_GE
+  NABLA_ADD,
+  NABLA_SUB,
+  NABLA_MUL,
+  NABLA_DIV,
+  NABLA_MAXIMUM,
+  NABLA_MINIMUM,
+  NABLA_POW,
+  NABLA_EQ,
+  NABLA_NE,
+  NABLA_LT,
+  NABLA_LE,
+  NABLA_GT,
+  NABLA_GE
 } NablaBinaryOp;
 
 /// out (contiguous) = a op b over a broadcast shape; a and b are strided views of that shape.
@@ -195,10 +207,22 @@ void nabla_where_f64(ptrdiff_t rank, const ptrdiff_t *shape, const double *mask,
 
 /// Unary elementwise operations; p1 and p2 are the parameters noted beside each.
 typedef enum {
-  NABLA_NEG, NABLA_EXP, NABLA_LOG, NABLA_SQRT, NABLA_RSQRT, NABLA_ABS, NABLA_SIGN,
-  NABLA_RELU, NABLA_LEAKY_RELU /* p1 = negative slope */, NABLA_ELU /* p1 = alpha */,
-  NABLA_GELU, NABLA_GELU_TANH, NABLA_SIGMOID, NABLA_TANH,
-  NABLA_SOFTPLUS /* p1 = beta, p2 = threshold */, NABLA_POW_SCALAR /* p1 = exponent */,
+  NABLA_NEG,
+  NABLA_EXP,
+  NABLA_LOG,
+  NABLA_SQRT,
+  NABLA_RSQRT,
+  NABLA_ABS,
+  NABLA_SIGN,
+  NABLA_RELU,
+  NABLA_LEAKY_RELU /* p1 = negative slope */,
+  NABLA_ELU /* p1 = alpha */,
+  NABLA_GELU,
+  NABLA_GELU_TANH,
+  NABLA_SIGMOID,
+  NABLA_TANH,
+  NABLA_SOFTPLUS /* p1 = beta, p2 = threshold */,
+  NABLA_POW_SCALAR /* p1 = exponent */,
   NABLA_CLAMP /* p1 = low, p2 = high */
 } NablaUnaryOp;
 
@@ -220,8 +244,8 @@ void nabla_unary_backward_f64(NablaUnaryOp op, ptrdiff_t n, const double *x, con
 typedef enum { NABLA_REDUCE_SUM, NABLA_REDUCE_MAX, NABLA_REDUCE_MIN } NablaReduceOp;
 
 /// y[o, i] = reduce over j of x[o, j, i]; y is [outer, inner]. Max and min propagate NaN.
-void nabla_reduce_f32(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const float *x,
-                      float *y);
+void nabla_reduce_f32(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                      const float *x, float *y);
 /// Double-precision form of nabla_reduce_f32.
 void nabla_reduce_f64(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
                       const double *x, double *y);
@@ -275,22 +299,22 @@ void nabla_gather(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t
                   const void *x, const int64_t *index, void *out);
 
 /// gx[o, index[o, j, i], i] += g[o, j, i]: the adjoint of nabla_gather.
-void nabla_scatter_add_f32(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const float *g,
-                           const int64_t *index, float *gx);
+void nabla_scatter_add_f32(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
+                           const float *g, const int64_t *index, float *gx);
 /// Double-precision form of nabla_scatter_add_f32.
-void nabla_scatter_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const double *g,
-                           const int64_t *index, double *gx);
+void nabla_scatter_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
+                           const double *g, const int64_t *index, double *gx);
 
 /// out[o, j, :] = x[o, index[j], :] with x [outer, n, inner] and out [outer, m, inner].
-void nabla_index_select(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
-                        const void *x, const int64_t *index, void *out);
+void nabla_index_select(ptrdiff_t elementSize, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m,
+                        ptrdiff_t inner, const void *x, const int64_t *index, void *out);
 
 /// gx[o, index[j], :] += g[o, j, :]: the adjoint of nabla_index_select.
 void nabla_index_add_f32(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const float *g,
                          const int64_t *index, float *gx);
 /// Double-precision form of nabla_index_add_f32.
-void nabla_index_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const double *g,
-                         const int64_t *index, double *gx);
+void nabla_index_add_f64(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
+                         const double *g, const int64_t *index, double *gx);
 
 // MARK: - Optimizer updates
 
@@ -422,10 +446,9 @@ void nabla_layer_norm_f64(ptrdiff_t rows, ptrdiff_t d, const double *x, const do
 /// The backward of nabla_layer_norm_f32 for the output gradient gy: the input gradient (gx, may
 /// be NULL) and the weight and bias gradients (sums over the rows, in an order that does not
 /// depend on the thread count; either may be NULL); all overwritten.
-void nabla_layer_norm_backward_f32(ptrdiff_t rows, ptrdiff_t d, const float *x,
-                                   const float *weight, const float *mean, const float *rstd,
-                                   const float *gy, float *gx, float *weightGradient,
-                                   float *biasGradient);
+void nabla_layer_norm_backward_f32(ptrdiff_t rows, ptrdiff_t d, const float *x, const float *weight,
+                                   const float *mean, const float *rstd, const float *gy, float *gx,
+                                   float *weightGradient, float *biasGradient);
 /// Double-precision form of nabla_layer_norm_backward_f32.
 void nabla_layer_norm_backward_f64(ptrdiff_t rows, ptrdiff_t d, const double *x,
                                    const double *weight, const double *mean, const double *rstd,
@@ -438,13 +461,11 @@ void nabla_layer_norm_backward_f64(ptrdiff_t rows, ptrdiff_t d, const double *x,
 /// (query, key and value side by side; head h uses columns h·d ..< (h+1)·d of each, d =
 /// width/heads): weights [batch, heads, length, length] = softmax(scale·Q·Kᵀ) per head, and output
 /// [batch, length, width] with head h's weights·V in its columns h·d ..< (h+1)·d.
-void nabla_attention_heads_f32(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
-                               ptrdiff_t width, double scale, const float *qkv, float *weights,
-                               float *output);
+void nabla_attention_heads_f32(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length, ptrdiff_t width,
+                               double scale, const float *qkv, float *weights, float *output);
 /// Double-precision form of nabla_attention_heads_f32.
-void nabla_attention_heads_f64(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
-                               ptrdiff_t width, double scale, const double *qkv, double *weights,
-                               double *output);
+void nabla_attention_heads_f64(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length, ptrdiff_t width,
+                               double scale, const double *qkv, double *weights, double *output);
 /// The backward of nabla_attention_heads_f32: the gradient of qkv (overwritten) for the output
 /// gradient `gradient`, given the saved weights.
 void nabla_attention_heads_backward_f32(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,

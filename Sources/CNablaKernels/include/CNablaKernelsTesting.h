@@ -11,7 +11,11 @@
 
 /// The GEMM micro-kernels. Results of one kernel do not depend on the thread count.
 typedef enum {
-  NABLA_GEMM_AUTO, NABLA_GEMM_GENERIC, NABLA_GEMM_AVX2, NABLA_GEMM_AVX512, NABLA_GEMM_NEON
+  NABLA_GEMM_AUTO,
+  NABLA_GEMM_GENERIC,
+  NABLA_GEMM_AVX2,
+  NABLA_GEMM_AVX512,
+  NABLA_GEMM_NEON
 } NablaGemmKernel;
 
 /// Makes the GEMMs this thread calls use `kind` (NABLA_GEMM_AUTO: the best the CPU supports);

@@ -38,10 +38,10 @@ static void NAME(attention_heads_backward)(void *context, ptrdiff_t begin, ptrdi
     const T *p = job->weights + index * L * L;
     T *dq = job->qkvGradient + n * L * 3 * E + head * d, *dk = dq + E, *dv = dq + 2 * E;
     T *dScores = job->scratch + index * L * L;
-    GEMM(1, 0, L, d, L, 1, p, L, g, E, 0, dv, 3 * E);          // dV = Pᵀ·G
-    GEMM(0, 1, L, L, d, 1, g, E, v, 3 * E, 0, dScores, L);     // dP = G·Vᵀ
+    GEMM(1, 0, L, d, L, 1, p, L, g, E, 0, dv, 3 * E);       // dV = Pᵀ·G
+    GEMM(0, 1, L, L, d, 1, g, E, v, 3 * E, 0, dScores, L);  // dP = G·Vᵀ
     NAME(SoftmaxJob) softmax = {0, L, 1, NULL, p, dScores, dScores};
-    NAME(softmax_backward_range)(&softmax, 0, L);               // dS, in place
+    NAME(softmax_backward_range)(&softmax, 0, L);                         // dS, in place
     GEMM(0, 0, L, d, L, job->scale, dScores, L, k, 3 * E, 0, dq, 3 * E);  // dQ = scale·dS·K
     GEMM(1, 0, L, d, L, job->scale, dScores, L, q, 3 * E, 0, dk, 3 * E);  // dK = scale·dSᵀ·Q
   }
@@ -50,8 +50,8 @@ static void NAME(attention_heads_backward)(void *context, ptrdiff_t begin, ptrdi
 void NAME(nabla_attention_heads)(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
                                  ptrdiff_t width, double scale, const T *qkv, T *weights,
                                  T *output) {
-  NAME(AttentionJob) job = {heads, length, width, width / heads, (T)scale, qkv, NULL,
-                            weights, output, NULL, NULL};
+  NAME(AttentionJob)
+  job = {heads, length, width, width / heads, (T)scale, qkv, NULL, weights, output, NULL, NULL};
   nabla_parallel_range(batch * heads, 1, NAME(attention_heads_forward), &job);
 }
 
@@ -59,8 +59,18 @@ void NAME(nabla_attention_heads_backward)(ptrdiff_t batch, ptrdiff_t heads, ptrd
                                           ptrdiff_t width, double scale, const T *qkv,
                                           const T *weights, const T *gradient, T *qkvGradient) {
   const size_t bytes = sizeof(T) * (size_t)(batch * heads * length * length);
-  NAME(AttentionJob) job = {heads, length, width, width / heads, (T)scale, qkv, gradient,
-                            (T *)weights, NULL, qkvGradient, (T *)nabla_buffer_allocate(bytes)};
+  NAME(AttentionJob)
+  job = {heads,
+         length,
+         width,
+         width / heads,
+         (T)scale,
+         qkv,
+         gradient,
+         (T *)weights,
+         NULL,
+         qkvGradient,
+         (T *)nabla_buffer_allocate(bytes)};
   nabla_parallel_range(batch * heads, 1, NAME(attention_heads_backward), &job);
   nabla_buffer_free(job.scratch, bytes);
 }

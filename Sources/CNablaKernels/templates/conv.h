@@ -69,8 +69,8 @@ static int NAME(is_strided_1d)(const NablaConvGeometry *g) {
          g->strideWidth > 1;
 }
 
-WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
-                       const T *x, T *col) {
+WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count,
+                                     ptrdiff_t imageStride, const T *x, T *col) {
   if (NAME(im2col_short)(g, count, imageStride, x, col)) return;
   if (NAME(is_strided_1d)(g)) {
     NAME(im2col_1d)(g, count, imageStride, x, col);
@@ -128,8 +128,8 @@ WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count
   }
 }
 
-WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
-                       T *col, T *x) {
+WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count,
+                                     ptrdiff_t imageStride, T *col, T *x) {
   if (NAME(col2im_short)(g, count, imageStride, col, x)) return;
   if (NAME(is_strided_1d)(g)) {
     NAME(col2im_1d)(g, count, imageStride, col, x);
@@ -232,8 +232,9 @@ WIDE_VECTORS static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begi
       int64_t *restrict argmax = job->argmax + (c * outHeight + oy) * outWidth;
       // Selects, not branches: on real data which of the four wins is unpredictable. Short rows
       // (14 or 7 outputs are common) run as one masked vector step rather than a scalar tail.
-      _Pragma("clang loop vectorize(enable) vectorize_predicate(enable)")
-      for (ptrdiff_t ox = 0; ox < outWidth; ox++) {
+      _Pragma("clang loop vectorize(enable) vectorize_predicate(enable)") for (ptrdiff_t ox = 0;
+                                                                               ox < outWidth;
+                                                                               ox++) {
         T best = top[2 * ox];
         int32_t where = 0;
         T v = top[2 * ox + 1];

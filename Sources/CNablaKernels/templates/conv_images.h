@@ -17,7 +17,7 @@ typedef struct {
 
 /// Where the im2col matrix of group `group` of the slab from image `first` (of `count` images)
 /// sits in the kept columns: slab after slab, each group's matrix after the other.
-static T *NAME(kept_columns)(const NAME(ConvImagesJob) *job, ptrdiff_t first, ptrdiff_t count,
+static T *NAME(kept_columns)(const NAME(ConvImagesJob) * job, ptrdiff_t first, ptrdiff_t count,
                              ptrdiff_t group) {
   return job->columns + (first * job->groups + group * count) * job->fields * job->positions;
 }
@@ -29,7 +29,7 @@ typedef struct {
   size_t bytes;
 } NAME(SlabScratch);
 
-static NAME(SlabScratch) NAME(slab_scratch)(const NAME(ConvImagesJob) *job) {
+static NAME(SlabScratch) NAME(slab_scratch)(const NAME(ConvImagesJob) * job) {
   const ptrdiff_t columns = job->slab * job->positions;
   const ptrdiff_t blockSize = job->slab > 1 ? job->rows * columns : 0;
   NAME(SlabScratch) scratch;
@@ -42,14 +42,14 @@ static NAME(SlabScratch) NAME(slab_scratch)(const NAME(ConvImagesJob) *job) {
 /// Whether im2col is the identity: a 1 x 1 kernel, stride 1, no padding.
 static int NAME(unfold_is_identity)(const NablaConvGeometry *g) {
   return g->kernelHeight == 1 && g->kernelWidth == 1 && g->strideHeight == 1 &&
-         g->strideWidth == 1 && g->padTop == 0 && g->padLeft == 0 &&
-         g->outHeight == g->height && g->outWidth == g->width;
+         g->strideWidth == 1 && g->padTop == 0 && g->padLeft == 0 && g->outHeight == g->height &&
+         g->outWidth == g->width;
 }
 
 /// The im2col matrix of group `group` of images first ..< first+count, side by side in `col`; a
 /// single image whose unfolding would only copy it is returned as it is.
-static const T *NAME(slab_unfold)(const NAME(ConvImagesJob) *job, ptrdiff_t first,
-                                  ptrdiff_t count, ptrdiff_t group, T *col) {
+static const T *NAME(slab_unfold)(const NAME(ConvImagesJob) * job, ptrdiff_t first, ptrdiff_t count,
+                                  ptrdiff_t group, T *col) {
   const T *x = job->input + first * job->inputStride + group * job->geometry.channels * job->plane;
   if (count == 1 && NAME(unfold_is_identity)(&job->geometry)) return x;
   NablaConvGeometry geometry = job->geometry;
@@ -60,14 +60,15 @@ static const T *NAME(slab_unfold)(const NAME(ConvImagesJob) *job, ptrdiff_t firs
 
 /// The output-side rows of group `group` for images first ..< first+count as one matrix with
 /// count·positions columns: the tensor itself for one image, else copied into `block`.
-static const T *NAME(slab_gather)(const NAME(ConvImagesJob) *job, ptrdiff_t first,
-                                  ptrdiff_t count, ptrdiff_t group, T *block) {
+static const T *NAME(slab_gather)(const NAME(ConvImagesJob) * job, ptrdiff_t first, ptrdiff_t count,
+                                  ptrdiff_t group, T *block) {
   const T *g = job->output + first * job->outputStride + group * job->rows * job->positions;
   if (count == 1) return g;
   const ptrdiff_t positions = job->positions, columns = count * positions;
   for (ptrdiff_t i = 0; i < count; i++)
-    NAME(copy_rows)(job->rows, positions, g + i * job->outputStride, positions,
-                    block + i * positions, columns, NULL);
+    NAME(copy_rows)
+    (job->rows, positions, g + i * job->outputStride, positions, block + i * positions, columns,
+     NULL);
   return block;
 }
 
@@ -90,8 +91,9 @@ static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t 
       if (count == 1 && !job->bias) continue;
       const T *bias = job->bias ? job->bias + group * rows : NULL;
       for (ptrdiff_t i = 0; i < count; i++)  // target is y itself for one image
-        NAME(copy_rows)(rows, positions, target + i * positions, columns,
-                        y + i * job->outputStride, positions, bias);
+        NAME(copy_rows)
+        (rows, positions, target + i * positions, columns, y + i * job->outputStride, positions,
+         bias);
     }
   }
   nabla_buffer_free(scratch.col, scratch.bytes);
@@ -100,7 +102,7 @@ static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t 
 /// input_n_g = col2im(W_gᵀ · output_n_g) for group `group` of the slab of images first ..<
 /// first+count, from g, the slab's output-side rows as one matrix (see slab_gather); `col` is
 /// scratch for the slab's im2col-shaped gradient.
-static void NAME(fold_slab)(const NAME(ConvImagesJob) *job, ptrdiff_t first, ptrdiff_t count,
+static void NAME(fold_slab)(const NAME(ConvImagesJob) * job, ptrdiff_t first, ptrdiff_t count,
                             ptrdiff_t group, const T *g, T *col) {
   const ptrdiff_t rows = job->rows, fields = job->fields, columns = count * job->positions;
   const ptrdiff_t channels = job->geometry.channels;
@@ -165,7 +167,8 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
         if (job->inputOut) NAME(fold_slab)(job, first, count, group, g, scratch.col);
         if (job->partialSize == weightSize) continue;
         T *biasPartial = partial + weightSize + group * rows;
-        for (ptrdiff_t r = 0; r < rows; r++) biasPartial[r] += NAME(row_sum)(g + r * columns, columns);
+        for (ptrdiff_t r = 0; r < rows; r++)
+          biasPartial[r] += NAME(row_sum)(g + r * columns, columns);
       }
     }
   }
@@ -174,16 +177,15 @@ static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, pt
 
 /// Runs `count` independent pieces: split over the pool when there are enough of them to keep
 /// every thread busy, otherwise one after another so that each GEMM spreads over the pool.
-static void NAME(conv_images_run)(ptrdiff_t count, nabla_range_fn fn, NAME(ConvImagesJob) *job) {
+static void NAME(conv_images_run)(ptrdiff_t count, nabla_range_fn fn, NAME(ConvImagesJob) * job) {
   if (count >= nabla_thread_count())
     nabla_parallel_range(count, 1, fn, job);
   else if (count > 0)
     fn(job, 0, count);
 }
 
-static NAME(ConvImagesJob) NAME(conv_images_job)(const NablaConvGeometry *geometry,
-                                                 ptrdiff_t batch, ptrdiff_t groups,
-                                                 ptrdiff_t rows) {
+static NAME(ConvImagesJob) NAME(conv_images_job)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                                 ptrdiff_t groups, ptrdiff_t rows) {
   NAME(ConvImagesJob) job;
   memset(&job, 0, sizeof job);
   job.geometry = *geometry;
@@ -230,7 +232,7 @@ void NAME(nabla_conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t b
 
 // The slices' sums, added in slice order into the first slice's partial (contiguous loops that
 // vectorize), then the weight's moved out of its per-group transposed layout.
-WIDE_VECTORS static void NAME(sum_slices)(const NAME(ConvImagesJob) *job, T *weightGradient,
+WIDE_VECTORS static void NAME(sum_slices)(const NAME(ConvImagesJob) * job, T *weightGradient,
                                           T *biasGradient) {
   const ptrdiff_t size = job->partialSize, fields = job->fields, rows = job->rows;
   const ptrdiff_t weightSize = job->groups * rows * fields;
@@ -249,9 +251,8 @@ WIDE_VECTORS static void NAME(sum_slices)(const NAME(ConvImagesJob) *job, T *wei
 
 void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
                                              ptrdiff_t groups, ptrdiff_t rows, const T *input,
-                                             const T *columns, const T *output,
-                                             T *weightGradient, T *biasGradient,
-                                             const T *weight, T *inputGradient) {
+                                             const T *columns, const T *output, T *weightGradient,
+                                             T *biasGradient, const T *weight, T *inputGradient) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
   job.columns = (T *)columns;
   job.weight = weight;
@@ -261,8 +262,8 @@ void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, 
   // The images are cut into a number of slices that depends on the problem, never on the thread
   // count, so the sums run in the same order (and give the same result) however many threads run
   // them: up to 16 slices of whole slabs, their partial sums within 64 MiB.
-  const ptrdiff_t budget = ((ptrdiff_t)64 << 20) / (ptrdiff_t)sizeof(T) /
-                           (job.partialSize > 0 ? job.partialSize : 1);
+  const ptrdiff_t budget =
+      ((ptrdiff_t)64 << 20) / (ptrdiff_t)sizeof(T) / (job.partialSize > 0 ? job.partialSize : 1);
   ptrdiff_t slices = (batch + job.slab - 1) / job.slab;
   if (slices > 16) slices = 16;
   if (slices > budget) slices = budget;

@@ -20,21 +20,33 @@ static inline T NAME(apply_binary)(NablaBinaryOp op, T x, T y) {
 }
 
 // One row of a binary op; the stride pairs that matter for speed get loops the compiler vectorizes.
-#define BINARY_ROW(EXPR)                                                                    \
-  if (sa == 1 && sb == 1) {                                                                 \
-    for (ptrdiff_t i = 0; i < n; i++) { T x = a[i], y = b[i]; out[i] = (EXPR); }              \
-  } else if (sa == 1 && sb == 0) {                                                          \
-    T y = b[0];                                                                             \
-    for (ptrdiff_t i = 0; i < n; i++) { T x = a[i]; out[i] = (EXPR); }                        \
-  } else if (sa == 0 && sb == 1) {                                                          \
-    T x = a[0];                                                                             \
-    for (ptrdiff_t i = 0; i < n; i++) { T y = b[i]; out[i] = (EXPR); }                        \
-  } else {                                                                                  \
-    for (ptrdiff_t i = 0; i < n; i++) { T x = a[i * sa], y = b[i * sb]; out[i] = (EXPR); }    \
+#define BINARY_ROW(EXPR)                                                                           \
+  if (sa == 1 && sb == 1) {                                                                        \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                            \
+      T x = a[i], y = b[i];                                                                        \
+      out[i] = (EXPR);                                                                             \
+    }                                                                                              \
+  } else if (sa == 1 && sb == 0) {                                                                 \
+    T y = b[0];                                                                                    \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                            \
+      T x = a[i];                                                                                  \
+      out[i] = (EXPR);                                                                             \
+    }                                                                                              \
+  } else if (sa == 0 && sb == 1) {                                                                 \
+    T x = a[0];                                                                                    \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                            \
+      T y = b[i];                                                                                  \
+      out[i] = (EXPR);                                                                             \
+    }                                                                                              \
+  } else {                                                                                         \
+    for (ptrdiff_t i = 0; i < n; i++) {                                                            \
+      T x = a[i * sa], y = b[i * sb];                                                              \
+      out[i] = (EXPR);                                                                             \
+    }                                                                                              \
   }
 
-WIDE_VECTORS static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_t sa, const T *b,
-                             ptrdiff_t sb, T *out) {
+WIDE_VECTORS static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_t sa,
+                                          const T *b, ptrdiff_t sb, T *out) {
   switch (op) {
     case NABLA_ADD: BINARY_ROW(x + y) break;
     case NABLA_SUB: BINARY_ROW(x - y) break;
@@ -59,8 +71,9 @@ typedef struct {
 
 static void NAME(binary_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(BinaryJob) *job = (const NAME(BinaryJob) *)context;
-  NAME(binary_row)(job->op, end - begin, job->a + begin * job->sa, job->sa,
-                   job->b + begin * job->sb, job->sb, job->out + begin);
+  NAME(binary_row)
+  (job->op, end - begin, job->a + begin * job->sa, job->sa, job->b + begin * job->sb, job->sb,
+   job->out + begin);
 }
 
 void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape, const T *a,
@@ -78,7 +91,8 @@ void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape
     return;
   }
   NABLA_FOR_EACH_ROW(rank, shape, aStrides, bStrides, bStrides, {
-    NAME(binary_row)(op, n, a + o0, aStrides[rank - 1], b + o1, bStrides[rank - 1], out + count * n);
+    NAME(binary_row)
+    (op, n, a + o0, aStrides[rank - 1], b + o1, bStrides[rank - 1], out + count * n);
   });
 }
 
@@ -95,7 +109,8 @@ void NAME(nabla_where)(ptrdiff_t rank, const ptrdiff_t *shape, const T *mask,
   ptrdiff_t sm = maskStrides[rank - 1], sa = aStrides[rank - 1], sb = bStrides[rank - 1];
   NABLA_FOR_EACH_ROW(rank, shape, maskStrides, aStrides, bStrides, {
     T *row = out + count * n;
-    for (ptrdiff_t i = 0; i < n; i++) row[i] = mask[o0 + i * sm] != 0 ? a[o1 + i * sa] : b[o2 + i * sb];
+    for (ptrdiff_t i = 0; i < n; i++)
+      row[i] = mask[o0 + i * sm] != 0 ? a[o1 + i * sa] : b[o2 + i * sb];
   });
 }
 
@@ -107,23 +122,43 @@ static inline T NAME(softplus)(T x, T beta, T threshold) {
   return bx > threshold ? x : log1p(exp(bx)) / beta;
 }
 
-WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
+WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y,
+                                            double p1, double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
-    case NABLA_NEG: for (ptrdiff_t i = 0; i < n; i++) y[i] = -x[i]; break;
-    case NABLA_EXP: for (ptrdiff_t i = 0; i < n; i++) y[i] = exp(x[i]); break;
-    case NABLA_LOG: for (ptrdiff_t i = 0; i < n; i++) y[i] = log(x[i]); break;
-    case NABLA_SQRT: for (ptrdiff_t i = 0; i < n; i++) y[i] = sqrt(x[i]); break;
-    case NABLA_RSQRT: for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)1 / sqrt(x[i]); break;
-    case NABLA_ABS: for (ptrdiff_t i = 0; i < n; i++) y[i] = fabs(x[i]); break;
+    case NABLA_NEG:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = -x[i];
+      break;
+    case NABLA_EXP:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = exp(x[i]);
+      break;
+    case NABLA_LOG:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = log(x[i]);
+      break;
+    case NABLA_SQRT:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = sqrt(x[i]);
+      break;
+    case NABLA_RSQRT:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)1 / sqrt(x[i]);
+      break;
+    case NABLA_ABS:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = fabs(x[i]);
+      break;
     case NABLA_SIGN:
       for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? 1 : (x[i] < 0 ? -1 : x[i]);
       break;
-    case NABLA_RELU: for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0); break;
-    case NABLA_LEAKY_RELU: for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : q1 * x[i]; break;
-    case NABLA_ELU: for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : q1 * expm1(x[i]); break;
+    case NABLA_RELU:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : (x[i] != x[i] ? x[i] : 0);
+      break;
+    case NABLA_LEAKY_RELU:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : q1 * x[i];
+      break;
+    case NABLA_ELU:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : q1 * expm1(x[i]);
+      break;
     case NABLA_GELU:
-      for (ptrdiff_t i = 0; i < n; i++) y[i] = (T)0.5 * x[i] * ((T)1 + erf(x[i] * (T)0.7071067811865476));
+      for (ptrdiff_t i = 0; i < n; i++)
+        y[i] = (T)0.5 * x[i] * ((T)1 + erf(x[i] * (T)0.7071067811865476));
       break;
     case NABLA_GELU_TANH:
       for (ptrdiff_t i = 0; i < n; i++)
@@ -136,8 +171,12 @@ WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const 
         y[i] = x[i] != x[i] ? x[i] : s;  // NaN stays NaN
       }
       break;
-    case NABLA_TANH: for (ptrdiff_t i = 0; i < n; i++) y[i] = ACTIVATION_TANH(x[i]); break;
-    case NABLA_SOFTPLUS: for (ptrdiff_t i = 0; i < n; i++) y[i] = NAME(softplus)(x[i], q1, q2); break;
+    case NABLA_TANH:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = ACTIVATION_TANH(x[i]);
+      break;
+    case NABLA_SOFTPLUS:
+      for (ptrdiff_t i = 0; i < n; i++) y[i] = NAME(softplus)(x[i], q1, q2);
+      break;
     case NABLA_POW_SCALAR:
       if (p1 == 2) {
         for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * x[i];
@@ -151,22 +190,35 @@ WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const 
   }
 }
 
-WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y,
-                                        const T *gy, T *gx, double p1, double p2) {
+WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x,
+                                                     const T *y, const T *gy, T *gx, double p1,
+                                                     double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
-    case NABLA_NEG: for (ptrdiff_t i = 0; i < n; i++) gx[i] = -gy[i]; break;
-    case NABLA_EXP: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * y[i]; break;
-    case NABLA_LOG: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] / x[i]; break;
-    case NABLA_SQRT: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] / ((T)2 * y[i]); break;
-    case NABLA_RSQRT: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * (T)-0.5 * y[i] * y[i] * y[i]; break;
+    case NABLA_NEG:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = -gy[i];
+      break;
+    case NABLA_EXP:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * y[i];
+      break;
+    case NABLA_LOG:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] / x[i];
+      break;
+    case NABLA_SQRT:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] / ((T)2 * y[i]);
+      break;
+    case NABLA_RSQRT:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * (T)-0.5 * y[i] * y[i] * y[i];
+      break;
     case NABLA_ABS:
       for (ptrdiff_t i = 0; i < n; i++) {
         T g = gy[i];
         gx[i] = x[i] > 0 ? g : (x[i] < 0 ? -g : 0);
       }
       break;
-    case NABLA_SIGN: for (ptrdiff_t i = 0; i < n; i++) gx[i] = 0; break;
+    case NABLA_SIGN:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = 0;
+      break;
     case NABLA_RELU:
       for (ptrdiff_t i = 0; i < n; i++) {
         T g = gy[i];  // loaded unconditionally so the loop vectorizes as a select
@@ -179,7 +231,9 @@ WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t 
         gx[i] = x[i] > 0 ? g : q1 * g;
       }
       break;
-    case NABLA_ELU: for (ptrdiff_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : gy[i] * (y[i] + q1); break;
+    case NABLA_ELU:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = x[i] > 0 ? gy[i] : gy[i] * (y[i] + q1);
+      break;
     case NABLA_GELU:
       for (ptrdiff_t i = 0; i < n; i++) {
         T cdf = (T)0.5 * ((T)1 + erf(x[i] * (T)0.7071067811865476));
@@ -194,8 +248,12 @@ WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t 
         gx[i] = gy[i] * ((T)0.5 * ((T)1 + t) + (T)0.5 * x[i] * ((T)1 - t * t) * inner);
       }
       break;
-    case NABLA_SIGMOID: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * y[i] * ((T)1 - y[i]); break;
-    case NABLA_TANH: for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * ((T)1 - y[i] * y[i]); break;
+    case NABLA_SIGMOID:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * y[i] * ((T)1 - y[i]);
+      break;
+    case NABLA_TANH:
+      for (ptrdiff_t i = 0; i < n; i++) gx[i] = gy[i] * ((T)1 - y[i] * y[i]);
+      break;
     case NABLA_SOFTPLUS:
       for (ptrdiff_t i = 0; i < n; i++) {
         T bx = q1 * x[i];
@@ -225,7 +283,6 @@ WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t 
 }
 #undef GELU_TANH_INNER
 
-
 typedef struct {
   NablaUnaryOp op;
   const T *x, *y, *gy;
@@ -240,8 +297,9 @@ static void NAME(unary_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
 
 static void NAME(unary_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(UnaryJob) *job = (const NAME(UnaryJob) *)context;
-  NAME(unary_backward_serial)(job->op, end - begin, job->x + begin, job->y + begin,
-                              job->gy + begin, job->out + begin, job->p1, job->p2);
+  NAME(unary_backward_serial)
+  (job->op, end - begin, job->x + begin, job->y + begin, job->gy + begin, job->out + begin, job->p1,
+   job->p2);
 }
 
 void NAME(nabla_unary)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
@@ -254,4 +312,3 @@ void NAME(nabla_unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const 
   NAME(UnaryJob) job = {op, x, y, gy, gx, p1, p2};
   nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(unary_backward_range), &job);
 }
-

@@ -35,7 +35,8 @@ static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, ptrdiff_t astep, cons
   T acc[NAME(GENERIC_MR)][NAME(GENERIC_NR)] = {{0}};
   for (ptrdiff_t p = 0; p < kc; p++)
     for (int i = 0; i < NAME(GENERIC_MR); i++)
-      for (int j = 0; j < NAME(GENERIC_NR); j++) acc[i][j] += a[p * astep + i] * b[p * NAME(GENERIC_NR) + j];
+      for (int j = 0; j < NAME(GENERIC_NR); j++)
+        acc[i][j] += a[p * astep + i] * b[p * NAME(GENERIC_NR) + j];
   for (int i = 0; i < NAME(GENERIC_MR); i++)
     for (int j = 0; j < NAME(GENERIC_NR); j++) {
       T scaled = alpha * acc[i][j];
@@ -44,14 +45,14 @@ static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, ptrdiff_t astep, cons
 }
 
 /// Element (i, p) of op(A).
-#define OP_A(i, p) (transA ? a[(p) * lda + (i)] : a[(i) * lda + (p)])
+#define OP_A(i, p) (transA ? a[(p)*lda + (i)] : a[(i)*lda + (p)])
 
 typedef T NAME(Vector4) __attribute__((ext_vector_type(4)));
 
 /// dst[p * ldd + i] = src[i * lds + p] for i < rows, p < columns: a transposing copy, by 4 x 4
 /// blocks transposed in registers where the block is whole.
-WIDE_VECTORS_CLONES static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows, ptrdiff_t columns,
-                                 T *dst, ptrdiff_t ldd) {
+WIDE_VECTORS_CLONES static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows,
+                                                     ptrdiff_t columns, T *dst, ptrdiff_t ldd) {
   ptrdiff_t i = 0;
   for (; i + 4 <= rows; i += 4) {
     const T *s = src + i * lds;
@@ -83,8 +84,9 @@ WIDE_VECTORS_CLONES static void NAME(transpose_copy)(const T *src, ptrdiff_t lds
 }
 
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into MR-row panels, zero-padding the last one.
-WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
-                         ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
+WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0,
+                                             ptrdiff_t p0, ptrdiff_t mc, ptrdiff_t kc, int mr,
+                                             T *packed) {
   for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
     ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
     // A partial panel is cleared whole first: one call, not a short clearing loop per step.
@@ -102,8 +104,9 @@ WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t l
 }
 
 /// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into NR-column panels, zero-padding the last one.
-WIDE_VECTORS_CLONES static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t j0,
-                         ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
+WIDE_VECTORS_CLONES static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0,
+                                             ptrdiff_t j0, ptrdiff_t kc, ptrdiff_t nc, int nr,
+                                             T *packed) {
   for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
     ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
     if (columns < nr) memset(packed, 0, sizeof(T) * (size_t)(nr * kc));  // as in pack_a
@@ -128,7 +131,7 @@ typedef struct {
   T *c;
   NAME(KernelChoice) kernel;
   int splitRows;
-  ptrdiff_t chunk;  // rows or columns per task, a multiple of the tile size
+  ptrdiff_t chunk;   // rows or columns per task, a multiple of the tile size
   const T *packedB;  // op(B) packed whole beforehand (see pack_b_whole), or NULL
   const T *bias;     // n values added to every row of C, or NULL
 } NAME(GemmJob);
@@ -164,8 +167,8 @@ static void NAME(pack_b_whole)(NAME(KernelChoice) kernel, int transB, ptrdiff_t 
 }
 
 /// C[rows i0 ..< i1, columns j0 ..< j1] of the job, blocked and packed.
-WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
-                             ptrdiff_t j1) {
+WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) * job, ptrdiff_t i0,
+                                                 ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1) {
   const NAME(KernelChoice) *kernel = &job->kernel;
   int mr = kernel->mr, nr = kernel->nr;
   // NC a multiple of NR keeps every column block on panel boundaries (of a whole packed B too).
@@ -179,8 +182,8 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
   // but lda apart: read in place too while those steps stay close (measured: faster with rows
   // up to 1.5 KiB apart, slower from 2 KiB on, where a panel's steps spread over many pages), and
   // always when the block is one column panel wide, where each panel of A is used only once.
-  const int columnsA = job->transA && (j1 - j0 <= nr || (j1 - j0 <= 512 &&
-                                                         job->lda * (ptrdiff_t)sizeof(T) <= 1536));
+  const int columnsA =
+      job->transA && (j1 - j0 <= nr || (j1 - j0 <= 512 && job->lda * (ptrdiff_t)sizeof(T) <= 1536));
   // Packing buffers as large as this block needs (not the maximum block), from the buffer cache.
   ptrdiff_t kcUsed = job->k < kcMax ? job->k : kcMax;
   ptrdiff_t mcUsed = i1 - i0 < mcMax ? i1 - i0 : mcMax, ncUsed = j1 - j0 < ncMax ? j1 - j0 : ncMax;
@@ -208,11 +211,13 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) *job, ptrdi
         const int shortTail = kernel->runTail && mc - panelRows <= 2 * kernel->tailMR;
         const int tailMR = shortTail ? kernel->tailMR : mr;
         if (whole < panelRows)
-          NAME(pack_a)(job->transA, job->a, job->lda, ic + whole, pc, panelRows - whole, kc, mr,
-                       packedA + whole * kc);
+          NAME(pack_a)
+          (job->transA, job->a, job->lda, ic + whole, pc, panelRows - whole, kc, mr,
+           packedA + whole * kc);
         if (panelRows < mc)
-          NAME(pack_a)(job->transA, job->a, job->lda, ic + panelRows, pc, mc - panelRows, kc,
-                       tailMR, packedA + panelRows * kc);
+          NAME(pack_a)
+          (job->transA, job->a, job->lda, ic + panelRows, pc, mc - panelRows, kc, tailMR,
+           packedA + panelRows * kc);
         for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
           ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
           for (ptrdiff_t ir = 0; ir < mc; ir += ir < panelRows ? mr : tailMR) {
@@ -269,9 +274,10 @@ static void NAME(gemm_task)(void *context, ptrdiff_t index) {
 /// The unpacked path for small products and thin ones (k at most THIN): C scaled by beta, then
 /// rank-1 updates row by row, vectorized along the rows of C. A transposed B is first copied
 /// upright (it is small: k x n with k thin) so that those rows are contiguous.
-WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
-                             T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta,
-                             T *c, ptrdiff_t ldc) {
+WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                                                 ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda,
+                                                 const T *b, ptrdiff_t ldb, T beta, T *c,
+                                                 ptrdiff_t ldc) {
   T *upright = NULL;
   size_t uprightBytes = sizeof(T) * (size_t)(k * n);
   if (transB && k > 1 && n > 1) {
@@ -333,10 +339,10 @@ WIDE_VECTORS_CLONES static void NAME(gemm_dots)(ptrdiff_t m, ptrdiff_t n, ptrdif
       ptrdiff_t p = 0;
       for (; p + LANES <= k; p += LANES)
         UNROLLED for (int i = 0; i < ROWS; i++) UNROLLED for (int j = 0; j < COLUMNS; j++)
-          UNROLLED for (int l = 0; l < LANES; l++) acc[i][j][l] += ar[i][p + l] * br[j][p + l];
+            UNROLLED for (int l = 0; l < LANES; l++) acc[i][j][l] += ar[i][p + l] * br[j][p + l];
       for (; p < k; p++)
         UNROLLED for (int i = 0; i < ROWS; i++) UNROLLED for (int j = 0; j < COLUMNS; j++)
-          acc[i][j][0] += ar[i][p] * br[j][p];
+            acc[i][j][0] += ar[i][p] * br[j][p];
       for (ptrdiff_t i = 0; i < rows; i++)
         for (ptrdiff_t j = 0; j < columns; j++) {
           T sum = 0;
@@ -383,10 +389,9 @@ static int NAME(rows_independent)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
 
 /// The GEMM, plus `bias` (n values, or NULL) added to every row of C; `packedB` is op(B) packed
 /// whole for `kernel` beforehand (b still points to B, for the paths that do not pack), or NULL.
-static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m,
-                       ptrdiff_t n, ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b,
-                       ptrdiff_t ldb, T beta, const T *bias, T *c, ptrdiff_t ldc,
-                       const T *packedB) {
+static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
+                       ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,
+                       T beta, const T *bias, T *c, ptrdiff_t ldc, const T *packedB) {
   if (m <= 0 || n <= 0) return;
   const int small = alpha == 0 || NAME(is_small)(m, n, k);
   const int dots = !transA && transB && NAME(is_dot_shaped)(m, n, k);
@@ -406,8 +411,8 @@ static void NAME(gemm)(NAME(KernelChoice) kernel, int transA, int transB, ptrdif
     nabla_restore_subnormals(saved);
     return;
   }
-  NAME(GemmJob) job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0,
-                       packedB, bias};
+  NAME(GemmJob)
+  job = {transA, transB, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c, kernel, 0, 0, packedB, bias};
   int threads = (double)m * n * k < NAME(PARALLEL_WORK) ? 1 : nabla_thread_count();
   job.splitRows = m > n;
   ptrdiff_t extent = job.splitRows ? m : n, unit = job.splitRows ? kernel.mr : kernel.nr;
@@ -434,9 +439,10 @@ typedef struct {
 static void NAME(gemm_batch_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(BatchedGemmJob) *job = (const NAME(BatchedGemmJob) *)context;
   for (ptrdiff_t i = begin; i < end; i++)
-    NAME(gemm)(job->kernel, job->transA, job->transB, job->m, job->n, job->k, job->alpha,
-               job->a + i * job->strideA, job->lda, job->b + i * job->strideB, job->ldb,
-               job->beta, NULL, job->c + i * job->strideC, job->ldc, NULL);
+    NAME(gemm)
+    (job->kernel, job->transA, job->transB, job->m, job->n, job->k, job->alpha,
+     job->a + i * job->strideA, job->lda, job->b + i * job->strideB, job->ldb, job->beta, NULL,
+     job->c + i * job->strideC, job->ldc, NULL);
 }
 
 /// The batch split over the pool when each product is too small to split by itself (then each

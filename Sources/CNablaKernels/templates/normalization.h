@@ -72,10 +72,10 @@ WIDE_VECTORS static void NAME(layer_norm_backward_slices)(void *context, ptrdiff
   }
 }
 
-void NAME(nabla_layer_norm)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight,
-                            const T *bias, double epsilon, T *y, T *mean, T *rstd) {
-  NAME(LayerNormJob) job = {rows, d, 0, (T)epsilon, x, weight, bias, NULL, NULL, NULL,
-                            y, NULL, mean, rstd, NULL};
+void NAME(nabla_layer_norm)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight, const T *bias,
+                            double epsilon, T *y, T *mean, T *rstd) {
+  NAME(LayerNormJob)
+  job = {rows, d, 0, (T)epsilon, x, weight, bias, NULL, NULL, NULL, y, NULL, mean, rstd, NULL};
   nabla_parallel_range(rows, NAME(ELEMENTWISE_GRAIN) / (d + 1) + 1, NAME(layer_norm_rows), &job);
 }
 
@@ -84,8 +84,8 @@ void NAME(nabla_layer_norm_backward)(ptrdiff_t rows, ptrdiff_t d, const T *x, co
                                      T *weightGradient, T *biasGradient) {
   // A fixed number of slices (never the thread count) keeps the order of the sums over rows.
   const ptrdiff_t slices = rows < 16 ? (rows > 0 ? rows : 1) : 16;
-  NAME(LayerNormJob) job = {rows, d, slices, 0, x, weight, NULL, gy, mean, rstd,
-                            NULL, gx, NULL, NULL, NULL};
+  NAME(LayerNormJob)
+  job = {rows, d, slices, 0, x, weight, NULL, gy, mean, rstd, NULL, gx, NULL, NULL, NULL};
   const size_t bytes = sizeof(T) * (size_t)(slices * 2 * d);
   job.partials = (T *)nabla_buffer_allocate(bytes);
   if (rows == 0) memset(job.partials, 0, bytes);

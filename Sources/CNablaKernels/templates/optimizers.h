@@ -16,15 +16,14 @@ typedef struct {
 
 // One Adam element: p and g in, the moments updated, the new parameter returned. VMAX is the
 // AMSGrad step (or nothing); the loop below is written twice so each version vectorizes.
-#define ADAM_ELEMENT(VMAX)                                                                       \
-  T p = parameter[i] * pKeep; /* AdamW: decay the weight, not the gradient */                  \
-  T g = gradient[i] + gDecay * p; /* Adam: L2 penalty through the gradient */                  \
-  T m = m1[i] + b1 * (g - m1[i]); /* lerp, as torch's exp_avg.lerp_ */                         \
-  T v = m2[i] * b2 + c2 * g * g;                                                                \
-  m1[i] = m;                                                                                    \
-  m2[i] = v;                                                                                    \
-  VMAX                                                                                          \
-  result[i] = p - stepSize * (m / (NABLA_SQRT(v) / correction2 + eps));
+#define ADAM_ELEMENT(VMAX)                                                                         \
+  T p = parameter[i] * pKeep;     /* AdamW: decay the weight, not the gradient */                  \
+  T g = gradient[i] + gDecay * p; /* Adam: L2 penalty through the gradient */                      \
+  T m = m1[i] + b1 * (g - m1[i]); /* lerp, as torch's exp_avg.lerp_ */                             \
+  T v = m2[i] * b2 + c2 * g * g;                                                                   \
+  m1[i] = m;                                                                                       \
+  m2[i] = v;                                                                                       \
+  VMAX result[i] = p - stepSize * (m / (NABLA_SQRT(v) / correction2 + eps));
 
 WIDE_VECTORS static void NAME(adam_range_body)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(AdamJob) *job = (const NAME(AdamJob) *)context;
@@ -57,11 +56,23 @@ void NAME(nabla_adam_update)(ptrdiff_t n, const T *parameter, const T *gradient,
                              T *secondMoment, T *maxSecondMoment, T *result,
                              const NablaAdamStep *step) {
   const NablaAdamStep s = *step;
-  NAME(AdamJob) job = {parameter, gradient, firstMoment, secondMoment, maxSecondMoment, result,
-                       (T)(s.learningRate / s.biasCorrection1), (T)sqrt(s.biasCorrection2),
-                       (T)(1 - s.learningRate * s.decoupledDecay), (T)(1 - s.beta1), (T)s.beta2,
-                       (T)(1 - s.beta2), (T)s.epsilon, (T)s.weightDecay, s.decoupledDecay != 0,
-                       s.weightDecay != 0};
+  NAME(AdamJob)
+  job = {parameter,
+         gradient,
+         firstMoment,
+         secondMoment,
+         maxSecondMoment,
+         result,
+         (T)(s.learningRate / s.biasCorrection1),
+         (T)sqrt(s.biasCorrection2),
+         (T)(1 - s.learningRate * s.decoupledDecay),
+         (T)(1 - s.beta1),
+         (T)s.beta2,
+         (T)(1 - s.beta2),
+         (T)s.epsilon,
+         (T)s.weightDecay,
+         s.decoupledDecay != 0,
+         s.weightDecay != 0};
   nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(adam_range), &job);
 }
 

@@ -17,8 +17,9 @@
 #define NABLA_THREAD_SANITIZER 1
 #endif
 #endif
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__) && !defined(NABLA_THREAD_SANITIZER)
-#define WIDE_VECTORS_CLONES \
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__) &&                             \
+    !defined(NABLA_THREAD_SANITIZER)
+#define WIDE_VECTORS_CLONES                                                                        \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define WIDE_VECTORS_CLONES
@@ -87,26 +88,26 @@ static inline float nabla_activation_tanhf(float x) {
 
 // Walks every index of `shape` except the last, calling BODY with the offsets of up to three
 // strided operands for the row; the last dimension is left to BODY. `count` is the row index.
-#define NABLA_FOR_EACH_ROW(rank, shape, s0, s1, s2, BODY)                                   \
-  do {                                                                                      \
-    ptrdiff_t idx_[NABLA_MAX_RANK] = {0};                                                     \
-    ptrdiff_t rows_ = 1;                                                                      \
-    for (ptrdiff_t d_ = 0; d_ + 1 < (rank); d_++) rows_ *= (shape)[d_];                       \
-    ptrdiff_t o0 = 0, o1 = 0, o2 = 0;                                                         \
-    for (ptrdiff_t count = 0; count < rows_; count++) {                                       \
-      BODY;                                                                                 \
-      for (ptrdiff_t d_ = (rank) - 2; d_ >= 0; d_--) {                                        \
-        idx_[d_]++;                                                                         \
-        o0 += (s0)[d_];                                                                     \
-        o1 += (s1)[d_];                                                                     \
-        o2 += (s2)[d_];                                                                     \
-        if (idx_[d_] < (shape)[d_]) break;                                                  \
-        o0 -= (s0)[d_] * (shape)[d_];                                                       \
-        o1 -= (s1)[d_] * (shape)[d_];                                                       \
-        o2 -= (s2)[d_] * (shape)[d_];                                                       \
-        idx_[d_] = 0;                                                                       \
-      }                                                                                     \
-    }                                                                                       \
-    (void)o2;                                                                               \
+#define NABLA_FOR_EACH_ROW(rank, shape, s0, s1, s2, BODY)                                          \
+  do {                                                                                             \
+    ptrdiff_t idx_[NABLA_MAX_RANK] = {0};                                                          \
+    ptrdiff_t rows_ = 1;                                                                           \
+    for (ptrdiff_t d_ = 0; d_ + 1 < (rank); d_++) rows_ *= (shape)[d_];                            \
+    ptrdiff_t o0 = 0, o1 = 0, o2 = 0;                                                              \
+    for (ptrdiff_t count = 0; count < rows_; count++) {                                            \
+      BODY;                                                                                        \
+      for (ptrdiff_t d_ = (rank)-2; d_ >= 0; d_--) {                                               \
+        idx_[d_]++;                                                                                \
+        o0 += (s0)[d_];                                                                            \
+        o1 += (s1)[d_];                                                                            \
+        o2 += (s2)[d_];                                                                            \
+        if (idx_[d_] < (shape)[d_]) break;                                                         \
+        o0 -= (s0)[d_] * (shape)[d_];                                                              \
+        o1 -= (s1)[d_] * (shape)[d_];                                                              \
+        o2 -= (s2)[d_] * (shape)[d_];                                                              \
+        idx_[d_] = 0;                                                                              \
+      }                                                                                            \
+    }                                                                                              \
+    (void)o2;                                                                                      \
   } while (0)
 #endif

@@ -25,14 +25,16 @@ WIDE_VECTORS void NAME(nabla_rnn_step)(const NablaRecurrentStep *step, int relu,
     T *next = hNext + b * h, *y = out ? out + b * h : NULL;
     if (!ACTIVE(b)) {
       for (ptrdiff_t j = 0; j < h; j++) next[j] = p[j];
-      if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
+      if (y)
+        for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
       continue;
     }
     for (ptrdiff_t j = 0; j < h; j++) {
       T pre = x[j] + r[j] + (bias ? bias[j] : 0);
       next[j] = relu ? (pre > 0 ? pre : (pre != pre ? pre : 0)) : ACTIVATION_TANH(pre);
     }
-    if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = next[j];
+    if (y)
+      for (ptrdiff_t j = 0; j < h; j++) y[j] = next[j];
   }
 }
 
@@ -45,7 +47,10 @@ WIDE_VECTORS void NAME(nabla_rnn_step_backward)(const NablaRecurrentStep *step, 
     const T *y = hNext + b * h, *gh = dh + b * h, *go = dOut ? dOut + b * h : NULL;
     T *gp = dPre + b * h, *carry = dhCarry + b * h;
     if (!ACTIVE(b)) {
-      for (ptrdiff_t j = 0; j < h; j++) { gp[j] = 0; carry[j] = gh[j]; }
+      for (ptrdiff_t j = 0; j < h; j++) {
+        gp[j] = 0;
+        carry[j] = gh[j];
+      }
       continue;
     }
     for (ptrdiff_t j = 0; j < h; j++) {
@@ -57,16 +62,20 @@ WIDE_VECTORS void NAME(nabla_rnn_step_backward)(const NablaRecurrentStep *step, 
 }
 
 WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
-                                              ptrdiff_t t, const T *xg, const T *hg,
-                                              const T *bias, const T *hPrev, const T *cPrev,
-                                              T *act, T *tanhC, T *hNext, T *cNext, T *out) {
+                                              ptrdiff_t t, const T *xg, const T *hg, const T *bias,
+                                              const T *hPrev, const T *cPrev, T *act, T *tanhC,
+                                              T *hNext, T *cNext, T *out) {
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *x = xg + b * 4 * h, *r = hg + b * 4 * h, *hp = hPrev + b * h, *cp = cPrev + b * h;
     T *a = act + b * 4 * h, *tc = tanhC + b * h, *hn = hNext + b * h, *cn = cNext + b * h;
     T *y = out ? out + b * h : NULL;
     if (!ACTIVE(b)) {
-      for (ptrdiff_t j = 0; j < h; j++) { hn[j] = hp[j]; cn[j] = cp[j]; }
-      if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
+      for (ptrdiff_t j = 0; j < h; j++) {
+        hn[j] = hp[j];
+        cn[j] = cp[j];
+      }
+      if (y)
+        for (ptrdiff_t j = 0; j < h; j++) y[j] = 0;
       continue;
     }
     // Pre-activations first, then each gate block on its own, so every loop vectorizes.
@@ -85,7 +94,8 @@ WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const in
       tc[j] = ACTIVATION_TANH(c);
       hn[j] = og[j] * tc[j];
     }
-    if (y) for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
+    if (y)
+      for (ptrdiff_t j = 0; j < h; j++) y[j] = hn[j];
   }
 }
 
@@ -95,8 +105,7 @@ WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const in
 static inline void NAME(lstm_step_backward_row)(ptrdiff_t h, const T *restrict a,
                                                 const T *restrict tc, const T *restrict cp,
                                                 const T *restrict gh, const T *restrict go,
-                                                T *restrict gc, T *restrict gg,
-                                                T *restrict carry) {
+                                                T *restrict gc, T *restrict gg, T *restrict carry) {
   const T *ig = a, *fg = a + h, *gt = a + 2 * h, *og = a + 3 * h;
   for (ptrdiff_t j = 0; j < h; j++) {
     T g = gh[j] + (go ? go[j] : 0);
@@ -112,9 +121,9 @@ static inline void NAME(lstm_step_backward_row)(ptrdiff_t h, const T *restrict a
 
 WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
                                                        const int64_t *lengths, ptrdiff_t t,
-                                                       const T *act, const T *tanhC,
-                                                       const T *cPrev, const T *dOut, const T *dh,
-                                                       T *dc, T *dGates, T *dhCarry) {
+                                                       const T *act, const T *tanhC, const T *cPrev,
+                                                       const T *dOut, const T *dh, T *dc, T *dGates,
+                                                       T *dhCarry) {
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *gh = dh + b * h;
     T *gg = dGates + b * 4 * h, *carry = dhCarry + b * h;
@@ -123,8 +132,9 @@ WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
       for (ptrdiff_t j = 0; j < h; j++) carry[j] = gh[j];
       continue;
     }
-    NAME(lstm_step_backward_row)(h, act + b * 4 * h, tanhC + b * h, cPrev + b * h, gh,
-                                 dOut ? dOut + b * h : NULL, dc + b * h, gg, carry);
+    NAME(lstm_step_backward_row)
+    (h, act + b * 4 * h, tanhC + b * h, cPrev + b * h, gh, dOut ? dOut + b * h : NULL, dc + b * h,
+     gg, carry);
   }
 }
 
@@ -135,8 +145,7 @@ void NAME(nabla_lstm_step)(const NablaRecurrentStep *step, const T *xg, const T 
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
-  NAME(lstm_step_rows)(n, h, lengths, t, xg, hg, bias, hPrev, cPrev, act, tanhC, hNext, cNext,
-                       out);
+  NAME(lstm_step_rows)(n, h, lengths, t, xg, hg, bias, hPrev, cPrev, act, tanhC, hNext, cNext, out);
   nabla_restore_subnormals(saved);
 }
 
@@ -146,8 +155,7 @@ void NAME(nabla_lstm_step_backward)(const NablaRecurrentStep *step, const T *act
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
-  NAME(lstm_step_backward_rows)(n, h, lengths, t, act, tanhC, cPrev, dOut, dh, dc, dGates,
-                                dhCarry);
+  NAME(lstm_step_backward_rows)(n, h, lengths, t, act, tanhC, cPrev, dOut, dh, dc, dGates, dhCarry);
   nabla_restore_subnormals(saved);
 }
 
@@ -168,14 +176,15 @@ static inline void NAME(gru_step_preactivation_row)(ptrdiff_t h, const T *restri
 // block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
 // rather than over rows of h elements. The blocks lie `stride` elements apart, n·h for a whole
 // batch, so that a step can also run on some rows of a batch, each block keeping its place.
-WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                          const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
-                          ptrdiff_t stride, T *hNext, T *out) {
+WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
+                                             ptrdiff_t t, const T *xg, const T *hg, const T *bias,
+                                             const T *hPrev, T *act, ptrdiff_t stride, T *hNext,
+                                             T *out) {
   const ptrdiff_t count = n * h;
   T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
   for (ptrdiff_t b = 0; b < n; b++)
-    NAME(gru_step_preactivation_row)(h, xg + b * 3 * h, hg + b * 3 * h, bias, rg + b * h,
-                                     zg + b * h, hiddenN + b * h);
+    NAME(gru_step_preactivation_row)
+    (h, xg + b * 3 * h, hg + b * 3 * h, bias, rg + b * h, zg + b * h, hiddenN + b * h);
   for (ptrdiff_t i = 0; i < count; i++) rg[i] = NAME(rnn_sigmoid)(rg[i]);
   for (ptrdiff_t i = 0; i < count; i++) zg[i] = NAME(rnn_sigmoid)(zg[i]);
   for (ptrdiff_t b = 0; b < n; b++)
@@ -195,13 +204,13 @@ WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int
 }
 
 // The backward of one running row of a GRU step, its arrays said not to overlap so that the
-// loop runs on vectors (see lstm_step_backward_row; 16 rows of 128: 4.1 µs, 6.7 µs without restrict).
+// loop runs on vectors (see lstm_step_backward_row; 16 rows of 128: 4.1 µs, 6.7 µs without
+// restrict).
 static inline void NAME(gru_step_backward_row)(ptrdiff_t h, const T *restrict rg,
                                                const T *restrict zg, const T *restrict ng,
                                                const T *restrict hiddenN, const T *restrict hp,
                                                const T *restrict gh, const T *restrict go,
-                                               T *restrict gx, T *restrict gr,
-                                               T *restrict carry) {
+                                               T *restrict gx, T *restrict gr, T *restrict carry) {
   for (ptrdiff_t j = 0; j < h; j++) {
     T g = gh[j] + (go ? go[j] : 0);
     T dPreN = g * ((T)1 - zg[j]) * ((T)1 - ng[j] * ng[j]);
@@ -217,20 +226,26 @@ static inline void NAME(gru_step_backward_row)(ptrdiff_t h, const T *restrict rg
   }
 }
 
-WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
-                                   const T *act, ptrdiff_t stride, const T *hPrev,
-                                   const T *dOut, const T *dh, T *dXg, T *dHg, T *dhCarry) {
+WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h,
+                                                      const int64_t *lengths, ptrdiff_t t,
+                                                      const T *act, ptrdiff_t stride,
+                                                      const T *hPrev, const T *dOut, const T *dh,
+                                                      T *dXg, T *dHg, T *dhCarry) {
   const T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
   for (ptrdiff_t b = 0; b < n; b++) {
     const ptrdiff_t row = b * h;
     T *gx = dXg + b * 3 * h, *gr = dHg + b * 3 * h, *carry = dhCarry + row;
     if (!ACTIVE(b)) {
-      for (ptrdiff_t j = 0; j < 3 * h; j++) { gx[j] = 0; gr[j] = 0; }
+      for (ptrdiff_t j = 0; j < 3 * h; j++) {
+        gx[j] = 0;
+        gr[j] = 0;
+      }
       for (ptrdiff_t j = 0; j < h; j++) carry[j] = dh[row + j];
       continue;
     }
-    NAME(gru_step_backward_row)(h, rg + row, zg + row, ng + row, hiddenN + row, hPrev + row,
-                                dh + row, dOut ? dOut + row : NULL, gx, gr, carry);
+    NAME(gru_step_backward_row)
+    (h, rg + row, zg + row, ng + row, hiddenN + row, hPrev + row, dh + row,
+     dOut ? dOut + row : NULL, gx, gr, carry);
   }
 }
 
@@ -250,8 +265,7 @@ void NAME(nabla_gru_step_backward)(const NablaRecurrentStep *step, const T *act,
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
-  NAME(gru_step_backward_body)(n, h, lengths, t, act, stride, hPrev, dOut, dh, dXg, dHg,
-                               dhCarry);
+  NAME(gru_step_backward_body)(n, h, lengths, t, act, stride, hPrev, dOut, dh, dXg, dHg, dhCarry);
   nabla_restore_subnormals(saved);
 }
 

@@ -9,8 +9,7 @@ WIDE_VECTORS static void NAME(reduce_columns)(NablaReduceOp op, ptrdiff_t n, ptr
     // let the additions overlap instead of waiting on one another.
     double acc[8] = {0};
     ptrdiff_t j = 0;
-    for (; j + 8 <= n; j += 8)
-      UNROLLED for (int l = 0; l < 8; l++) acc[l] += xo[j + l];
+    for (; j + 8 <= n; j += 8) UNROLLED for (int l = 0; l < 8; l++) acc[l] += xo[j + l];
     for (; j < n; j++) acc[0] += xo[j];
     yo[0] = (T)(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
     return;
@@ -52,14 +51,16 @@ static void NAME(reduce_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ReduceJob) *job = (const NAME(ReduceJob) *)context;
   for (ptrdiff_t unit = begin; unit < end; unit++) {
     const ptrdiff_t o = unit / job->blocks, i0 = unit % job->blocks * NAME(REDUCE_BLOCK);
-    const ptrdiff_t i1 = i0 + NAME(REDUCE_BLOCK) < job->inner ? i0 + NAME(REDUCE_BLOCK) : job->inner;
-    NAME(reduce_columns)(job->op, job->n, job->inner, job->x + o * job->n * job->inner,
-                         job->y + o * job->inner, i0, i1);
+    const ptrdiff_t i1 =
+        i0 + NAME(REDUCE_BLOCK) < job->inner ? i0 + NAME(REDUCE_BLOCK) : job->inner;
+    NAME(reduce_columns)
+    (job->op, job->n, job->inner, job->x + o * job->n * job->inner, job->y + o * job->inner, i0,
+     i1);
   }
 }
 
-void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
-                        const T *x, T *y) {
+void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
+                        T *y) {
   // Each output element is reduced by one thread in a fixed order, so the split over the pool
   // never changes a result.
   const ptrdiff_t blocks = (inner + NAME(REDUCE_BLOCK) - 1) / NAME(REDUCE_BLOCK);
@@ -102,8 +103,8 @@ static inline T NAME(row_max)(const T *x, ptrdiff_t n) {
   UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++) lanes[l] = -INFINITY;
   ptrdiff_t j = 0;
   for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
-    UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++)
-      lanes[l] = x[j + l] > lanes[l] ? x[j + l] : lanes[l];
+    UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++) lanes[l] =
+        x[j + l] > lanes[l] ? x[j + l] : lanes[l];
   for (; j < n; j++) lanes[0] = x[j] > lanes[0] ? x[j] : lanes[0];
   T m = -INFINITY;
   for (int l = 0; l < NAME(SOFTMAX_LANES); l++) m = lanes[l] > m ? lanes[l] : m;
@@ -136,7 +137,7 @@ enum { NAME(SHORT_ROWS_BLOCK) = 1024 };
 // Softmax (or log-softmax) of contiguous rows begin ..< end shorter than the lanes: per block of
 // rows, the shifted values x − max, then all their exponentials in one loop, then each row's sum
 // (in order, as the lanes of the long rows add a short row) and its results.
-WIDE_VECTORS static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) *job, ptrdiff_t begin,
+WIDE_VECTORS static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) * job, ptrdiff_t begin,
                                                   ptrdiff_t end) {
   const ptrdiff_t n = job->n, rowsPerBlock = NAME(SHORT_ROWS_BLOCK) / n;
   T shifted[NAME(SHORT_ROWS_BLOCK)], e[NAME(SHORT_ROWS_BLOCK)];
@@ -165,7 +166,7 @@ WIDE_VECTORS static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) *job, p
 }
 
 // The backward of softmax_short_rows: for log-softmax, e^y of a whole block in one loop.
-WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob) *job,
+WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob) * job,
                                                            ptrdiff_t begin, ptrdiff_t end) {
   const ptrdiff_t n = job->n, rowsPerBlock = NAME(SHORT_ROWS_BLOCK) / n;
   T e[NAME(SHORT_ROWS_BLOCK)];
@@ -180,8 +181,8 @@ WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob
       for (ptrdiff_t k = 0; k < n; k++)
         dot += job->isLog ? gy[r * n + k] : gy[r * n + k] * y[r * n + k];
       for (ptrdiff_t k = 0; k < n; k++)
-        gx[r * n + k] = job->isLog ? gy[r * n + k] - e[r * n + k] * dot
-                                   : y[r * n + k] * (gy[r * n + k] - dot);
+        gx[r * n + k] =
+            job->isLog ? gy[r * n + k] - e[r * n + k] * dot : y[r * n + k] * (gy[r * n + k] - dot);
     }
   }
 }
@@ -195,7 +196,7 @@ WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptr
     return;
   }
   for (ptrdiff_t o = begin; o < end; o++) {
-    if (inner == 1) {  // a contiguous row: max, exponentials and sum in vector lanes
+    if (inner == 1) {                // a contiguous row: max, exponentials and sum in vector lanes
       const T *xr = job->x + o * n;  // (may be yr itself: attention works in place)
       T *yr = job->out + o * n;
       T m = NAME(row_max)(xr, n);
@@ -204,8 +205,8 @@ WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptr
         T lanes[NAME(SOFTMAX_LANES)] = {0};
         ptrdiff_t j = 0;
         for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
-          UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++)
-            lanes[l] += NAME(softmax_exp)(xr[j + l] - m);
+          UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++) lanes[l] +=
+              NAME(softmax_exp)(xr[j + l] - m);
         for (; j < n; j++) lanes[0] += NAME(softmax_exp)(xr[j] - m);
         const T logSum = log(NAME(row_sum)(lanes, NAME(SOFTMAX_LANES)));
         // (x − m) − log(sum) loses less than x − (m + log(sum)).
@@ -262,8 +263,8 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
       T lanes[NAME(SOFTMAX_LANES)] = {0};
       ptrdiff_t j = 0;
       for (; j + NAME(SOFTMAX_LANES) <= n; j += NAME(SOFTMAX_LANES))
-        UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++)
-          lanes[l] += isLog ? gy[j + l] : gy[j + l] * y[j + l];
+        UNROLLED for (int l = 0; l < NAME(SOFTMAX_LANES); l++) lanes[l] +=
+            isLog ? gy[j + l] : gy[j + l] * y[j + l];
       for (; j < n; j++) lanes[0] += isLog ? gy[j] : gy[j] * y[j];
       T dot = 0;
       for (int l = 0; l < NAME(SOFTMAX_LANES); l++) dot += lanes[l];
@@ -302,8 +303,7 @@ void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdi
                                   const T *y, const T *gy, T *gx) {
   NAME(SoftmaxJob) job = {isLog, n, inner, NULL, y, gy, gx};
   nabla_parallel_range(outer, NAME(ELEMENTWISE_GRAIN) / (n * inner + 1) + 1,
-                       NAME(softmax_backward_range),
-                       &job);
+                       NAME(softmax_backward_range), &job);
 }
 
 T NAME(nabla_nll_sum)(ptrdiff_t rows, ptrdiff_t classes, const T *logp, const int64_t *targets,

@@ -25,8 +25,8 @@ static inline uint32_t NAME(lanes)(ptrdiff_t lo, ptrdiff_t hi) {
 /// input row within two vectors, the output row within one.
 static int NAME(fits_registers)(const NablaConvGeometry *g) {
   return nabla_short_rows_enabled() && g->height == 1 && g->kernelHeight == 1 &&
-         g->outHeight == 1 && g->padTop == 0 && g->width <= 2 * LANES &&
-         g->outWidth <= LANES && g->kernelWidth <= REGISTER_TAPS;
+         g->outHeight == 1 && g->padTop == 0 && g->width <= 2 * LANES && g->outWidth <= LANES &&
+         g->kernelWidth <= REGISTER_TAPS;
 }
 
 // im2col with each input row loaded once into two registers: tap j's row of output positions is
@@ -55,8 +55,8 @@ AVX512 static void NAME(im2col_registers)(const NablaConvGeometry *g, ptrdiff_t 
       const VECTOR b = VECTOR_OP(maskz_loadu)(high, in + LANES);
       for (ptrdiff_t j = 0; j < kw; j++) {
         const __m512i taps = _mm512_loadu_si512(index[j]);
-        VECTOR_OP(mask_storeu)(rows + j * g->colStride, stored,
-                               VECTOR_OP(maskz_permutex2var)(keep[j], a, taps, b));
+        VECTOR_OP(mask_storeu)
+        (rows + j * g->colStride, stored, VECTOR_OP(maskz_permutex2var)(keep[j], a, taps, b));
       }
     }
   }
@@ -91,10 +91,10 @@ AVX512 static void NAME(col2im_registers)(const NablaConvGeometry *g, ptrdiff_t 
       VECTOR b = VECTOR_OP(maskz_loadu)(high, out + LANES);
       for (ptrdiff_t j = 0; j < kw; j++) {
         const VECTOR v = VECTOR_OP(maskz_loadu)(loaded, rows + j * g->colStride);
-        a = VECTOR_OP(add)(a, VECTOR_OP(maskz_permutexvar)(keepLow[j],
-                                                          _mm512_loadu_si512(index[j]), v));
-        b = VECTOR_OP(add)(b, VECTOR_OP(maskz_permutexvar)(keepHigh[j],
-                                                          _mm512_loadu_si512(index[j] + LANES), v));
+        a = VECTOR_OP(add)(
+            a, VECTOR_OP(maskz_permutexvar)(keepLow[j], _mm512_loadu_si512(index[j]), v));
+        b = VECTOR_OP(add)(
+            b, VECTOR_OP(maskz_permutexvar)(keepHigh[j], _mm512_loadu_si512(index[j] + LANES), v));
       }
       VECTOR_OP(mask_storeu)(out, low, a);
       VECTOR_OP(mask_storeu)(out + LANES, high, b);
@@ -113,8 +113,8 @@ AVX512 static void NAME(copy_rows_registers)(ptrdiff_t rows, ptrdiff_t length, c
       const VECTOR b = VECTOR_OP(set1)(bias[r]);
       for (ptrdiff_t p = 0; p < whole; p += LANES)
         VECTOR_OP(storeu)(out + p, VECTOR_OP(add)(VECTOR_OP(loadu)(in + p), b));
-      VECTOR_OP(mask_storeu)(out + whole, tail,
-                             VECTOR_OP(add)(VECTOR_OP(maskz_loadu)(tail, in + whole), b));
+      VECTOR_OP(mask_storeu)
+      (out + whole, tail, VECTOR_OP(add)(VECTOR_OP(maskz_loadu)(tail, in + whole), b));
     } else {
       for (ptrdiff_t p = 0; p < whole; p += LANES)
         VECTOR_OP(storeu)(out + p, VECTOR_OP(loadu)(in + p));
