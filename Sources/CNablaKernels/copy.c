@@ -10,15 +10,17 @@
   {                                                                                                \
     const U *s = (const U *)src;                                                                   \
     U *d = (U *)dst;                                                                               \
-    NABLA_FOR_EACH_ROW(rank, shape, srcStrides, dstStrides, srcStrides, {                          \
-      const U *sr = s + o0;                                                                        \
-      U *dr = d + o1;                                                                              \
+    NablaRows rows = nabla_rows_start(rank, shape);                                                \
+    for (ptrdiff_t row = 0; row < rows.count;                                                      \
+         row++, nabla_rows_next(&rows, rank, shape, srcStrides, dstStrides, srcStrides)) {         \
+      const U *sr = s + rows.offset[0];                                                            \
+      U *dr = d + rows.offset[1];                                                                  \
       if (ss == 1 && ds == 1) {                                                                    \
         memcpy(dr, sr, (size_t)last * sizeof(U));                                                  \
       } else {                                                                                     \
         for (ptrdiff_t i = 0; i < last; i++) dr[i * ds] = sr[i * ss];                              \
       }                                                                                            \
-    });                                                                                            \
+    }                                                                                              \
   }
 
 void nabla_copy_strided(ptrdiff_t elementSize, ptrdiff_t rank, const ptrdiff_t *shape,

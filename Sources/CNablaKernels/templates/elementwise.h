@@ -90,10 +90,13 @@ void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape
     nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(binary_range), &job);
     return;
   }
-  NABLA_FOR_EACH_ROW(rank, shape, aStrides, bStrides, bStrides, {
+  NablaRows rows = nabla_rows_start(rank, shape);
+  for (ptrdiff_t row = 0; row < rows.count;
+       row++, nabla_rows_next(&rows, rank, shape, aStrides, bStrides, bStrides)) {
     NAME(binary_row)
-    (op, n, a + o0, aStrides[rank - 1], b + o1, bStrides[rank - 1], out + count * n);
-  });
+    (op, n, a + rows.offset[0], aStrides[rank - 1], b + rows.offset[1], bStrides[rank - 1],
+     out + row * n);
+  }
 }
 
 void NAME(nabla_where)(ptrdiff_t rank, const ptrdiff_t *shape, const T *mask,
@@ -107,11 +110,13 @@ void NAME(nabla_where)(ptrdiff_t rank, const ptrdiff_t *shape, const T *mask,
     if (shape[d] == 0) return;
   ptrdiff_t n = shape[rank - 1];
   ptrdiff_t sm = maskStrides[rank - 1], sa = aStrides[rank - 1], sb = bStrides[rank - 1];
-  NABLA_FOR_EACH_ROW(rank, shape, maskStrides, aStrides, bStrides, {
-    T *row = out + count * n;
-    for (ptrdiff_t i = 0; i < n; i++)
-      row[i] = mask[o0 + i * sm] != 0 ? a[o1 + i * sa] : b[o2 + i * sb];
-  });
+  NablaRows rows = nabla_rows_start(rank, shape);
+  for (ptrdiff_t row = 0; row < rows.count;
+       row++, nabla_rows_next(&rows, rank, shape, maskStrides, aStrides, bStrides)) {
+    const T *m = mask + rows.offset[0], *x = a + rows.offset[1], *y = b + rows.offset[2];
+    T *result = out + row * n;
+    for (ptrdiff_t i = 0; i < n; i++) result[i] = m[i * sm] != 0 ? x[i * sa] : y[i * sb];
+  }
 }
 
 // Exact GELU: x * Phi(x); its tanh approximation uses sqrt(2/pi) * (x + 0.044715 x^3).

@@ -86,28 +86,39 @@ static inline float nabla_activation_tanhf(float x) {
   return x != x ? x : result;
 }
 
-// Walks every index of `shape` except the last, calling BODY with the offsets of up to three
-// strided operands for the row; the last dimension is left to BODY. `count` is the row index.
-#define NABLA_FOR_EACH_ROW(rank, shape, s0, s1, s2, BODY)                                          \
-  do {                                                                                             \
-    ptrdiff_t idx_[NABLA_MAX_RANK] = {0};                                                          \
-    ptrdiff_t rows_ = 1;                                                                           \
-    for (ptrdiff_t d_ = 0; d_ + 1 < (rank); d_++) rows_ *= (shape)[d_];                            \
-    ptrdiff_t o0 = 0, o1 = 0, o2 = 0;                                                              \
-    for (ptrdiff_t count = 0; count < rows_; count++) {                                            \
-      BODY;                                                                                        \
-      for (ptrdiff_t d_ = (rank)-2; d_ >= 0; d_--) {                                               \
-        idx_[d_]++;                                                                                \
-        o0 += (s0)[d_];                                                                            \
-        o1 += (s1)[d_];                                                                            \
-        o2 += (s2)[d_];                                                                            \
-        if (idx_[d_] < (shape)[d_]) break;                                                         \
-        o0 -= (s0)[d_] * (shape)[d_];                                                              \
-        o1 -= (s1)[d_] * (shape)[d_];                                                              \
-        o2 -= (s2)[d_] * (shape)[d_];                                                              \
-        idx_[d_] = 0;                                                                              \
-      }                                                                                            \
-    }                                                                                              \
-    (void)o2;                                                                                      \
-  } while (0)
+// A walk over the rows of a strided loop nest (every axis but the last) for up to three operands:
+// `offset[k]` is where the current row starts in operand k, in elements.
+//
+//   NablaRows rows = nabla_rows_start(rank, shape);
+//   for (ptrdiff_t row = 0; row < rows.count; row++, nabla_rows_next(&rows, rank, shape, s0, s1,
+//   s2))
+//     ... rows.offset[0], rows.offset[1], rows.offset[2] ...
+typedef struct {
+  ptrdiff_t index[NABLA_MAX_RANK];
+  ptrdiff_t offset[3];
+  ptrdiff_t count;
+} NablaRows;
+
+static inline NablaRows nabla_rows_start(ptrdiff_t rank, const ptrdiff_t *shape) {
+  NablaRows rows = {{0}, {0, 0, 0}, 1};
+  for (ptrdiff_t d = 0; d + 1 < rank; d++) rows.count *= shape[d];
+  return rows;
+}
+
+// Moves to the next row: the last row axis steps, and each one that wraps carries into the axis
+// before it.
+static inline void nabla_rows_next(NablaRows *rows, ptrdiff_t rank, const ptrdiff_t *shape,
+                                   const ptrdiff_t *s0, const ptrdiff_t *s1, const ptrdiff_t *s2) {
+  for (ptrdiff_t d = rank - 2; d >= 0; d--) {
+    rows->index[d]++;
+    rows->offset[0] += s0[d];
+    rows->offset[1] += s1[d];
+    rows->offset[2] += s2[d];
+    if (rows->index[d] < shape[d]) return;
+    rows->offset[0] -= s0[d] * shape[d];
+    rows->offset[1] -= s1[d] * shape[d];
+    rows->offset[2] -= s2[d] * shape[d];
+    rows->index[d] = 0;
+  }
+}
 #endif
