@@ -288,9 +288,18 @@ private final class PyTorchArchive {
     let tensor = try Tensor(
       reading: reader, at: start, shape: [storage.count], dtype: dtype, for: name)
     let elements = tensor.storage
-    try archive.checkChecksum(
-      of: storage.entry,
-      crc32(UnsafeRawBufferPointer(start: elements.data, count: storage.count * dtype.byteCount)))
+    // The CRC-32 is of the bytes as the file has them; a big-endian host has swapped them.
+    func checksum() -> UInt32 {
+      crc32(UnsafeRawBufferPointer(start: elements.data, count: storage.count * dtype.byteCount))
+    }
+    #if _endian(big)
+      elements.swapBytes()
+      let fileChecksum = checksum()
+      elements.swapBytes()
+    #else
+      let fileChecksum = checksum()
+    #endif
+    try archive.checkChecksum(of: storage.entry, fileChecksum)
     // Reading took the bytes as little-endian; a big-endian file's elements are swapped back.
     if bigEndian { elements.swapBytes() }
     storage.elements = elements
