@@ -153,6 +153,22 @@ workloads.append(
     return (measure(repetitions: 200, step), "batch16 32-32-1 sgd")
   })
 
+// Spectrograms of a batch of one-second 16 kHz signals, as speech models compute them: nFFT 400
+// (not a power of two: Bluestein's path) and 512 (radix-2), hop 160, Hann window, no gradients.
+for nFFT in [400, 512] {
+  workloads.append(
+    Workload(name: "stft\(nFFT)") {
+      let signal = Tensor.randomNormal([8, 16000])
+      let window = Tensor.hannWindow(nFFT)
+      let milliseconds = measure {
+        _ = withoutGradients {
+          signal.stft(nFFT: nFFT, hopLength: 160, window: window).complexMagnitude()
+        }
+      }
+      return (milliseconds, "batch8 16000 samples, hop 160, hann, magnitude")
+    })
+}
+
 var only: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
