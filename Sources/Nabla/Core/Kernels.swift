@@ -11,6 +11,9 @@ package protocol KernelScalar: BinaryFloatingPoint {
   static var kernels: Kernels<Self> { get }
 }
 
+// A class, not a struct with its memberwise initializer: reading one kernel out of a struct
+// table copied the whole table (and retained every closure in it), which made tiny_step about
+// 5% slower (0.0217 against 0.0204 ms, alternated six times).
 /// The C kernels of one element type, as Swift functions typed by it.
 ///
 /// An op writes its kernel call once, in a function generic over the element type, and calls

@@ -31,6 +31,24 @@ private enum SpectralKind {
   case realToComplex
   /// The n/2 + 1 non-negative frequencies of a real signal back to the signal, with e^(+2πi·kt/n).
   case complexToReal
+
+  /// Whether the transform takes e^(+2πi·kt/n).
+  var isInverse: Bool {
+    switch self {
+    case .complex(let inverse): inverse
+    case .realToComplex: false
+    case .complexToReal: true
+    }
+  }
+
+  /// The shape of one transformed row of `length` points.
+  func rowShape(length n: Int) -> [Int] {
+    switch self {
+    case .complex: [n, 2]
+    case .realToComplex: [n / 2 + 1, 2]
+    case .complexToReal: [n]
+    }
+  }
 }
 
 extension Tensor {
@@ -134,10 +152,7 @@ extension Tensor {
   /// `torch.abs` of a complex tensor; its gradient is 0 where z is 0, as PyTorch's.
   public func complexMagnitude() -> Tensor {
     requireComplex("complexMagnitude")
-    let parts = split(sizes: [1, 1], alongAxis: -1).map { $0.squeezed(axes: [-1]) }
-    let squared = parts[0] * parts[0] + parts[1] * parts[1]
-    let safe = Tensor.where(squared .== 0, Tensor.ones([], dtype: dtype), squared)
-    return Tensor.where(squared .== 0, Tensor.zeros([], dtype: dtype), safe.sqrt())
+    return norm(p: 2, alongAxis: -1)
   }
 
   /// The phase atan2(im, re) of complex values (a trailing axis of two), in (−π, π], as
@@ -216,12 +231,8 @@ extension Tensor {
   private func spectralRows(_ kind: SpectralKind, length n: Int, scale: Double) -> Tensor {
     let rows = shape[0]
     let half = n / 2 + 1
-    let outputCount: Int
-    switch kind {
-    case .complex: outputCount = 2 * n
-    case .realToComplex: outputCount = 2 * half
-    case .complexToReal: outputCount = n
-    }
+    let rowShape = kind.rowShape(length: n)
+    let outputCount = rowShape.reduce(1, *)
     let input = [Double](self)
     let inputCount = input.count / Swift.max(rows, 1)
     var output = [Double](repeating: 0, count: rows * outputCount)
@@ -248,13 +259,7 @@ extension Tensor {
             (work[2 * k], work[2 * k + 1]) = (work[2 * (n - k)], -work[2 * (n - k) + 1])
           }
         }
-        let inverse: Bool
-        switch kind {
-        case .complex(let isInverse): inverse = isInverse
-        case .realToComplex: inverse = false
-        case .complexToReal: inverse = true
-        }
-        plan.transform(work, inverse: inverse)
+        plan.transform(work, inverse: kind.isInverse)
         switch kind {
         case .complex, .realToComplex:
           for index in 0..<outputCount { output[target + index] = work[index] * scale }
@@ -263,13 +268,7 @@ extension Tensor {
         }
       }
     }
-    let outputShape: [Int]
-    switch kind {
-    case .complex: outputShape = [rows, n, 2]
-    case .realToComplex: outputShape = [rows, half, 2]
-    case .complexToReal: outputShape = [rows, n]
-    }
-    let result = Tensor(output, shape: outputShape, dtype: dtype)
+    let result = Tensor(output, shape: [rows] + rowShape, dtype: dtype)
     return record("fft", result, [self]) { g in
       switch kind {
       case .complex(let inverse):
