@@ -188,6 +188,12 @@ if let only, !workloads.contains(where: { $0.name == only }) {
   FileHandle.standardError.write(Data("nabla-bench: no workload named \(only) (see --list)\n".utf8))
   exit(2)
 }
+let instructionSets = [
+  NABLA_ISA_BASELINE: "baseline", NABLA_ISA_X86_64_V3: "x86-64-v3",
+  NABLA_ISA_X86_64_V4: "x86-64-v4",
+]
+FileHandle.standardError.write(
+  Data("nabla-bench: the \(instructionSets[nabla_isa()] ?? "?") kernels\n".utf8))
 for workload in workloads where only == nil || workload.name == only {
   guard let run = workload.run else {
     print("\(workload.name)\tskipped\tneeds layers that do not exist yet")

@@ -1,22 +1,25 @@
-// Matrix multiply: the blocked driver of templates/gemm.h instantiated for float and double,
-// register-blocked micro-kernels for AVX-512, AVX2+FMA and NEON, and the choice between them,
-// made once at run time from what the CPU supports (never by compiler flags).
+// The GEMM's micro-kernels: register-blocked ones for AVX-512, AVX2+FMA and NEON and the
+// portable one, and the choice between them, made at run time from the instruction set in use
+// (never by compiler flags) or forced per thread by a test. The blocked driver that calls them
+// is templates/gemm.h, compiled in each instance of the kernels (instances_*.c).
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <tgmath.h>
-#include "CNablaKernels.h"
+#include "internal.h"
 #include "templates/prelude.h"
 
 #define T float
 #define SUFFIX f32
-#include "templates/gemm.h"
+#include "templates/micro_kernel.h"
+#include "templates/generic_kernel.h"
 #undef T
 #undef SUFFIX
 
 #define T double
 #define SUFFIX f64
-#include "templates/gemm.h"
+#include "templates/micro_kernel.h"
+#include "templates/generic_kernel.h"
 #undef T
 #undef SUFFIX
 
@@ -101,76 +104,40 @@ DEFINE_MICRO_KERNEL(kernel_neon_f64, , double, float64x2_t, 2, 8, 3, vdupq_n_f64
                     fma_f64x2, vmulq_f64, vst1q_f64, zero_f64x2)
 #endif
 
-/// Which micro-kernel the GEMMs this thread calls run: NABLA_GEMM_AUTO picks the best the CPU
-/// supports. Per thread, so that a test forcing a kernel cannot change what other threads compute
-/// (a GEMM's tasks on the pool use the kernel chosen by the thread that called it).
+/// Which micro-kernel the GEMMs this thread calls run: NABLA_GEMM_AUTO, that of the instruction
+/// set in use. Per thread, so that a test forcing a kernel cannot change what other threads
+/// compute (a GEMM's tasks on the pool use the kernel chosen by the thread that called it).
 static _Thread_local int forced_kernel = NABLA_GEMM_AUTO;
 
-static int cpu_supports(NablaGemmKernel kind) {
-  switch (kind) {
-    case NABLA_GEMM_AUTO:
-    case NABLA_GEMM_GENERIC: return 1;
-#if defined(__x86_64__)
-    case NABLA_GEMM_AVX2:
-      __builtin_cpu_init();
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case NABLA_GEMM_AVX512:
-      __builtin_cpu_init();
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
-#endif
-#if defined(__aarch64__)
-    case NABLA_GEMM_NEON: return 1;
-#endif
-    default: return 0;
-  }
-}
-
 int nabla_gemm_use_kernel(NablaGemmKernel kind) {
-  if (!cpu_supports(kind)) return 0;
-  forced_kernel = kind;
-  return 1;
+  int runs = kind == NABLA_GEMM_AUTO || kind == NABLA_GEMM_GENERIC;
+#if defined(__x86_64__)
+  runs |= kind == NABLA_GEMM_AVX2 && nabla_cpu_isa() >= NABLA_ISA_X86_64_V3;
+  runs |= kind == NABLA_GEMM_AVX512 && nabla_cpu_isa() >= NABLA_ISA_X86_64_V4;
+#elif defined(__aarch64__)
+  runs |= kind == NABLA_GEMM_NEON;
+#endif
+  if (runs) forced_kernel = kind;
+  return runs;
 }
-
-/// The best kernel this CPU runs, found once.
-static atomic_int best_kernel = NABLA_GEMM_AUTO;
 
 NablaGemmKernel nabla_gemm_kernel(void) {
-  NablaGemmKernel kind = (NablaGemmKernel)forced_kernel;
-  if (kind != NABLA_GEMM_AUTO) return kind;
-  kind = (NablaGemmKernel)atomic_load_explicit(&best_kernel, memory_order_relaxed);
-  if (kind != NABLA_GEMM_AUTO) return kind;
-  static const NablaGemmKernel preference[] = {NABLA_GEMM_AVX512, NABLA_GEMM_NEON, NABLA_GEMM_AVX2};
-  kind = NABLA_GEMM_GENERIC;
-  for (size_t i = 0; i < sizeof preference / sizeof preference[0]; i++)
-    if (cpu_supports(preference[i])) {
-      kind = preference[i];
-      break;
-    }
-  atomic_store(&best_kernel, kind);
-  return kind;
-}
-
-static atomic_int short_rows_off = 0;
-
-int nabla_short_rows_enabled(void) {
-  static atomic_int available = -1;  // whether the CPU has AVX-512, asked once
-  int has = atomic_load_explicit(&available, memory_order_relaxed);
-  if (has < 0) {
-    has = cpu_supports(NABLA_GEMM_AVX512);
-    atomic_store_explicit(&available, has, memory_order_relaxed);
+  if (forced_kernel != NABLA_GEMM_AUTO) return (NablaGemmKernel)forced_kernel;
+#if defined(__aarch64__)
+  return NABLA_GEMM_NEON;
+#else
+  switch (nabla_isa()) {
+    case NABLA_ISA_X86_64_V4: return NABLA_GEMM_AVX512;
+    case NABLA_ISA_X86_64_V3: return NABLA_GEMM_AVX2;
+    default: return NABLA_GEMM_GENERIC;
   }
-  return has && !atomic_load_explicit(&short_rows_off, memory_order_relaxed);
-}
-
-int nabla_use_short_rows(int enabled) {
-  atomic_store(&short_rows_off, !enabled);
-  return nabla_short_rows_enabled();
+#endif
 }
 
 // Block sizes: KC so a B micro-panel (KC x NR) fits in a 32-48 KiB L1 beside the A micro-panel,
 // MC so the A block (about 200 KiB) stays well inside L2, NC so the B block fits in the shared
 // cache. MC was chosen by measurement: larger A blocks ran slower on the 2 MiB L2 we measured on.
-static KernelChoice_f32 choice_f32(void) {
+KernelChoice_f32 nabla_gemm_choice_f32(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
     case NABLA_GEMM_AVX512:
@@ -196,7 +163,7 @@ static KernelChoice_f32 choice_f32(void) {
   }
 }
 
-static KernelChoice_f64 choice_f64(void) {
+KernelChoice_f64 nabla_gemm_choice_f64(void) {
   switch (nabla_gemm_kernel()) {
 #if defined(__x86_64__)
     case NABLA_GEMM_AVX512:
@@ -222,108 +189,16 @@ static KernelChoice_f64 choice_f64(void) {
   }
 }
 
-void nabla_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
-                 const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
-                 ptrdiff_t ldc) {
-  nabla_sgemm_bias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc);
-}
-
-void nabla_sgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
-                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
-                      const float *bias, float *c, ptrdiff_t ldc) {
-  gemm_f32(choice_f32(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc, NULL);
-}
-
-void nabla_dgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
-                 const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
-                 double *c, ptrdiff_t ldc) {
-  nabla_dgemm_bias(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc);
-}
-
-void nabla_dgemm_bias(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, double alpha,
-                      const double *a, ptrdiff_t lda, const double *b, ptrdiff_t ldb, double beta,
-                      const double *bias, double *c, ptrdiff_t ldc) {
-  gemm_f64(choice_f64(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc, NULL);
-}
-
-int nabla_sgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
-  return rows_independent_f32(m, n, k);
-}
-
-int nabla_dgemm_rows_independent(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
-  return rows_independent_f64(m, n, k);
-}
-
-// A B operand packed once: the panels for the kernel in use when it was packed, and where B
-// itself is, for the paths that do not pack (small products, or another kernel forced since).
-struct NablaPackedMatrix {
-  NablaGemmKernel kernel;
-  int transB;
-  ptrdiff_t k, n, ldb;
-  const void *b;
-  void *panels;
-  size_t bytes;
-};
-
-static NablaPackedMatrix *packed_matrix(NablaGemmKernel kernel, int transB, ptrdiff_t k,
-                                        ptrdiff_t n, const void *b, ptrdiff_t ldb, size_t bytes) {
+NablaPackedMatrix *nabla_packed_matrix_new(int transB, ptrdiff_t k, ptrdiff_t n, const void *b,
+                                           ptrdiff_t ldb, size_t bytes) {
   NablaPackedMatrix *packed = (NablaPackedMatrix *)malloc(sizeof *packed);
-  *packed = (NablaPackedMatrix){kernel, transB, k, n, ldb, b, nabla_buffer_allocate(bytes), bytes};
+  *packed = (NablaPackedMatrix){nabla_gemm_kernel(),          transB, k, n, ldb, b,
+                                nabla_buffer_allocate(bytes), bytes};
   return packed;
-}
-
-NablaPackedMatrix *nabla_sgemm_pack_b(int transB, ptrdiff_t k, ptrdiff_t n, const float *b,
-                                      ptrdiff_t ldb) {
-  KernelChoice_f32 kernel = choice_f32();
-  NablaPackedMatrix *packed = packed_matrix(nabla_gemm_kernel(), transB, k, n, b, ldb,
-                                            sizeof(float) * packed_b_count_f32(kernel, k, n));
-  pack_b_whole_f32(kernel, transB, k, n, b, ldb, (float *)packed->panels);
-  return packed;
-}
-
-NablaPackedMatrix *nabla_dgemm_pack_b(int transB, ptrdiff_t k, ptrdiff_t n, const double *b,
-                                      ptrdiff_t ldb) {
-  KernelChoice_f64 kernel = choice_f64();
-  NablaPackedMatrix *packed = packed_matrix(nabla_gemm_kernel(), transB, k, n, b, ldb,
-                                            sizeof(double) * packed_b_count_f64(kernel, k, n));
-  pack_b_whole_f64(kernel, transB, k, n, b, ldb, (double *)packed->panels);
-  return packed;
-}
-
-void nabla_sgemm_packed(int transA, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
-                        const NablaPackedMatrix *b, float beta, float *c, ptrdiff_t ldc) {
-  const float *panels = b->kernel == nabla_gemm_kernel() ? (const float *)b->panels : NULL;
-  gemm_f32(choice_f32(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const float *)b->b,
-           b->ldb, beta, NULL, c, ldc, panels);
-}
-
-void nabla_dgemm_packed(int transA, ptrdiff_t m, double alpha, const double *a, ptrdiff_t lda,
-                        const NablaPackedMatrix *b, double beta, double *c, ptrdiff_t ldc) {
-  const double *panels = b->kernel == nabla_gemm_kernel() ? (const double *)b->panels : NULL;
-  gemm_f64(choice_f64(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const double *)b->b,
-           b->ldb, beta, NULL, c, ldc, panels);
 }
 
 void nabla_packed_matrix_free(NablaPackedMatrix *packed) {
   if (!packed) return;
   nabla_buffer_free(packed->panels, packed->bytes);
   free(packed);
-}
-
-void nabla_sgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
-                         ptrdiff_t k, float alpha, const float *a, ptrdiff_t strideA, ptrdiff_t lda,
-                         const float *b, ptrdiff_t strideB, ptrdiff_t ldb, float beta, float *c,
-                         ptrdiff_t strideC, ptrdiff_t ldc) {
-  BatchedGemmJob_f32 job = {choice_f32(), transA,  transB,  m,     n,    k, lda, ldb, ldc,
-                            strideA,      strideB, strideC, alpha, beta, a, b,   c};
-  gemm_batched_f32(job, count);
-}
-
-void nabla_dgemm_batched(ptrdiff_t count, int transA, int transB, ptrdiff_t m, ptrdiff_t n,
-                         ptrdiff_t k, double alpha, const double *a, ptrdiff_t strideA,
-                         ptrdiff_t lda, const double *b, ptrdiff_t strideB, ptrdiff_t ldb,
-                         double beta, double *c, ptrdiff_t strideC, ptrdiff_t ldc) {
-  BatchedGemmJob_f64 job = {choice_f64(), transA,  transB,  m,     n,    k, lda, ldb, ldc,
-                            strideA,      strideB, strideC, alpha, beta, a, b,   c};
-  gemm_batched_f64(job, count);
 }

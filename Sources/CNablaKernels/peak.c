@@ -1,7 +1,7 @@
 // The machine's limit for the benchmark: the float32 multiply-add rate of one core, from 24
 // independent 512-bit FMA chains (enough to hide the latency on two FMA units), or 256-bit ones
 // where AVX-512 is missing. Nothing in the library depends on it.
-#include "CNablaKernels.h"
+#include "internal.h"
 #include "templates/prelude.h"
 
 #if defined(__x86_64__)
@@ -35,12 +35,11 @@ __attribute__((target("avx2,fma"))) static float chains_avx2(ptrdiff_t iteration
 
 double nabla_fma_flops_per_iteration(ptrdiff_t iterations, float *sink) {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) {
+  if (nabla_cpu_isa() >= NABLA_ISA_X86_64_V4) {
     *sink = chains_avx512(iterations);
     return 24.0 * 16 * 2;
   }
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  if (nabla_cpu_isa() >= NABLA_ISA_X86_64_V3) {
     *sink = chains_avx2(iterations);
     return 12.0 * 8 * 2;
   }

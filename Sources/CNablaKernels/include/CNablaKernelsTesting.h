@@ -18,20 +18,22 @@ typedef enum {
   NABLA_GEMM_NEON
 } NablaGemmKernel;
 
-/// Makes the GEMMs this thread calls use `kind` (NABLA_GEMM_AUTO: the best the CPU supports);
-/// returns 0 and changes nothing when this CPU cannot run it. Other threads keep their own choice,
-/// GEMMs run inside pool tasks (a convolution's, for one) included. For tests and benchmarks.
+/// Makes the GEMMs this thread calls use `kind` (NABLA_GEMM_AUTO: that of the instruction set in
+/// use, see nabla_isa); returns 0 and changes nothing when this CPU cannot run it. Other threads
+/// keep their own choice, GEMMs run inside pool tasks (a convolution's, for one) included. For
+/// tests and benchmarks.
 int nabla_gemm_use_kernel(NablaGemmKernel kind);
 
 /// The micro-kernel the GEMMs this thread calls use now.
 NablaGemmKernel nabla_gemm_kernel(void);
 
 /// Turns the convolutions' AVX-512 short-row loops (im2col and col2im of small 1-D signals, row
-/// copies) on, the default where the CPU has AVX-512, or off, leaving the portable loops; both give
-/// the same results, bit for bit. Returns whether they are on now. For tests.
+/// copies) on, the default where the x86-64-v4 kernels run (see nabla_isa), or off, leaving the
+/// portable loops; both give the same results, bit for bit. Returns whether they are on now. For
+/// tests.
 int nabla_use_short_rows(int enabled);
 
-/// Whether the short-row loops run: on, and this CPU has AVX-512.
+/// Whether the short-row loops run: on, and the kernels in use are the x86-64-v4 ones.
 int nabla_short_rows_enabled(void);
 
 #endif

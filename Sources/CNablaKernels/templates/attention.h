@@ -28,7 +28,7 @@ static void NAME(attention_heads_forward)(void *context, ptrdiff_t begin, ptrdif
 }
 
 // Heads begin ..< end of the backward, each with an L x L scratch block of its own.
-static void NAME(attention_heads_backward)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(attention_heads_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(AttentionJob) *job = (const NAME(AttentionJob) *)context;
   const ptrdiff_t L = job->length, E = job->width, d = job->depth;
   for (ptrdiff_t index = begin; index < end; index++) {
@@ -47,17 +47,17 @@ static void NAME(attention_heads_backward)(void *context, ptrdiff_t begin, ptrdi
   }
 }
 
-void NAME(nabla_attention_heads)(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
-                                 ptrdiff_t width, double scale, const T *qkv, T *weights,
-                                 T *output) {
+static void NAME(attention_heads)(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
+                                  ptrdiff_t width, double scale, const T *qkv, T *weights,
+                                  T *output) {
   NAME(AttentionJob)
   job = {heads, length, width, width / heads, (T)scale, qkv, NULL, weights, output, NULL, NULL};
   nabla_parallel_range(batch * heads, 1, NAME(attention_heads_forward), &job);
 }
 
-void NAME(nabla_attention_heads_backward)(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
-                                          ptrdiff_t width, double scale, const T *qkv,
-                                          const T *weights, const T *gradient, T *qkvGradient) {
+static void NAME(attention_heads_backward)(ptrdiff_t batch, ptrdiff_t heads, ptrdiff_t length,
+                                           ptrdiff_t width, double scale, const T *qkv,
+                                           const T *weights, const T *gradient, T *qkvGradient) {
   const size_t bytes = sizeof(T) * (size_t)(batch * heads * length * length);
   NAME(AttentionJob)
   job = {heads,
@@ -71,6 +71,6 @@ void NAME(nabla_attention_heads_backward)(ptrdiff_t batch, ptrdiff_t heads, ptrd
          NULL,
          qkvGradient,
          (T *)nabla_buffer_allocate(bytes)};
-  nabla_parallel_range(batch * heads, 1, NAME(attention_heads_backward), &job);
+  nabla_parallel_range(batch * heads, 1, NAME(attention_heads_backward_range), &job);
   nabla_buffer_free(job.scratch, bytes);
 }

@@ -69,8 +69,8 @@ static int NAME(is_strided_1d)(const NablaConvGeometry *g) {
          g->strideWidth > 1;
 }
 
-WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count,
-                                     ptrdiff_t imageStride, const T *x, T *col) {
+static void NAME(im2col)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
+                         const T *x, T *col) {
   if (NAME(im2col_short)(g, count, imageStride, x, col)) return;
   if (NAME(is_strided_1d)(g)) {
     NAME(im2col_1d)(g, count, imageStride, x, col);
@@ -128,8 +128,8 @@ WIDE_VECTORS void NAME(nabla_im2col)(const NablaConvGeometry *g, ptrdiff_t count
   }
 }
 
-WIDE_VECTORS void NAME(nabla_col2im)(const NablaConvGeometry *g, ptrdiff_t count,
-                                     ptrdiff_t imageStride, T *col, T *x) {
+static void NAME(col2im)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride, T *col,
+                         T *x) {
   if (NAME(col2im_short)(g, count, imageStride, col, x)) return;
   if (NAME(is_strided_1d)(g)) {
     NAME(col2im_1d)(g, count, imageStride, col, x);
@@ -220,7 +220,7 @@ static void NAME(max_pool_planes)(void *context, ptrdiff_t begin, ptrdiff_t end)
 // The most common pooling, 2 x 2 windows two apart with no padding or dilation, without the
 // general window bookkeeping: each output compares four inputs, keeping the first of ties and
 // letting NaN win.
-WIDE_VECTORS static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(max_pool_2x2_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(MaxPoolJob) *job = (const NAME(MaxPoolJob) *)context;
   const ptrdiff_t width = job->windows.width, plane = job->windows.height * width;
   const ptrdiff_t outHeight = job->windows.outHeight, outWidth = job->windows.outWidth;
@@ -268,16 +268,16 @@ static int NAME(pools_2x2)(const NablaPoolWindows *p) {
   return 1;
 }
 
-void NAME(nabla_max_pool)(ptrdiff_t planes, const NablaPoolWindows *windows, const T *x, T *y,
-                          int64_t *argmax) {
+static void NAME(max_pool)(ptrdiff_t planes, const NablaPoolWindows *windows, const T *x, T *y,
+                           int64_t *argmax) {
   NAME(MaxPoolJob) job = {*windows, x, y, argmax};
   nabla_range_fn run = NAME(pools_2x2)(windows) ? NAME(max_pool_2x2_planes) : NAME(max_pool_planes);
   ptrdiff_t grain = (1 << 14) / (windows->height * windows->width + 1) + 1;  // planes per piece
   nabla_parallel_range(planes, grain, run, &job);
 }
 
-void NAME(nabla_avg_pool)(ptrdiff_t planes, const NablaPoolWindows *p, const int64_t *rowDivisor,
-                          const int64_t *columnDivisor, const T *x, T *y) {
+static void NAME(avg_pool)(ptrdiff_t planes, const NablaPoolWindows *p, const int64_t *rowDivisor,
+                           const int64_t *columnDivisor, const T *x, T *y) {
   const ptrdiff_t plane = p->height * p->width, outPlane = p->outHeight * p->outWidth;
   for (ptrdiff_t c = 0; c < planes; c++) {
     const T *xc = x + c * plane;
@@ -295,9 +295,9 @@ void NAME(nabla_avg_pool)(ptrdiff_t planes, const NablaPoolWindows *p, const int
   }
 }
 
-void NAME(nabla_avg_pool_backward)(ptrdiff_t planes, const NablaPoolWindows *p,
-                                   const int64_t *rowDivisor, const int64_t *columnDivisor,
-                                   const T *gy, T *gx) {
+static void NAME(avg_pool_backward)(ptrdiff_t planes, const NablaPoolWindows *p,
+                                    const int64_t *rowDivisor, const int64_t *columnDivisor,
+                                    const T *gy, T *gx) {
   const ptrdiff_t plane = p->height * p->width, outPlane = p->outHeight * p->outWidth;
   for (ptrdiff_t c = 0; c < planes; c++) {
     T *gc = gx + c * plane;
@@ -335,8 +335,8 @@ static void NAME(max_pool_backward_planes)(void *context, ptrdiff_t begin, ptrdi
   }
 }
 
-void NAME(nabla_max_pool_backward)(ptrdiff_t planes, ptrdiff_t plane, ptrdiff_t outPlane,
-                                   const T *g, const int64_t *positions, T *gx) {
+static void NAME(max_pool_backward)(ptrdiff_t planes, ptrdiff_t plane, ptrdiff_t outPlane,
+                                    const T *g, const int64_t *positions, T *gx) {
   NAME(MaxPoolBackwardJob) job = {plane, outPlane, g, positions, gx};
   nabla_parallel_range(planes, (1 << 14) / (plane + 1) + 1, NAME(max_pool_backward_planes), &job);
 }

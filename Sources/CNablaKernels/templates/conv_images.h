@@ -54,7 +54,7 @@ static const T *NAME(slab_unfold)(const NAME(ConvImagesJob) * job, ptrdiff_t fir
   if (count == 1 && NAME(unfold_is_identity)(&job->geometry)) return x;
   NablaConvGeometry geometry = job->geometry;
   geometry.colStride = count * job->positions;
-  NAME(nabla_im2col)(&geometry, count, job->inputStride, x, col);
+  NAME(im2col)(&geometry, count, job->inputStride, x, col);
   return col;
 }
 
@@ -65,15 +65,14 @@ static const T *NAME(slab_gather)(const NAME(ConvImagesJob) * job, ptrdiff_t fir
   const T *g = job->output + first * job->outputStride + group * job->rows * job->positions;
   if (count == 1) return g;
   const ptrdiff_t positions = job->positions, columns = count * positions;
-  for (ptrdiff_t i = 0; i < count; i++)
-    NAME(copy_rows)
-    (job->rows, positions, g + i * job->outputStride, positions, block + i * positions, columns,
-     NULL);
+  for (ptrdiff_t i = 0; i < count; i++) NAME(copy_rows)
+  (job->rows, positions, g + i * job->outputStride, positions, block + i * positions, columns,
+   NULL);
   return block;
 }
 
 // output_n_g = W_g · im2col(input_n_g) (+ bias), slabs begin ..< end.
-static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(conv_images_forward_slabs)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
   const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
   NAME(SlabScratch) scratch = NAME(slab_scratch)(job);
@@ -92,8 +91,8 @@ static void NAME(conv_images_forward)(void *context, ptrdiff_t begin, ptrdiff_t 
       const T *bias = job->bias ? job->bias + group * rows : NULL;
       for (ptrdiff_t i = 0; i < count; i++)  // target is y itself for one image
         NAME(copy_rows)
-        (rows, positions, target + i * positions, columns, y + i * job->outputStride, positions,
-         bias);
+      (rows, positions, target + i * positions, columns, y + i * job->outputStride, positions,
+       bias);
     }
   }
   nabla_buffer_free(scratch.col, scratch.bytes);
@@ -117,11 +116,11 @@ static void NAME(fold_slab)(const NAME(ConvImagesJob) * job, ptrdiff_t first, pt
   GEMM(1, 0, fields, columns, rows, 1, w, fields, g, columns, 0, col, columns);
   for (ptrdiff_t i = 0; i < count; i++)
     memset(x + i * job->inputStride, 0, (size_t)(channels * job->plane) * sizeof(T));
-  NAME(nabla_col2im)(&geometry, count, job->inputStride, col, x);
+  NAME(col2im)(&geometry, count, job->inputStride, col, x);
 }
 
 // input_n_g = col2im(W_gᵀ · output_n_g), slabs begin ..< end (the input side is overwritten).
-static void NAME(conv_images_fold)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(conv_images_fold_slabs)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
   NAME(SlabScratch) scratch = NAME(slab_scratch)(job);
   for (ptrdiff_t slab = begin; slab < end; slab++) {
@@ -140,7 +139,7 @@ static void NAME(conv_images_fold)(void *context, ptrdiff_t begin, ptrdiff_t end
 // input side to write, it folds each slab too, while the slab's output rows are at hand. Each
 // group's sum is kept transposed, im2col(input_n_g) · output_n_gᵀ (fields x rows): so the product
 // reads the im2col matrix where it is and packs the output rows, which are fewer, instead.
-static void NAME(conv_images_weight_gradient)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(conv_images_weight_gradient_slabs)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(ConvImagesJob) *job = (const NAME(ConvImagesJob) *)context;
   const ptrdiff_t rows = job->rows, fields = job->fields, positions = job->positions;
   const ptrdiff_t weightSize = job->groups * rows * fields;
@@ -208,32 +207,31 @@ static NAME(ConvImagesJob) NAME(conv_images_job)(const NablaConvGeometry *geomet
   return job;
 }
 
-void NAME(nabla_conv_images_forward)(const NablaConvGeometry *geometry, ptrdiff_t batch,
-                                     ptrdiff_t groups, ptrdiff_t rows, const T *input,
-                                     const T *weight, const T *bias, T *output, T *columns) {
+static void NAME(conv_images_forward)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                      ptrdiff_t groups, ptrdiff_t rows, const T *input,
+                                      const T *weight, const T *bias, T *output, T *columns) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
   job.columns = columns;
   job.input = input;
   job.weight = weight;
   job.bias = bias;
   job.outputOut = output;
-  NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_forward), &job);
+  NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_forward_slabs), &job);
 }
 
-void NAME(nabla_conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t batch,
-                                  ptrdiff_t groups, ptrdiff_t rows, const T *weight,
-                                  const T *output, T *input) {
+static void NAME(conv_images_fold)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                   ptrdiff_t groups, ptrdiff_t rows, const T *weight,
+                                   const T *output, T *input) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
   job.weight = weight;
   job.output = output;
   job.inputOut = input;
-  NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_fold), &job);
+  NAME(conv_images_run)((batch + job.slab - 1) / job.slab, NAME(conv_images_fold_slabs), &job);
 }
 
 // The slices' sums, added in slice order into the first slice's partial (contiguous loops that
 // vectorize), then the weight's moved out of its per-group transposed layout.
-WIDE_VECTORS static void NAME(sum_slices)(const NAME(ConvImagesJob) * job, T *weightGradient,
-                                          T *biasGradient) {
+static void NAME(sum_slices)(const NAME(ConvImagesJob) * job, T *weightGradient, T *biasGradient) {
   const ptrdiff_t size = job->partialSize, fields = job->fields, rows = job->rows;
   const ptrdiff_t weightSize = job->groups * rows * fields;
   T *restrict total = job->partials;
@@ -249,10 +247,10 @@ WIDE_VECTORS static void NAME(sum_slices)(const NAME(ConvImagesJob) * job, T *we
     for (ptrdiff_t i = 0; i < job->groups * rows; i++) biasGradient[i] = total[weightSize + i];
 }
 
-void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
-                                             ptrdiff_t groups, ptrdiff_t rows, const T *input,
-                                             const T *columns, const T *output, T *weightGradient,
-                                             T *biasGradient, const T *weight, T *inputGradient) {
+static void NAME(conv_images_weight_gradient)(const NablaConvGeometry *geometry, ptrdiff_t batch,
+                                              ptrdiff_t groups, ptrdiff_t rows, const T *input,
+                                              const T *columns, const T *output, T *weightGradient,
+                                              T *biasGradient, const T *weight, T *inputGradient) {
   NAME(ConvImagesJob) job = NAME(conv_images_job)(geometry, batch, groups, rows);
   job.columns = (T *)columns;
   job.weight = weight;
@@ -273,7 +271,7 @@ void NAME(nabla_conv_images_weight_gradient)(const NablaConvGeometry *geometry, 
   job.output = output;
   job.partials = (T *)nabla_buffer_allocate((size_t)(slices * job.partialSize) * sizeof(T));
   if (batch == 0) memset(job.partials, 0, (size_t)job.partialSize * sizeof(T));
-  NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient), &job);
+  NAME(conv_images_run)(batch == 0 ? 0 : slices, NAME(conv_images_weight_gradient_slabs), &job);
   NAME(sum_slices)(&job, weightGradient, biasGradient);
   nabla_buffer_free(job.partials, (size_t)(slices * job.partialSize) * sizeof(T));
 }

@@ -45,8 +45,8 @@ static inline T NAME(apply_binary)(NablaBinaryOp op, T x, T y) {
     }                                                                                              \
   }
 
-WIDE_VECTORS static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_t sa,
-                                          const T *b, ptrdiff_t sb, T *out) {
+static void NAME(binary_row)(NablaBinaryOp op, ptrdiff_t n, const T *a, ptrdiff_t sa, const T *b,
+                             ptrdiff_t sb, T *out) {
   switch (op) {
     case NABLA_ADD: BINARY_ROW(x + y) break;
     case NABLA_SUB: BINARY_ROW(x - y) break;
@@ -76,8 +76,8 @@ static void NAME(binary_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
    job->out + begin);
 }
 
-void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape, const T *a,
-                        const ptrdiff_t *aStrides, const T *b, const ptrdiff_t *bStrides, T *out) {
+static void NAME(binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape, const T *a,
+                         const ptrdiff_t *aStrides, const T *b, const ptrdiff_t *bStrides, T *out) {
   if (rank == 0) {
     out[0] = NAME(apply_binary)(op, a[0], b[0]);
     return;
@@ -99,9 +99,9 @@ void NAME(nabla_binary)(NablaBinaryOp op, ptrdiff_t rank, const ptrdiff_t *shape
   }
 }
 
-void NAME(nabla_where)(ptrdiff_t rank, const ptrdiff_t *shape, const T *mask,
-                       const ptrdiff_t *maskStrides, const T *a, const ptrdiff_t *aStrides,
-                       const T *b, const ptrdiff_t *bStrides, T *out) {
+static void NAME(where)(ptrdiff_t rank, const ptrdiff_t *shape, const T *mask,
+                        const ptrdiff_t *maskStrides, const T *a, const ptrdiff_t *aStrides,
+                        const T *b, const ptrdiff_t *bStrides, T *out) {
   if (rank == 0) {
     out[0] = mask[0] != 0 ? a[0] : b[0];
     return;
@@ -127,8 +127,8 @@ static inline T NAME(softplus)(T x, T beta, T threshold) {
   return bx > threshold ? x : log1p(exp(bx)) / beta;
 }
 
-WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y,
-                                            double p1, double p2) {
+static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1,
+                               double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
     case NABLA_NEG:
@@ -195,9 +195,8 @@ WIDE_VECTORS static void NAME(unary_serial)(NablaUnaryOp op, ptrdiff_t n, const 
   }
 }
 
-WIDE_VECTORS static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x,
-                                                     const T *y, const T *gy, T *gx, double p1,
-                                                     double p2) {
+static void NAME(unary_backward_serial)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y,
+                                        const T *gy, T *gx, double p1, double p2) {
   T q1 = (T)p1, q2 = (T)p2;
   switch (op) {
     case NABLA_NEG:
@@ -307,13 +306,13 @@ static void NAME(unary_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t
    job->p2);
 }
 
-void NAME(nabla_unary)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
+static void NAME(unary)(NablaUnaryOp op, ptrdiff_t n, const T *x, T *y, double p1, double p2) {
   NAME(UnaryJob) job = {op, x, NULL, NULL, y, p1, p2};
   nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(unary_range), &job);
 }
 
-void NAME(nabla_unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y, const T *gy,
-                                T *gx, double p1, double p2) {
+static void NAME(unary_backward)(NablaUnaryOp op, ptrdiff_t n, const T *x, const T *y, const T *gy,
+                                 T *gx, double p1, double p2) {
   NAME(UnaryJob) job = {op, x, y, gy, gx, p1, p2};
   nabla_parallel_range(n, NAME(ELEMENTWISE_GRAIN), NAME(unary_backward_range), &job);
 }

@@ -6,43 +6,7 @@
 // every element of C sees the same sequence of operations whatever the split, so results do not
 // depend on the thread count.
 
-/// Computes an MR x NR tile: c = fma(beta, c, alpha * (a · b)) over kc steps; a is an MR x kc
-/// panel column by column, each column of MR contiguous values astep after the last (MR when
-/// packed), b a packed kc x NR panel (row by row); beta == 0 never reads c.
-typedef void (*NAME(MicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,
-                                  ptrdiff_t ldc, T alpha, T beta);
-
-/// The same tile with A read where it is: rows i of an MR x kc block of a row-major A, lda apart.
-typedef void (*NAME(RowsMicroKernel))(ptrdiff_t kc, const T *a, ptrdiff_t lda, const T *b, T *c,
-                                      ptrdiff_t ldc, T alpha, T beta);
-
-/// A micro-kernel (and its unpacked-A form, or NULL) with the tile and block sizes that suit it,
-/// and optionally a shorter one (tailMR rows, same NR) for the rows left below a whole MR panel.
-typedef struct {
-  NAME(MicroKernel) run;
-  NAME(RowsMicroKernel) runRows;
-  int mr, nr;
-  ptrdiff_t kc, mc, nc;
-  NAME(MicroKernel) runTail;
-  int tailMR;
-} NAME(KernelChoice);
-
-// The portable micro-kernel: plain loops the compiler can vectorize for any target.
-enum { NAME(GENERIC_MR) = 4, NAME(GENERIC_NR) = 16 };
-
-static void NAME(generic_kernel)(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,
-                                 ptrdiff_t ldc, T alpha, T beta) {
-  T acc[NAME(GENERIC_MR)][NAME(GENERIC_NR)] = {{0}};
-  for (ptrdiff_t p = 0; p < kc; p++)
-    for (int i = 0; i < NAME(GENERIC_MR); i++)
-      for (int j = 0; j < NAME(GENERIC_NR); j++)
-        acc[i][j] += a[p * astep + i] * b[p * NAME(GENERIC_NR) + j];
-  for (int i = 0; i < NAME(GENERIC_MR); i++)
-    for (int j = 0; j < NAME(GENERIC_NR); j++) {
-      T scaled = alpha * acc[i][j];
-      c[i * ldc + j] = beta == 0 ? scaled : fma(beta, c[i * ldc + j], scaled);
-    }
-}
+#include "micro_kernel.h"
 
 /// Element (i, p) of op(A).
 #define OP_A(i, p) (transA ? a[(p)*lda + (i)] : a[(i)*lda + (p)])
@@ -51,8 +15,8 @@ typedef T NAME(Vector4) __attribute__((ext_vector_type(4)));
 
 /// dst[p * ldd + i] = src[i * lds + p] for i < rows, p < columns: a transposing copy, by 4 x 4
 /// blocks transposed in registers where the block is whole.
-WIDE_VECTORS_CLONES static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows,
-                                                     ptrdiff_t columns, T *dst, ptrdiff_t ldd) {
+static void NAME(transpose_copy)(const T *src, ptrdiff_t lds, ptrdiff_t rows, ptrdiff_t columns,
+                                 T *dst, ptrdiff_t ldd) {
   ptrdiff_t i = 0;
   for (; i + 4 <= rows; i += 4) {
     const T *s = src + i * lds;
@@ -84,9 +48,8 @@ WIDE_VECTORS_CLONES static void NAME(transpose_copy)(const T *src, ptrdiff_t lds
 }
 
 /// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into MR-row panels, zero-padding the last one.
-WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0,
-                                             ptrdiff_t p0, ptrdiff_t mc, ptrdiff_t kc, int mr,
-                                             T *packed) {
+static void NAME(pack_a)(int transA, const T *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t p0,
+                         ptrdiff_t mc, ptrdiff_t kc, int mr, T *packed) {
   for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
     ptrdiff_t rows = mc - ir < mr ? mc - ir : mr;
     // A partial panel is cleared whole first: one call, not a short clearing loop per step.
@@ -104,9 +67,8 @@ WIDE_VECTORS_CLONES static void NAME(pack_a)(int transA, const T *a, ptrdiff_t l
 }
 
 /// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into NR-column panels, zero-padding the last one.
-WIDE_VECTORS_CLONES static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0,
-                                             ptrdiff_t j0, ptrdiff_t kc, ptrdiff_t nc, int nr,
-                                             T *packed) {
+static void NAME(pack_b)(int transB, const T *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t j0,
+                         ptrdiff_t kc, ptrdiff_t nc, int nr, T *packed) {
   for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
     ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
     if (columns < nr) memset(packed, 0, sizeof(T) * (size_t)(nr * kc));  // as in pack_a
@@ -167,8 +129,8 @@ static void NAME(pack_b_whole)(NAME(KernelChoice) kernel, int transB, ptrdiff_t 
 }
 
 /// C[rows i0 ..< i1, columns j0 ..< j1] of the job, blocked and packed.
-WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) * job, ptrdiff_t i0,
-                                                 ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1) {
+static void NAME(gemm_block)(const NAME(GemmJob) * job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0,
+                             ptrdiff_t j1) {
   const NAME(KernelChoice) *kernel = &job->kernel;
   int mr = kernel->mr, nr = kernel->nr;
   // NC a multiple of NR keeps every column block on panel boundaries (of a whole packed B too).
@@ -210,14 +172,12 @@ WIDE_VECTORS_CLONES static void NAME(gemm_block)(const NAME(GemmJob) * job, ptrd
         const ptrdiff_t panelRows = mc / mr * mr, whole = rowsA || columnsA ? panelRows : 0;
         const int shortTail = kernel->runTail && mc - panelRows <= 2 * kernel->tailMR;
         const int tailMR = shortTail ? kernel->tailMR : mr;
-        if (whole < panelRows)
-          NAME(pack_a)
-          (job->transA, job->a, job->lda, ic + whole, pc, panelRows - whole, kc, mr,
-           packedA + whole * kc);
-        if (panelRows < mc)
-          NAME(pack_a)
-          (job->transA, job->a, job->lda, ic + panelRows, pc, mc - panelRows, kc, tailMR,
-           packedA + panelRows * kc);
+        if (whole < panelRows) NAME(pack_a)
+        (job->transA, job->a, job->lda, ic + whole, pc, panelRows - whole, kc, mr,
+         packedA + whole * kc);
+        if (panelRows < mc) NAME(pack_a)
+        (job->transA, job->a, job->lda, ic + panelRows, pc, mc - panelRows, kc, tailMR,
+         packedA + panelRows * kc);
         for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
           ptrdiff_t columns = nc - jr < nr ? nc - jr : nr;
           for (ptrdiff_t ir = 0; ir < mc; ir += ir < panelRows ? mr : tailMR) {
@@ -274,10 +234,9 @@ static void NAME(gemm_task)(void *context, ptrdiff_t index) {
 /// The unpacked path for small products and thin ones (k at most THIN): C scaled by beta, then
 /// rank-1 updates row by row, vectorized along the rows of C. A transposed B is first copied
 /// upright (it is small: k x n with k thin) so that those rows are contiguous.
-WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n,
-                                                 ptrdiff_t k, T alpha, const T *a, ptrdiff_t lda,
-                                                 const T *b, ptrdiff_t ldb, T beta, T *c,
-                                                 ptrdiff_t ldc) {
+static void NAME(gemm_small)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
+                             const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c,
+                             ptrdiff_t ldc) {
   T *upright = NULL;
   size_t uprightBytes = sizeof(T) * (size_t)(k * n);
   if (transB && k > 1 && n > 1) {
@@ -323,9 +282,8 @@ WIDE_VECTORS_CLONES static void NAME(gemm_small)(int transA, int transB, ptrdiff
 /// a dot product, computed for 4 rows of A against 2 rows of B at a time with 16 partial sums
 /// along k each (vectors, once built for wide vectors). For products whose C is small next to k,
 /// where packing would cost more than the arithmetic.
-WIDE_VECTORS_CLONES static void NAME(gemm_dots)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
-                                                const T *a, ptrdiff_t lda, const T *b,
-                                                ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
+static void NAME(gemm_dots)(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,
+                            ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c, ptrdiff_t ldc) {
   enum { LANES = 16, ROWS = 4, COLUMNS = 2 };
   for (ptrdiff_t i0 = 0; i0 < m; i0 += ROWS) {
     const ptrdiff_t rows = m - i0 < ROWS ? m - i0 : ROWS;
@@ -438,11 +396,10 @@ typedef struct {
 
 static void NAME(gemm_batch_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(BatchedGemmJob) *job = (const NAME(BatchedGemmJob) *)context;
-  for (ptrdiff_t i = begin; i < end; i++)
-    NAME(gemm)
-    (job->kernel, job->transA, job->transB, job->m, job->n, job->k, job->alpha,
-     job->a + i * job->strideA, job->lda, job->b + i * job->strideB, job->ldb, job->beta, NULL,
-     job->c + i * job->strideC, job->ldc, NULL);
+  for (ptrdiff_t i = begin; i < end; i++) NAME(gemm)
+  (job->kernel, job->transA, job->transB, job->m, job->n, job->k, job->alpha,
+   job->a + i * job->strideA, job->lda, job->b + i * job->strideB, job->ldb, job->beta, NULL,
+   job->c + i * job->strideC, job->ldc, NULL);
 }
 
 /// The batch split over the pool when each product is too small to split by itself (then each
@@ -455,4 +412,64 @@ static void NAME(gemm_batched)(NAME(BatchedGemmJob) job, ptrdiff_t count) {
   }
   const ptrdiff_t grain = (ptrdiff_t)(NAME(PARALLEL_WORK) / (work + 1)) / 4 + 1;
   nabla_parallel_range(count, grain, NAME(gemm_batch_range), &job);
+}
+
+// The entry points of the table (see nabla_sgemm and its neighbours in CNablaKernels.h), with
+// the micro-kernel in use on this thread.
+
+static void NAME(gemm_bias_entry)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                                  T alpha, const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb,
+                                  T beta, const T *bias, T *c, ptrdiff_t ldc) {
+  NAME(gemm)
+  (NAME(nabla_gemm_choice)(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, bias, c, ldc,
+   NULL);
+}
+
+static void NAME(gemm_entry)(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, T alpha,
+                             const T *a, ptrdiff_t lda, const T *b, ptrdiff_t ldb, T beta, T *c,
+                             ptrdiff_t ldc) {
+  NAME(gemm_bias_entry)(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, NULL, c, ldc);
+}
+
+static void NAME(gemm_batched_entry)(ptrdiff_t count, int transA, int transB, ptrdiff_t m,
+                                     ptrdiff_t n, ptrdiff_t k, T alpha, const T *a,
+                                     ptrdiff_t strideA, ptrdiff_t lda, const T *b,
+                                     ptrdiff_t strideB, ptrdiff_t ldb, T beta, T *c,
+                                     ptrdiff_t strideC, ptrdiff_t ldc) {
+  NAME(BatchedGemmJob)
+  job = {NAME(nabla_gemm_choice)(),
+         transA,
+         transB,
+         m,
+         n,
+         k,
+         lda,
+         ldb,
+         ldc,
+         strideA,
+         strideB,
+         strideC,
+         alpha,
+         beta,
+         a,
+         b,
+         c};
+  NAME(gemm_batched)(job, count);
+}
+
+static NablaPackedMatrix *NAME(gemm_pack_b)(int transB, ptrdiff_t k, ptrdiff_t n, const T *b,
+                                            ptrdiff_t ldb) {
+  const NAME(KernelChoice) kernel = NAME(nabla_gemm_choice)();
+  NablaPackedMatrix *packed =
+      nabla_packed_matrix_new(transB, k, n, b, ldb, sizeof(T) * NAME(packed_b_count)(kernel, k, n));
+  NAME(pack_b_whole)(kernel, transB, k, n, b, ldb, (T *)packed->panels);
+  return packed;
+}
+
+static void NAME(gemm_packed)(int transA, ptrdiff_t m, T alpha, const T *a, ptrdiff_t lda,
+                              const NablaPackedMatrix *b, T beta, T *c, ptrdiff_t ldc) {
+  const T *panels = b->kernel == nabla_gemm_kernel() ? (const T *)b->panels : NULL;
+  NAME(gemm)
+  (NAME(nabla_gemm_choice)(), transA, b->transB, m, b->n, b->k, alpha, a, lda, (const T *)b->b,
+   b->ldb, beta, NULL, c, ldc, panels);
 }

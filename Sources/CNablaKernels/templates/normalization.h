@@ -9,7 +9,7 @@ typedef struct {
   T *y, *gx, *savedMean, *savedRstd, *partials;
 } NAME(LayerNormJob);
 
-WIDE_VECTORS static void NAME(layer_norm_rows)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(layer_norm_rows)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(LayerNormJob) *job = (const NAME(LayerNormJob) *)context;
   const ptrdiff_t d = job->d;
   const T *w = job->weight, *b = job->bias;
@@ -28,8 +28,7 @@ WIDE_VECTORS static void NAME(layer_norm_rows)(void *context, ptrdiff_t begin, p
 
 // Slices begin ..< end of the backward: each computes its rows' input gradients and sums
 // gy·x̂ (for the weight) and gy (for the bias) over them into partials + slice·2d.
-WIDE_VECTORS static void NAME(layer_norm_backward_slices)(void *context, ptrdiff_t begin,
-                                                          ptrdiff_t end) {
+static void NAME(layer_norm_backward_slices)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(LayerNormJob) *job = (const NAME(LayerNormJob) *)context;
   const ptrdiff_t d = job->d;
   const T *w = job->weight;
@@ -72,16 +71,16 @@ WIDE_VECTORS static void NAME(layer_norm_backward_slices)(void *context, ptrdiff
   }
 }
 
-void NAME(nabla_layer_norm)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight, const T *bias,
-                            double epsilon, T *y, T *mean, T *rstd) {
+static void NAME(layer_norm)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight,
+                             const T *bias, double epsilon, T *y, T *mean, T *rstd) {
   NAME(LayerNormJob)
   job = {rows, d, 0, (T)epsilon, x, weight, bias, NULL, NULL, NULL, y, NULL, mean, rstd, NULL};
   nabla_parallel_range(rows, NAME(ELEMENTWISE_GRAIN) / (d + 1) + 1, NAME(layer_norm_rows), &job);
 }
 
-void NAME(nabla_layer_norm_backward)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight,
-                                     const T *mean, const T *rstd, const T *gy, T *gx,
-                                     T *weightGradient, T *biasGradient) {
+static void NAME(layer_norm_backward)(ptrdiff_t rows, ptrdiff_t d, const T *x, const T *weight,
+                                      const T *mean, const T *rstd, const T *gy, T *gx,
+                                      T *weightGradient, T *biasGradient) {
   // A fixed number of slices (never the thread count) keeps the order of the sums over rows.
   const ptrdiff_t slices = rows < 16 ? (rows > 0 ? rows : 1) : 16;
   NAME(LayerNormJob)

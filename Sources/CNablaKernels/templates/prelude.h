@@ -7,24 +7,6 @@
 #define NABLA_CAT(a, b) NABLA_CAT2(a, b)
 #define NAME(base) NABLA_CAT(base, SUFFIX)
 
-// Marks a kernel worth compiling for wider vectors than the baseline target (x86-64 without AVX):
-// on x86-64 Linux it is built three times (AVX-512, AVX2 + FMA, baseline) and the loader picks
-// the best one the CPU runs (an ifunc). Elsewhere, and for double, it builds once.
-// Not under ThreadSanitizer: its instrumented ifunc resolvers run before the runtime is up and
-// crash at load time, so a TSan build takes the baseline code.
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define NABLA_THREAD_SANITIZER 1
-#endif
-#endif
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__) &&                             \
-    !defined(NABLA_THREAD_SANITIZER)
-#define WIDE_VECTORS_CLONES                                                                        \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define WIDE_VECTORS_CLONES
-#endif
-
 // Subnormal numbers (below 1.2e-38 in float) cost about a hundred times a normal operation on
 // x86, and training drives some gradients into that range; the matrix multiply, the recurrent
 // steps and Adam treat them as 0 (flush-to-zero and denormals-are-zero in MXCSR, set around their

@@ -15,9 +15,8 @@ static inline T NAME(rnn_sigmoid)(T x) {
   return x != x ? x : y;  // NaN stays NaN
 }
 
-WIDE_VECTORS void NAME(nabla_rnn_step)(const NablaRecurrentStep *step, int relu, const T *xg,
-                                       const T *hg, const T *bias, const T *hPrev, T *hNext,
-                                       T *out) {
+static void NAME(rnn_step)(const NablaRecurrentStep *step, int relu, const T *xg, const T *hg,
+                           const T *bias, const T *hPrev, T *hNext, T *out) {
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   for (ptrdiff_t b = 0; b < n; b++) {
@@ -38,9 +37,8 @@ WIDE_VECTORS void NAME(nabla_rnn_step)(const NablaRecurrentStep *step, int relu,
   }
 }
 
-WIDE_VECTORS void NAME(nabla_rnn_step_backward)(const NablaRecurrentStep *step, int relu,
-                                                const T *hNext, const T *dOut, const T *dh, T *dPre,
-                                                T *dhCarry) {
+static void NAME(rnn_step_backward)(const NablaRecurrentStep *step, int relu, const T *hNext,
+                                    const T *dOut, const T *dh, T *dPre, T *dhCarry) {
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   for (ptrdiff_t b = 0; b < n; b++) {
@@ -61,10 +59,9 @@ WIDE_VECTORS void NAME(nabla_rnn_step_backward)(const NablaRecurrentStep *step, 
   }
 }
 
-WIDE_VECTORS static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
-                                              ptrdiff_t t, const T *xg, const T *hg, const T *bias,
-                                              const T *hPrev, const T *cPrev, T *act, T *tanhC,
-                                              T *hNext, T *cNext, T *out) {
+static void NAME(lstm_step_rows)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                 const T *xg, const T *hg, const T *bias, const T *hPrev,
+                                 const T *cPrev, T *act, T *tanhC, T *hNext, T *cNext, T *out) {
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *x = xg + b * 4 * h, *r = hg + b * 4 * h, *hp = hPrev + b * h, *cp = cPrev + b * h;
     T *a = act + b * 4 * h, *tc = tanhC + b * h, *hn = hNext + b * h, *cn = cNext + b * h;
@@ -119,11 +116,10 @@ static inline void NAME(lstm_step_backward_row)(ptrdiff_t h, const T *restrict a
   }
 }
 
-WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
-                                                       const int64_t *lengths, ptrdiff_t t,
-                                                       const T *act, const T *tanhC, const T *cPrev,
-                                                       const T *dOut, const T *dh, T *dc, T *dGates,
-                                                       T *dhCarry) {
+static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
+                                          ptrdiff_t t, const T *act, const T *tanhC, const T *cPrev,
+                                          const T *dOut, const T *dh, T *dc, T *dGates,
+                                          T *dhCarry) {
   for (ptrdiff_t b = 0; b < n; b++) {
     const T *gh = dh + b * h;
     T *gg = dGates + b * 4 * h, *carry = dhCarry + b * h;
@@ -139,9 +135,9 @@ WIDE_VECTORS static void NAME(lstm_step_backward_rows)(ptrdiff_t n, ptrdiff_t h,
 }
 
 // The LSTM step's entry points, with subnormals counted as zero (see prelude.h).
-void NAME(nabla_lstm_step)(const NablaRecurrentStep *step, const T *xg, const T *hg, const T *bias,
-                           const T *hPrev, const T *cPrev, T *act, T *tanhC, T *hNext, T *cNext,
-                           T *out) {
+static void NAME(lstm_step)(const NablaRecurrentStep *step, const T *xg, const T *hg, const T *bias,
+                            const T *hPrev, const T *cPrev, T *act, T *tanhC, T *hNext, T *cNext,
+                            T *out) {
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
@@ -149,9 +145,9 @@ void NAME(nabla_lstm_step)(const NablaRecurrentStep *step, const T *xg, const T 
   nabla_restore_subnormals(saved);
 }
 
-void NAME(nabla_lstm_step_backward)(const NablaRecurrentStep *step, const T *act, const T *tanhC,
-                                    const T *cPrev, const T *dOut, const T *dh, T *dc, T *dGates,
-                                    T *dhCarry) {
+static void NAME(lstm_step_backward)(const NablaRecurrentStep *step, const T *act, const T *tanhC,
+                                     const T *cPrev, const T *dOut, const T *dh, T *dc, T *dGates,
+                                     T *dhCarry) {
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
@@ -176,15 +172,13 @@ static inline void NAME(gru_step_preactivation_row)(ptrdiff_t h, const T *restri
 // block [n, h]: the sigmoids and the tanh then run over long contiguous runs, which vectorize,
 // rather than over rows of h elements. The blocks lie `stride` elements apart, n·h for a whole
 // batch, so that a step can also run on some rows of a batch, each block keeping its place.
-WIDE_VECTORS static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
-                                             ptrdiff_t t, const T *xg, const T *hg, const T *bias,
-                                             const T *hPrev, T *act, ptrdiff_t stride, T *hNext,
-                                             T *out) {
+static void NAME(gru_step_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths, ptrdiff_t t,
+                                const T *xg, const T *hg, const T *bias, const T *hPrev, T *act,
+                                ptrdiff_t stride, T *hNext, T *out) {
   const ptrdiff_t count = n * h;
   T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
-  for (ptrdiff_t b = 0; b < n; b++)
-    NAME(gru_step_preactivation_row)
-    (h, xg + b * 3 * h, hg + b * 3 * h, bias, rg + b * h, zg + b * h, hiddenN + b * h);
+  for (ptrdiff_t b = 0; b < n; b++) NAME(gru_step_preactivation_row)
+  (h, xg + b * 3 * h, hg + b * 3 * h, bias, rg + b * h, zg + b * h, hiddenN + b * h);
   for (ptrdiff_t i = 0; i < count; i++) rg[i] = NAME(rnn_sigmoid)(rg[i]);
   for (ptrdiff_t i = 0; i < count; i++) zg[i] = NAME(rnn_sigmoid)(zg[i]);
   for (ptrdiff_t b = 0; b < n; b++)
@@ -226,11 +220,10 @@ static inline void NAME(gru_step_backward_row)(ptrdiff_t h, const T *restrict rg
   }
 }
 
-WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h,
-                                                      const int64_t *lengths, ptrdiff_t t,
-                                                      const T *act, ptrdiff_t stride,
-                                                      const T *hPrev, const T *dOut, const T *dh,
-                                                      T *dXg, T *dHg, T *dhCarry) {
+static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h, const int64_t *lengths,
+                                         ptrdiff_t t, const T *act, ptrdiff_t stride,
+                                         const T *hPrev, const T *dOut, const T *dh, T *dXg, T *dHg,
+                                         T *dhCarry) {
   const T *rg = act, *zg = act + stride, *ng = act + 2 * stride, *hiddenN = act + 3 * stride;
   for (ptrdiff_t b = 0; b < n; b++) {
     const ptrdiff_t row = b * h;
@@ -250,8 +243,8 @@ WIDE_VECTORS static void NAME(gru_step_backward_body)(ptrdiff_t n, ptrdiff_t h,
 }
 
 // The GRU step's entry points, with subnormals counted as zero (see prelude.h).
-void NAME(nabla_gru_step)(const NablaRecurrentStep *step, const T *xg, const T *hg, const T *bias,
-                          const T *hPrev, T *act, ptrdiff_t stride, T *hNext, T *out) {
+static void NAME(gru_step)(const NablaRecurrentStep *step, const T *xg, const T *hg, const T *bias,
+                           const T *hPrev, T *act, ptrdiff_t stride, T *hNext, T *out) {
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();
@@ -259,9 +252,9 @@ void NAME(nabla_gru_step)(const NablaRecurrentStep *step, const T *xg, const T *
   nabla_restore_subnormals(saved);
 }
 
-void NAME(nabla_gru_step_backward)(const NablaRecurrentStep *step, const T *act, ptrdiff_t stride,
-                                   const T *hPrev, const T *dOut, const T *dh, T *dXg, T *dHg,
-                                   T *dhCarry) {
+static void NAME(gru_step_backward)(const NablaRecurrentStep *step, const T *act, ptrdiff_t stride,
+                                    const T *hPrev, const T *dOut, const T *dh, T *dXg, T *dHg,
+                                    T *dhCarry) {
   const ptrdiff_t n = step->batch, h = step->hidden, t = step->time;
   const int64_t *lengths = step->lengths;
   const unsigned saved = nabla_flush_subnormals();

@@ -2,8 +2,8 @@
 // Every kernel views its input as [outer, n, inner] and works along the middle axis.
 
 /// Reduces columns i0 ..< i1 of one n x inner slab xo into yo.
-WIDE_VECTORS static void NAME(reduce_columns)(NablaReduceOp op, ptrdiff_t n, ptrdiff_t inner,
-                                              const T *xo, T *yo, ptrdiff_t i0, ptrdiff_t i1) {
+static void NAME(reduce_columns)(NablaReduceOp op, ptrdiff_t n, ptrdiff_t inner, const T *xo, T *yo,
+                                 ptrdiff_t i0, ptrdiff_t i1) {
   if (op == NABLA_REDUCE_SUM && inner == 1) {
     // Wide accumulators keep long float sums accurate; eight of them, summed in a fixed order,
     // let the additions overlap instead of waiting on one another.
@@ -59,8 +59,8 @@ static void NAME(reduce_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   }
 }
 
-void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
-                        T *y) {
+static void NAME(reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                         const T *x, T *y) {
   // Each output element is reduced by one thread in a fixed order, so the split over the pool
   // never changes a result.
   const ptrdiff_t blocks = (inner + NAME(REDUCE_BLOCK) - 1) / NAME(REDUCE_BLOCK);
@@ -70,8 +70,8 @@ void NAME(nabla_reduce)(NablaReduceOp op, ptrdiff_t outer, ptrdiff_t n, ptrdiff_
                        NAME(reduce_range), &job);
 }
 
-void NAME(nabla_argreduce)(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
-                           int64_t *index) {
+static void NAME(argreduce)(int isMin, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
+                            int64_t *index) {
   for (ptrdiff_t o = 0; o < outer; o++) {
     for (ptrdiff_t i = 0; i < inner; i++) {
       const T *col = x + o * n * inner + i;
@@ -137,8 +137,7 @@ enum { NAME(SHORT_ROWS_BLOCK) = 1024 };
 // Softmax (or log-softmax) of contiguous rows begin ..< end shorter than the lanes: per block of
 // rows, the shifted values x − max, then all their exponentials in one loop, then each row's sum
 // (in order, as the lanes of the long rows add a short row) and its results.
-WIDE_VECTORS static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) * job, ptrdiff_t begin,
-                                                  ptrdiff_t end) {
+static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) * job, ptrdiff_t begin, ptrdiff_t end) {
   const ptrdiff_t n = job->n, rowsPerBlock = NAME(SHORT_ROWS_BLOCK) / n;
   T shifted[NAME(SHORT_ROWS_BLOCK)], e[NAME(SHORT_ROWS_BLOCK)];
   for (ptrdiff_t first = begin; first < end; first += rowsPerBlock) {
@@ -166,8 +165,8 @@ WIDE_VECTORS static void NAME(softmax_short_rows)(const NAME(SoftmaxJob) * job, 
 }
 
 // The backward of softmax_short_rows: for log-softmax, e^y of a whole block in one loop.
-WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob) * job,
-                                                           ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob) * job, ptrdiff_t begin,
+                                              ptrdiff_t end) {
   const ptrdiff_t n = job->n, rowsPerBlock = NAME(SHORT_ROWS_BLOCK) / n;
   T e[NAME(SHORT_ROWS_BLOCK)];
   for (ptrdiff_t first = begin; first < end; first += rowsPerBlock) {
@@ -188,7 +187,7 @@ WIDE_VECTORS static void NAME(softmax_backward_short_rows)(const NAME(SoftmaxJob
 }
 
 // Softmax (or log-softmax) of the slices o in begin ..< end of [outer, n, inner] along n.
-WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
+static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(SoftmaxJob) *job = (const NAME(SoftmaxJob) *)context;
   const ptrdiff_t n = job->n, inner = job->inner;
   if (inner == 1 && n < NAME(SOFTMAX_LANES)) {
@@ -246,8 +245,7 @@ WIDE_VECTORS static void NAME(softmax_range)(void *context, ptrdiff_t begin, ptr
 }
 
 // The softmax's (or log-softmax's) backward for the slices o in begin ..< end.
-WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t begin,
-                                                      ptrdiff_t end) {
+static void NAME(softmax_backward_range)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(SoftmaxJob) *job = (const NAME(SoftmaxJob) *)context;
   const ptrdiff_t n = job->n, inner = job->inner;
   const int isLog = job->isLog;
@@ -292,22 +290,22 @@ WIDE_VECTORS static void NAME(softmax_backward_range)(void *context, ptrdiff_t b
   }
 }
 
-void NAME(nabla_softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
-                         T *y) {
+static void NAME(softmax)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner, const T *x,
+                          T *y) {
   NAME(SoftmaxJob) job = {isLog, n, inner, x, NULL, NULL, y};
   nabla_parallel_range(outer, NAME(ELEMENTWISE_GRAIN) / (n * inner + 1) + 1, NAME(softmax_range),
                        &job);
 }
 
-void NAME(nabla_softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
-                                  const T *y, const T *gy, T *gx) {
+static void NAME(softmax_backward)(int isLog, ptrdiff_t outer, ptrdiff_t n, ptrdiff_t inner,
+                                   const T *y, const T *gy, T *gx) {
   NAME(SoftmaxJob) job = {isLog, n, inner, NULL, y, gy, gx};
   nabla_parallel_range(outer, NAME(ELEMENTWISE_GRAIN) / (n * inner + 1) + 1,
                        NAME(softmax_backward_range), &job);
 }
 
-T NAME(nabla_nll_sum)(ptrdiff_t rows, ptrdiff_t classes, const T *logp, const int64_t *targets,
-                      int64_t ignoreIndex, ptrdiff_t *kept) {
+static T NAME(nll_sum)(ptrdiff_t rows, ptrdiff_t classes, const T *logp, const int64_t *targets,
+                       int64_t ignoreIndex, ptrdiff_t *kept) {
   T sum = 0;
   ptrdiff_t count = 0;
   for (ptrdiff_t r = 0; r < rows; r++) {
@@ -319,9 +317,9 @@ T NAME(nabla_nll_sum)(ptrdiff_t rows, ptrdiff_t classes, const T *logp, const in
   return sum;
 }
 
-WIDE_VECTORS void NAME(nabla_cross_entropy_backward)(ptrdiff_t rows, ptrdiff_t classes,
-                                                     const T *logp, const int64_t *targets,
-                                                     int64_t ignoreIndex, T scale, T *gx) {
+static void NAME(cross_entropy_backward)(ptrdiff_t rows, ptrdiff_t classes, const T *logp,
+                                         const int64_t *targets, int64_t ignoreIndex, T scale,
+                                         T *gx) {
   for (ptrdiff_t i = 0; i < rows * classes; i++) gx[i] = scale * NAME(softmax_exp)(logp[i]);
   for (ptrdiff_t r = 0; r < rows; r++) {
     if (targets[r] == ignoreIndex)
@@ -331,8 +329,8 @@ WIDE_VECTORS void NAME(nabla_cross_entropy_backward)(ptrdiff_t rows, ptrdiff_t c
   }
 }
 
-void NAME(nabla_scatter_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const T *g,
-                             const int64_t *index, T *gx) {
+static void NAME(scatter_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner,
+                              const T *g, const int64_t *index, T *gx) {
   for (ptrdiff_t o = 0; o < outer; o++)
     for (ptrdiff_t j = 0; j < m; j++)
       for (ptrdiff_t i = 0; i < inner; i++) {
@@ -341,8 +339,8 @@ void NAME(nabla_scatter_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_
       }
 }
 
-void NAME(nabla_index_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const T *g,
-                           const int64_t *index, T *gx) {
+static void NAME(index_add)(ptrdiff_t outer, ptrdiff_t n, ptrdiff_t m, ptrdiff_t inner, const T *g,
+                            const int64_t *index, T *gx) {
   for (ptrdiff_t o = 0; o < outer; o++)
     for (ptrdiff_t j = 0; j < m; j++) {
       const T *src = g + (o * m + j) * inner;

@@ -1,15 +1,14 @@
-// Loops over short rows for one element type (see prelude.h), in AVX-512 registers where the CPU
-// has them: the im2col and col2im of small 1-D signals, and copies of short rows between the
-// layouts of a convolution. Rows of 5 to 20 numbers leave vectorized loops in their scalar
-// remainders; here a row is one masked load or store, and an im2col row is one permute of the
-// input row held in two registers. VECTOR (__m512 or __m512d), VECTOR_SUFFIX (ps or pd) and
-// VECTOR_INDEX (the integer of a permute index, as wide as T) name the intrinsics' forms for T.
+// Loops over short rows for one element type (see prelude.h), in AVX-512 registers in the
+// x86-64-v4 instance of the kernels (NABLA_AVX512, see instances.h): the im2col and col2im of small
+// 1-D signals, and copies of short rows between the layouts of a convolution. Rows of 5 to 20
+// numbers leave vectorized loops in their scalar remainders; here a row is one masked load or
+// store, and an im2col row is one permute of the input row held in two registers. VECTOR (__m512 or
+// __m512d), VECTOR_SUFFIX (ps or pd) and VECTOR_INDEX (the integer of a permute index, as wide as
+// T) name the intrinsics' forms for T.
 
-#if defined(__x86_64__)
-#include <immintrin.h>
+#if defined(NABLA_AVX512)
 #define LANES ((ptrdiff_t)(64 / sizeof(T)))
 #define VECTOR_OP(op) NABLA_CAT(_mm512_##op, VECTOR_SUFFIX)
-#define AVX512 __attribute__((target("avx512f")))
 
 /// The mask of lanes [lo, hi) of one vector (lanes outside [0, LANES) dropped).
 static inline uint32_t NAME(lanes)(ptrdiff_t lo, ptrdiff_t hi) {
@@ -31,8 +30,8 @@ static int NAME(fits_registers)(const NablaConvGeometry *g) {
 
 // im2col with each input row loaded once into two registers: tap j's row of output positions is
 // one two-register permute of it, zeroing the positions that read padding.
-AVX512 static void NAME(im2col_registers)(const NablaConvGeometry *g, ptrdiff_t count,
-                                          ptrdiff_t imageStride, const T *x, T *col) {
+static void NAME(im2col_registers)(const NablaConvGeometry *g, ptrdiff_t count,
+                                   ptrdiff_t imageStride, const T *x, T *col) {
   const ptrdiff_t kw = g->kernelWidth, ow = g->outWidth, width = g->width;
   VECTOR_INDEX index[REGISTER_TAPS][LANES];
   uint32_t keep[REGISTER_TAPS];
@@ -65,8 +64,8 @@ AVX512 static void NAME(im2col_registers)(const NablaConvGeometry *g, ptrdiff_t 
 // The adjoint: each input row is loaded once, and every tap adds its row of output positions,
 // spread by two one-register permutes to the input columns it was read from, in tap order (the
 // order of the plain loops, so the sums round the same).
-AVX512 static void NAME(col2im_registers)(const NablaConvGeometry *g, ptrdiff_t count,
-                                          ptrdiff_t imageStride, const T *col, T *x) {
+static void NAME(col2im_registers)(const NablaConvGeometry *g, ptrdiff_t count,
+                                   ptrdiff_t imageStride, const T *col, T *x) {
   const ptrdiff_t kw = g->kernelWidth, ow = g->outWidth, width = g->width;
   VECTOR_INDEX index[REGISTER_TAPS][2 * LANES];
   uint32_t keepLow[REGISTER_TAPS], keepHigh[REGISTER_TAPS];
@@ -103,9 +102,9 @@ AVX512 static void NAME(col2im_registers)(const NablaConvGeometry *g, ptrdiff_t 
 }
 
 /// out[i][p] = in[i][p] (+ bias[i]) for `rows` rows of `length`, whole vectors then one masked.
-AVX512 static void NAME(copy_rows_registers)(ptrdiff_t rows, ptrdiff_t length, const T *in,
-                                             ptrdiff_t inStride, T *out, ptrdiff_t outStride,
-                                             const T *bias) {
+static void NAME(copy_rows_registers)(ptrdiff_t rows, ptrdiff_t length, const T *in,
+                                      ptrdiff_t inStride, T *out, ptrdiff_t outStride,
+                                      const T *bias) {
   const uint32_t tail = NAME(lanes)(0, length % LANES);
   const ptrdiff_t whole = length - length % LANES;
   for (ptrdiff_t r = 0; r < rows; r++, in += inStride, out += outStride) {
@@ -124,14 +123,13 @@ AVX512 static void NAME(copy_rows_registers)(ptrdiff_t rows, ptrdiff_t length, c
 }
 #undef LANES
 #undef VECTOR_OP
-#undef AVX512
 #undef REGISTER_TAPS
 #endif
 
 /// im2col through the register path when it takes the geometry; returns whether it did.
 static int NAME(im2col_short)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                               const T *x, T *col) {
-#if defined(__x86_64__)
+#if defined(NABLA_AVX512)
   if (NAME(fits_registers)(g)) {
     NAME(im2col_registers)(g, count, imageStride, x, col);
     return 1;
@@ -143,7 +141,7 @@ static int NAME(im2col_short)(const NablaConvGeometry *g, ptrdiff_t count, ptrdi
 /// col2im through the register path when it takes the geometry; returns whether it did.
 static int NAME(col2im_short)(const NablaConvGeometry *g, ptrdiff_t count, ptrdiff_t imageStride,
                               const T *col, T *x) {
-#if defined(__x86_64__)
+#if defined(NABLA_AVX512)
   if (NAME(fits_registers)(g)) {
     NAME(col2im_registers)(g, count, imageStride, col, x);
     return 1;
@@ -156,7 +154,7 @@ static int NAME(col2im_short)(const NablaConvGeometry *g, ptrdiff_t count, ptrdi
 /// numbers, `inStride` and `outStride` apart.
 static void NAME(copy_rows)(ptrdiff_t rows, ptrdiff_t length, const T *in, ptrdiff_t inStride,
                             T *out, ptrdiff_t outStride, const T *bias) {
-#if defined(__x86_64__)
+#if defined(NABLA_AVX512)
   if (nabla_short_rows_enabled()) {
     NAME(copy_rows_registers)(rows, length, in, inStride, out, outStride, bias);
     return;

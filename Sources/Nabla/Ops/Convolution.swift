@@ -334,7 +334,7 @@ extension Tensor {
   }
 }
 
-/// A convolution's three kernels over a batch of images (see nabla_conv_images_forward_f32):
+/// A convolution's three kernels over a batch of images (see convolutionForward in CNablaKernels.h):
 /// the convolution itself, its adjoint in the input (the fold) and its adjoint in the weight.
 /// A transposed convolution uses the same three with input and output swapped.
 private struct ImageConvolution {

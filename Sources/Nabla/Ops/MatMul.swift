@@ -90,7 +90,7 @@ extension Tensor {
   }
 
   /// result[i] = alpha · op(x[i]) · op(y[i]) for every matrix i of the batch; op(x) is m x k:
-  /// a stack of products, by nabla_sgemm_batched or nabla_dgemm_batched.
+  /// a stack of products, by the kernels' gemmBatched.
   private static func gemmBatched(
     _ x: Tensor, _ transposeX: Bool, _ y: Tensor, _ transposeY: Bool, into result: Tensor,
     m: Int, n: Int, k: Int, alpha: Double = 1
