@@ -23,85 +23,77 @@
 #undef T
 #undef SUFFIX
 
-// A micro-kernel over MR rows and NV vectors of LANES columns: MR * NV accumulators, one
-// broadcast of A and NV loads of B per step. The loops over the tile are unrolled so that the
-// accumulators live in registers. Each kernel comes in two forms: NAME_ reads MR contiguous
-// values of A per step, astep apart (a[p * astep + i]): a packed panel (astep = MR), or the
-// columns of a transposed A where they are (astep = lda); NAME_##_rows reads MR rows of A where
-// they are (a[i * lda + p]), for an A stored row by row. Neither in-place form needs packing.
-#define MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, A_AT, A_STEP)  \
-  V acc[MR][NV];                                                                                   \
-  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = ZERO();  \
-  for (ptrdiff_t p = 0; p < kc; p++) {                                                             \
-    V bv[NV];                                                                                      \
-    UNROLLED for (int v = 0; v < NV; v++) bv[v] = LOAD(b + v * LANES);                             \
-    UNROLLED for (int i = 0; i < MR; i++) {                                                        \
-      V av = SET1(A_AT(i));                                                                        \
-      UNROLLED for (int v = 0; v < NV; v++) acc[i][v] = FMADD(av, bv[v], acc[i][v]);               \
-    }                                                                                              \
-    a += A_STEP;                                                                                   \
-    b += NV * LANES;                                                                               \
-  }                                                                                                \
-  V va = SET1(alpha), vb = SET1(beta);                                                             \
-  UNROLLED for (int i = 0; i < MR; i++) UNROLLED for (int v = 0; v < NV; v++) {                    \
-    T *target = c + i * ldc + v * LANES;                                                           \
-    V scaled = MUL(va, acc[i][v]);                                                                 \
-    STORE(target, beta == 0 ? scaled : FMADD(vb, LOAD(target), scaled));                           \
-  }
+// The register-blocked micro-kernels (templates/register_kernel.h), each compiled for the
+// instruction set whose registers it fills. Named by the features they use rather than as
+// x86-64-v4 and v3: with those levels' tuning, clang unrolls the four-row kernels' loop twice,
+// and mlp_step ran 5% slower.
 
-#define PACKED_A(i) a[i]
-#define ROWS_A(i) a[(i)*lda]
-#define DEFINE_MICRO_KERNEL(NAME_, ATTRIBUTES, T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, \
-                            ZERO)                                                                  \
-  ATTRIBUTES static void NAME_(ptrdiff_t kc, const T *a, ptrdiff_t astep, const T *b, T *c,        \
-                               ptrdiff_t ldc, T alpha, T beta){MICRO_KERNEL_BODY(                  \
-      T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, PACKED_A, astep)} ATTRIBUTES       \
-      __attribute__((unused)) static void NAME_##_rows(ptrdiff_t kc, const T *a, ptrdiff_t lda,    \
-                                                       const T *b, T *c, ptrdiff_t ldc, T alpha,   \
-                                                       T beta) {                                   \
-    MICRO_KERNEL_BODY(T, V, LANES, MR, NV, SET1, LOAD, FMADD, MUL, STORE, ZERO, ROWS_A, 1)         \
-  }
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#define AVX512 __attribute__((target("avx512f,fma")))
-#define AVX2 __attribute__((target("avx2,fma")))
-DEFINE_MICRO_KERNEL(kernel_avx512_f32, AVX512, float, __m512, 16, 12, 2, _mm512_set1_ps,
-                    _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_storeu_ps,
-                    _mm512_setzero_ps)
-DEFINE_MICRO_KERNEL(kernel_avx512_f64, AVX512, double, __m512d, 8, 12, 2, _mm512_set1_pd,
-                    _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_mul_pd, _mm512_storeu_pd,
-                    _mm512_setzero_pd)
-// Four-row forms for the rows below the last whole panel (8 accumulators: still enough to
-// keep both FMA units busy).
-DEFINE_MICRO_KERNEL(kernel_avx512_f32_tail, AVX512, float, __m512, 16, 4, 2, _mm512_set1_ps,
-                    _mm512_loadu_ps, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_storeu_ps,
-                    _mm512_setzero_ps)
-DEFINE_MICRO_KERNEL(kernel_avx512_f64_tail, AVX512, double, __m512d, 8, 4, 2, _mm512_set1_pd,
-                    _mm512_loadu_pd, _mm512_fmadd_pd, _mm512_mul_pd, _mm512_storeu_pd,
-                    _mm512_setzero_pd)
-DEFINE_MICRO_KERNEL(kernel_avx2_f32, AVX2, float, __m256, 8, 6, 2, _mm256_set1_ps, _mm256_loadu_ps,
-                    _mm256_fmadd_ps, _mm256_mul_ps, _mm256_storeu_ps, _mm256_setzero_ps)
-DEFINE_MICRO_KERNEL(kernel_avx2_f64, AVX2, double, __m256d, 4, 6, 2, _mm256_set1_pd,
-                    _mm256_loadu_pd, _mm256_fmadd_pd, _mm256_mul_pd, _mm256_storeu_pd,
-                    _mm256_setzero_pd)
+/// a·b + c in one rounding, lane by lane.
+#if __has_builtin(__builtin_elementwise_fma)
+#define NABLA_VECTOR_FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+#else
+#define NABLA_VECTOR_FMA(a, b, c) ((a) * (b) + (c))  // one FMA: clang contracts within expressions
 #endif
 
-#if defined(__aarch64__)
-#include <arm_neon.h>
-// NEON is part of every arm64 CPU: no target attribute is needed.
-static inline float32x4_t fma_f32x4(float32x4_t a, float32x4_t b, float32x4_t c) {
-  return vfmaq_f32(c, a, b);
-}
-static inline float64x2_t fma_f64x2(float64x2_t a, float64x2_t b, float64x2_t c) {
-  return vfmaq_f64(c, a, b);
-}
-static inline float32x4_t zero_f32x4(void) { return vdupq_n_f32(0); }
-static inline float64x2_t zero_f64x2(void) { return vdupq_n_f64(0); }
-DEFINE_MICRO_KERNEL(kernel_neon_f32, , float, float32x4_t, 4, 8, 3, vdupq_n_f32, vld1q_f32,
-                    fma_f32x4, vmulq_f32, vst1q_f32, zero_f32x4)
-DEFINE_MICRO_KERNEL(kernel_neon_f64, , double, float64x2_t, 2, 8, 3, vdupq_n_f64, vld1q_f64,
-                    fma_f64x2, vmulq_f64, vst1q_f64, zero_f64x2)
+#if defined(__x86_64__)
+#pragma clang attribute push(__attribute__((target("avx512f,fma"))), apply_to = function)
+#define T float
+#define LANES 16
+#define MR 12
+#define NV 2
+#define KERNEL kernel_avx512_f32
+#include "templates/register_kernel.h"
+#define T double
+#define LANES 8
+#define MR 12
+#define NV 2
+#define KERNEL kernel_avx512_f64
+#include "templates/register_kernel.h"
+// Four-row forms for the rows below the last whole panel (8 accumulators: still enough to
+// keep both FMA units busy).
+#define T float
+#define LANES 16
+#define MR 4
+#define NV 2
+#define KERNEL kernel_avx512_f32_tail
+#include "templates/register_kernel.h"
+#define T double
+#define LANES 8
+#define MR 4
+#define NV 2
+#define KERNEL kernel_avx512_f64_tail
+#include "templates/register_kernel.h"
+#pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define T float
+#define LANES 8
+#define MR 6
+#define NV 2
+#define KERNEL kernel_avx2_f32
+#include "templates/register_kernel.h"
+#define T double
+#define LANES 4
+#define MR 6
+#define NV 2
+#define KERNEL kernel_avx2_f64
+#include "templates/register_kernel.h"
+#pragma clang attribute pop
+#endif
+
+#if defined(__aarch64__)  // NEON is part of every arm64 CPU: no target is needed
+#define T float
+#define LANES 4
+#define MR 8
+#define NV 3
+#define KERNEL kernel_neon_f32
+#include "templates/register_kernel.h"
+#define T double
+#define LANES 2
+#define MR 8
+#define NV 3
+#define KERNEL kernel_neon_f64
+#include "templates/register_kernel.h"
 #endif
 
 /// Which micro-kernel the GEMMs this thread calls run: NABLA_GEMM_AUTO, that of the instruction
