@@ -2,6 +2,7 @@
 // the macros beside them name (see instances.h), which are undefined at the end so that the
 // next element type can set them.
 #include "gemm.h"
+#include "gemm_entries.h"
 #include "elementwise.h"
 #include "reduce.h"
 #include "normalization.h"

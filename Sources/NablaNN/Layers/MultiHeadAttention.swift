@@ -229,22 +229,7 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
         // [N, length, E] -> [N, h, length, E / h].
         return biased.reshaped([n, biased.shape[1], h, e / h]).permuted([0, 2, 1, 3])
       }
-      // The extra keys and values every query may attend to: bias_k and bias_v, then zeros.
-      var extraKeys = 0
-      if let keyBias, let valueBias {
-        for (index, bias) in [(1, keyBias), (2, valueBias)] {
-          let row = bias.value.reshaped([1, h, 1, e / h]).expanded(to: [n, h, 1, e / h])
-          projected[index] = Tensor(concatenating: [projected[index], row], alongAxis: 2)
-        }
-        extraKeys += 1
-      }
-      if addsZeroAttention {
-        let zeros = Tensor.zeros([n, h, 1, e / h], dtype: projected[1].dtype)
-        for index in [1, 2] {
-          projected[index] = Tensor(concatenating: [projected[index], zeros], alongAxis: 2)
-        }
-        extraKeys += 1
-      }
+      let extraKeys = appendExtraKeys(to: &projected, batch: n)
       var masks: [AttentionMask] = []
       if let attentionMask {
         masks.append(attentionMask.with(headMask(attentionMask.tensor, n, l, s, batched)))
@@ -275,6 +260,29 @@ public final class MultiHeadAttention: Module, @unchecked Sendable {
     } output: {
       $0.output
     }
+  }
+
+  /// Appends the extra keys and values every query may attend to, bias_k and bias_v and then
+  /// zeros, to the projected keys and values ([N, h, S, E / h], entries 1 and 2 of `projected`);
+  /// returns how many were appended.
+  private func appendExtraKeys(to projected: inout [Tensor], batch n: Int) -> Int {
+    let (e, h) = (embedDimension, headCount)
+    var extraKeys = 0
+    if let keyBias, let valueBias {
+      for (index, bias) in [(1, keyBias), (2, valueBias)] {
+        let row = bias.value.reshaped([1, h, 1, e / h]).expanded(to: [n, h, 1, e / h])
+        projected[index] = Tensor(concatenating: [projected[index], row], alongAxis: 2)
+      }
+      extraKeys += 1
+    }
+    if addsZeroAttention {
+      let zeros = Tensor.zeros([n, h, 1, e / h], dtype: projected[1].dtype)
+      for index in [1, 2] {
+        projected[index] = Tensor(concatenating: [projected[index], zeros], alongAxis: 2)
+      }
+      extraKeys += 1
+    }
+    return extraKeys
   }
 
   /// An attention mask [L, S] or [N·h, L, S] (or [h, L, S] unbatched) as [N or 1, h or 1, L, S].
