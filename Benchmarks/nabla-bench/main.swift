@@ -153,6 +153,49 @@ workloads.append(
     return (measure(repetitions: 200, step), "batch16 32-32-1 sgd")
   })
 
+workloads.append(
+  Workload(name: "resnet18_cifar_step") {
+    let model = ResNet18(imageNet: false)
+    let x = Tensor.randomNormal([32, 3, 32, 32])
+    let labels = Tensor(indices: (0..<32).map { $0 % 10 })
+    let step = trainingStep(
+      model, SGD(model.parameters(), learningRate: 0.01, momentum: 0.9),
+      { crossEntropy($0, classIndices: labels) }, x)
+    return (measure(warmUp: 2, repetitions: 5, step), "batch32 3x32x32 resnet18 sgd-m")
+  })
+
+// The inference models of ../shared/bench/torch_inference.py: evaluation mode, no gradients,
+// random weights; the median of 20 runs after 3, as that script times them.
+func inference(
+  _ name: String, _ note: String, _ model: @escaping () -> Module, input: [Int]
+) -> Workload {
+  Workload(name: name) {
+    let module = model()
+    module.eval()
+    let x = Tensor.randomNormal(input)
+    return (measure(repetitions: 20) { _ = withoutGradients { module(x) } }, note)
+  }
+}
+workloads += [
+  inference(
+    "audio_conv1d", "batch100 1024 samples conv1d k512/k64", { AudioConv(twoD: false) },
+    input: [100, 1024]),
+  inference(
+    "audio_conv2d", "the same as conv2d (k, 1)", { AudioConv(twoD: true) }, input: [100, 1024]),
+  inference("resnet18_b1", "1x3x224x224", { ResNet18(imageNet: true) }, input: [1, 3, 224, 224]),
+  inference("resnet18_b8", "8x3x224x224", { ResNet18(imageNet: true) }, input: [8, 3, 224, 224]),
+  inference(
+    "encoder_b8", "6 layers d256 h4 ff1024 gelu pre-norm, 8x128 tokens",
+    {
+      TransformerEncoder(
+        TransformerEncoderLayer(
+          dModel: 256, headCount: 4, feedForwardSize: 1024, dropout: 0, activation: .gelu,
+          batchFirst: true, normFirst: true), count: 6)
+    }, input: [8, 128, 256]),
+  inference(
+    "lstm_encoder", "3-layer lstm 40->256, 4x160 frames", { LSTMEncoder() }, input: [4, 160, 40]),
+]
+
 // Spectrograms of a batch of one-second 16 kHz signals, as speech models compute them: nFFT 400
 // (not a power of two: Bluestein's path) and 512 (radix-2), hop 160, Hann window, no gradients.
 for nFFT in [400, 512] {

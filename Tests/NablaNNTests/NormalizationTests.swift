@@ -59,6 +59,29 @@ import Testing
     #expect(copy.numBatchesTracked!.value.item == 1)
   }
 
+  /// Evaluation mode with running statistics, weight and bias away from their initial values:
+  /// the definition (x − mean) / √(var + ε) · weight + bias, and float64 gradients.
+  @Test func batchNormEvaluationFollowsTheDefinition() {
+    let norm = BatchNorm2D(3, epsilon: 1e-3, dtype: .float64)
+    let generator = RandomGenerator(seed: 11)
+    let (mean, variance) = ([0.5, -1, 2], [0.25, 4, 1.5])
+    norm.runningMean!.value = Tensor(mean, dtype: .float64)
+    norm.runningVar!.value = Tensor(variance, dtype: .float64)
+    norm.weight!.assign(Tensor([2, -0.5, 1.25], dtype: .float64))
+    norm.bias!.assign(Tensor([0.1, 0.2, -0.3], dtype: .float64))
+    norm.eval()
+    let x = Tensor.randomNormal([2, 3, 4, 5], dtype: .float64, generator: generator)
+    let (values, weights, biases) = ([Double](x), [2, -0.5, 1.25], [0.1, 0.2, -0.3])
+    let expected = values.indices.map { i in
+      let c = i / 20 % 3
+      return (values[i] - mean[c]) / (variance[c] + 1e-3).squareRoot() * weights[c] + biases[c]
+    }
+    let worst = zip([Double](norm(x)), expected).map { Swift.abs($0 - $1) }.max()!
+    #expect(worst < 1e-12)
+    let result = gradientCheck(norm, input: x)
+    #expect(result.passed, "\(result)")
+  }
+
   @Test func groupAndInstanceNorm() {
     let x = tensor([1, 3, 2, 6, -1, 0, 5, 2], [1, 4, 2])
     expectClose(

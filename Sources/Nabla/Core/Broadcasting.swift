@@ -67,6 +67,12 @@ func outerAxisInner(_ shape: [Int], axis: Int) -> (outer: Int, size: Int, inner:
 /// Merges neighbouring dimensions that a strided walk can treat as one, to shorten the loops in
 /// the kernels. Every operand's strides must allow the merge for it to happen.
 func coalesce(_ shape: [Int], _ strides: [[Int]]) -> ([Int], [[Int]]) {
+  // Axes of size 1 are skipped first: whatever their strides (a broadcast one's is 0), they
+  // take no step, and left in they would stop the merge of the axes around them.
+  let kept = shape.indices.filter { shape[$0] != 1 }
+  if kept.count < shape.count && !kept.isEmpty {
+    return coalesce(kept.map { shape[$0] }, strides.map { s in kept.map { s[$0] } })
+  }
   guard shape.count > 1 else { return (shape, strides) }
   var newShape = [shape[0]]
   var newStrides = strides.map { [$0[0]] }

@@ -150,11 +150,20 @@ extension Tensor {
     }
     if let bias { Tensor.requireBias(bias, outChannels, weight, context()) }
     // The input, the weight and the result keep their own shapes: as planes [N, C, H, W] their
-    // data is laid out the same, so no reshaping op is recorded.
+    // data is laid out the same, so no reshaping op is recorded. A kernel one column wide over
+    // planes one column wide (a 1-D convolution written as Conv2d (k, 1), as audio models often
+    // are) is the 1-D convolution of those columns: planes [C, H, 1] are laid out as [C, 1, H],
+    // so it runs as one, on the paths made for rows.
+    let isColumn =
+      spatialRank == 2 && inputSize[1] == 1 && kernel[1] == 1 && before[1] == 0 && outWidth == 1
     let images = ImageConvolution(
-      geometry: geometry.kernelGeometry(
-        channels: channels / groups, height: inputSize[0], width: inputSize[1],
-        outHeight: outHeight, outWidth: outWidth),
+      geometry: isColumn
+        ? geometry.transposed.kernelGeometry(
+          channels: channels / groups, height: 1, width: inputSize[0], outHeight: 1,
+          outWidth: outHeight)
+        : geometry.kernelGeometry(
+          channels: channels / groups, height: inputSize[0], width: inputSize[1],
+          outHeight: outHeight, outWidth: outWidth),
       batch: sizes[0], groups: groups, rows: outChannels / groups)
     let outputShape =
       shape.prefix(rank - spatialRank - 1) + [outChannels]

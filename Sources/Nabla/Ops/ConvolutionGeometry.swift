@@ -101,6 +101,13 @@ struct ConvolutionGeometry {
     return padded >= span(axis) ? (padded - span(axis)) / stride[axis] + 1 : nil
   }
 
+  /// The geometry with its two axes swapped.
+  var transposed: ConvolutionGeometry {
+    ConvolutionGeometry(
+      kernel: kernel.reversed(), stride: stride.reversed(), dilation: dilation.reversed(),
+      padBefore: padBefore.reversed(), padAfter: padAfter.reversed())
+  }
+
   /// The kernel-layer description of a convolution over `channels` planes of `height` x `width`
   /// giving `outHeight` x `outWidth` positions (one image's col rows, positions apart).
   func kernelGeometry(

@@ -66,10 +66,13 @@ enum ChannelNormalization {
     _ input: Tensor, runningMean: Buffer, runningVar: Buffer, epsilon: Double, weight: Parameter?,
     bias: Parameter?
   ) -> Tensor {
+    // As PyTorch's kernel: per channel, scale = weight / √(var + ε) and shift = bias −
+    // mean · scale, so that the input is read once for a product and a sum.
     let shape = channelShape(input.shape[1], rank: input.rank)
-    return normalize(
-      input, mean: runningMean.value.reshaped(shape), variance: runningVar.value.reshaped(shape),
-      epsilon: epsilon, weight: weight, bias: bias)
+    let inverseDeviation = (runningVar.value + epsilon).rsqrt()
+    let scale = weight.map { $0.value * inverseDeviation } ?? inverseDeviation
+    let shift = (bias.map { $0.value } ?? Tensor.zeros(like: scale)) - runningMean.value * scale
+    return input * scale.reshaped(shape) + shift.reshaped(shape)
   }
 
   /// The state-dict keys of the running statistics, PyTorch's.
