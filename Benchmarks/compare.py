@@ -5,19 +5,23 @@
     python3 Benchmarks/compare.py --torch-python /tmp/torchenv/bin/python [--rounds 3]
 
 Needs a release build of nabla-bench (`swift build -c release --product nabla-bench`) and a
-Python with torch installed (see ../shared/bench/WORKLOADS.md). Optionally also times OpenBLAS's
-sgemm through NumPy (`--numpy-python`)."""
+Python with torch installed (see ../shared/bench/WORKLOADS.md). Also times the inference
+workloads of torch_inference.py in PyTorch and, when that Python has onnx and onnxruntime, in
+ONNX Runtime, and optionally OpenBLAS's sgemm through NumPy (`--numpy-python`). `--threads`
+sets the threads of every engine (all cores by default)."""
 import argparse, os, platform, subprocess, sys, datetime
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 
-def parse(text):
+def parse(text, engine=None):
+    """NAME<TAB>MS ms[<TAB>ENGINE...] lines; with `engine`, only the lines of that engine."""
     result = {}
     for line in text.splitlines():
         parts = line.split("\t")
         if len(parts) >= 2 and parts[1].endswith(" ms"):
-            result[parts[0]] = float(parts[1][:-3])
+            if engine is None or (len(parts) > 2 and parts[2] == engine):
+                result[parts[0]] = float(parts[1][:-3])
     return result
 
 def numpy_sgemm(python):
@@ -45,30 +49,46 @@ def main():
     parser.add_argument("--torch-python", required=True)
     parser.add_argument("--numpy-python")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    bench = os.path.join(root, ".build", "release", "nabla-bench")
-    torch_script = os.path.join(root, "..", "shared", "bench", "torch_workloads.py")
-    best = {"nabla": {}, "torch": {}, "numpy": {}}
+    bench = [os.path.join(root, ".build", "release", "nabla-bench"), "--threads", str(args.threads)]
+    shared = os.path.join(root, "..", "shared", "bench")
+    workloads = [args.torch_python, os.path.join(shared, "torch_workloads.py")]
+    inference = [args.torch_python, os.path.join(shared, "torch_inference.py"),
+                 "--threads", str(args.threads)]
+    environment = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
+
+    def run(command):
+        return subprocess.run(command, capture_output=True, text=True, check=True,
+                              env=environment).stdout
+
+    best = {"nabla": {}, "torch": {}, "onnxruntime": {}, "numpy": {}}
     for _ in range(args.rounds):
-        runs = [("nabla", lambda: parse(subprocess.run([bench], capture_output=True, text=True, check=True).stdout)),
-                ("torch", lambda: parse(subprocess.run([args.torch_python, torch_script], capture_output=True, text=True, check=True).stdout))]
+        runs = [("nabla", lambda: {"nabla": parse(run(bench))}),
+                ("torch", lambda: {"torch": parse(run(workloads))}),
+                ("inference", lambda: (lambda text: {"torch": parse(text, "pytorch"),
+                                                     "onnxruntime": parse(text, "onnxruntime")})(
+                    run(inference)))]
         if args.numpy_python:
-            runs.append(("numpy", lambda: numpy_sgemm(args.numpy_python)))
-        for name, run in runs:
-            for key, ms in run().items():
-                best[name][key] = min(ms, best[name].get(key, float("inf")))
-    print(f"Measured {datetime.date.today()} on {platform.node()} ({os.cpu_count()} cores), "
-          f"best of {args.rounds} alternating rounds; each figure is that tool's median ms.\n")
-    print("| workload | Nabla ms | PyTorch ms | Nabla speed-up | OpenBLAS ms |")
-    print("| --- | --- | --- | --- | --- |")
-    for key in best["torch"]:
-        nabla, torch = best["nabla"].get(key), best["torch"][key]
-        blas = best["numpy"].get(key)
-        ratio = f"{torch / nabla:.2f}x" if nabla else "skipped"
-        print(f"| {key} | {nabla if nabla else 'skipped'} | {torch} | {ratio} | {blas if blas else ''} |")
-    for key in best["nabla"]:
-        if key not in best["torch"]:
-            print(f"| {key} | {best['nabla'][key]} | | | {best['numpy'].get(key, '')} |")
+            runs.append(("numpy", lambda: {"numpy": numpy_sgemm(args.numpy_python)}))
+        for _, measure in runs:
+            for engine, times in measure().items():
+                for key, ms in times.items():
+                    best[engine][key] = min(ms, best[engine].get(key, float("inf")))
+    print(f"Measured {datetime.date.today()} on {platform.node()} ({os.cpu_count()} cores, "
+          f"{args.threads} threads), best of {args.rounds} alternating rounds; each figure is that "
+          f"tool's median ms.\n")
+    print("| workload | Nabla ms | PyTorch ms | Nabla speed-up | ONNX Runtime ms | Nabla vs ONNX "
+          "Runtime | OpenBLAS ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    keys = list(best["torch"]) + [key for key in best["nabla"] if key not in best["torch"]]
+    for key in keys:
+        nabla, torch, onnx = (best[engine].get(key) for engine in ("nabla", "torch", "onnxruntime"))
+        blas = best["numpy"].get(key, "")
+        speedup = f"{torch / nabla:.2f}x" if nabla and torch else ""
+        versus = f"{onnx / nabla:.2f}x" if nabla and onnx else ""
+        print(f"| {key} | {nabla or 'skipped'} | {torch or ''} | {speedup} | {onnx or ''} | "
+              f"{versus} | {blas} |")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -183,35 +183,100 @@ typedef struct {
   int64_t *argmax;
 } NAME(MaxPoolJob);
 
+/// The output columns lo ..< hi (ending *hi) whose windows are whole and evenly spaced, their
+/// starts *step apart: the run the row passes of max_pool_planes take.
+static void NAME(even_columns)(const NablaPoolWindows *p, ptrdiff_t *lo, ptrdiff_t *hi,
+                               ptrdiff_t *step) {
+  ptrdiff_t full = 0, first = 0;
+  for (ptrdiff_t ox = 0; ox < p->outWidth; ox++)
+    full = p->columnCount[ox] > full ? p->columnCount[ox] : full;
+  while (first < p->outWidth && p->columnCount[first] != full) first++;
+  *lo = first;
+  *step = first + 1 < p->outWidth ? p->columnStart[first + 1] - p->columnStart[first] : 1;
+  ptrdiff_t last = first;
+  while (last < p->outWidth && p->columnCount[last] == full &&
+         p->columnStart[last] == p->columnStart[first] + (last - first) * *step)
+    last++;
+  *hi = last;
+}
+
+/// One output of a max pool, the window's taps in row order: the first maximum, or the first NaN.
+static inline void NAME(max_window)(const T *restrict xc, ptrdiff_t first, ptrdiff_t rows,
+                                    ptrdiff_t columns, ptrdiff_t rowStep, ptrdiff_t columnStep,
+                                    T *y, int64_t *argmax) {
+  T best = -INFINITY;
+  int64_t where = -1;
+  for (ptrdiff_t i = 0; i < rows; i++) {
+    for (ptrdiff_t j = 0; j < columns; j++) {
+      const ptrdiff_t at = first + i * rowStep + j * columnStep;
+      const T v = xc[at];
+      if (where < 0 || v > best || (v != v && best == best)) {
+        best = v;
+        where = at;
+      }
+    }
+  }
+  *y = best;
+  *argmax = where;
+}
+
+/// One tap of a row of evenly spaced windows: output k compares x[k·step] (at flat position
+/// offset + k·step) with its best so far. Inlined so that the common steps 1 and 2 are constants
+/// and the loop vectorizes with plain or shuffled loads.
+static inline __attribute__((always_inline)) void NAME(max_tap)(const T *restrict x,
+                                                                ptrdiff_t offset, ptrdiff_t step,
+                                                                ptrdiff_t count, T *restrict y,
+                                                                int64_t *restrict argmax) {
+  _Pragma("clang loop vectorize(enable)") for (ptrdiff_t k = 0; k < count; k++) {
+    const T v = x[k * step], best = y[k];
+    const int wins = v > best || (v != v && best == best);
+    y[k] = wins ? v : best;
+    argmax[k] = wins ? offset + k * step : argmax[k];
+  }
+}
+
 // Planes begin ..< end of a max pool. The window description is copied into locals, so the
-// stores to y and argmax cannot make the compiler reload it for every output.
+// stores to y and argmax cannot make the compiler reload it for every output. Where the windows
+// of a row are whole and evenly spaced, the row is computed tap by tap, each tap one pass over
+// the row's outputs that vectorizes (the same comparisons in the same order as one window at a
+// time, so the same results).
 static void NAME(max_pool_planes)(void *context, ptrdiff_t begin, ptrdiff_t end) {
   const NAME(MaxPoolJob) *job = (const NAME(MaxPoolJob) *)context;
   const NablaPoolWindows p = job->windows;
   const ptrdiff_t width = p.width, plane = p.height * width, outPlane = p.outHeight * p.outWidth;
   const ptrdiff_t rowStep = p.rowStep * width, columnStep = p.columnStep;
+  ptrdiff_t lo, hi, step;
+  NAME(even_columns)(&p, &lo, &hi, &step);
+  const ptrdiff_t columns = hi > lo ? p.columnCount[lo] : 0,
+                  start = hi > lo ? p.columnStart[lo] : 0;
   for (ptrdiff_t c = begin; c < end; c++) {
     const T *restrict xc = job->x + c * plane;
-    T *restrict yc = job->y + c * outPlane;
-    int64_t *restrict ac = job->argmax + c * outPlane;
     for (ptrdiff_t oy = 0; oy < p.outHeight; oy++) {
+      T *restrict y = job->y + c * outPlane + oy * p.outWidth;
+      int64_t *restrict argmax = job->argmax + c * outPlane + oy * p.outWidth;
       const ptrdiff_t rows = p.rowCount[oy], top = p.rowStart[oy] * width;
       for (ptrdiff_t ox = 0; ox < p.outWidth; ox++) {
-        const ptrdiff_t columns = p.columnCount[ox], first = top + p.columnStart[ox];
-        T best = -INFINITY;
-        int64_t where = -1;
-        for (ptrdiff_t i = 0; i < rows; i++) {
-          for (ptrdiff_t j = 0; j < columns; j++) {
-            const ptrdiff_t at = first + i * rowStep + j * columnStep;
-            const T v = xc[at];
-            if (where < 0 || v > best || (v != v && best == best)) {
-              best = v;
-              where = at;
-            }
-          }
+        if (ox == lo) ox = hi;  // the even run, below
+        if (ox >= p.outWidth) break;
+        NAME(max_window)
+        (xc, top + p.columnStart[ox], rows, p.columnCount[ox], rowStep, columnStep, y + ox,
+         argmax + ox);
+      }
+      for (ptrdiff_t ox = lo; ox < hi; ox++) {
+        const ptrdiff_t at = top + start + (ox - lo) * step;
+        y[ox] = xc[at];
+        argmax[ox] = at;
+      }
+      for (ptrdiff_t i = 0; i < rows; i++) {
+        for (ptrdiff_t j = i == 0 ? 1 : 0; j < columns; j++) {
+          const ptrdiff_t offset = top + start + i * rowStep + j * columnStep;
+          if (step == 1)
+            NAME(max_tap)(xc + offset, offset, 1, hi - lo, y + lo, argmax + lo);
+          else if (step == 2)
+            NAME(max_tap)(xc + offset, offset, 2, hi - lo, y + lo, argmax + lo);
+          else
+            NAME(max_tap)(xc + offset, offset, step, hi - lo, y + lo, argmax + lo);
         }
-        yc[oy * p.outWidth + ox] = best;
-        ac[oy * p.outWidth + ox] = where;
       }
     }
   }
